@@ -1,0 +1,30 @@
+// Package container maps the kernel's container key (a cgroup v2 id) to the
+// identity of the container it belongs to: runtime container id from the
+// cgroup path, Kubernetes metadata from the CRI runtime.
+package container
+
+// Identity is what rtsec knows about the workload behind one cgroup.
+// The zero Identity is the host.
+type Identity struct {
+	// ID is the runtime's container id ("" for the host).
+	ID string
+	// Runtime names the runtime that laid out the cgroup path:
+	// docker, containerd, cri-o, podman or runc ("" for the host).
+	Runtime string
+	// PodUID is the Kubernetes pod uid when the path is under kubepods.
+	PodUID string
+	// Kubernetes metadata from the CRI runtime, when known.
+	Namespace, Pod, Container, Image string
+}
+
+// Metadata is the Kubernetes view of one container, as the CRI runtime reports it.
+type Metadata struct {
+	Namespace, Pod, Container, Image string
+}
+
+// MetadataSource looks up Kubernetes metadata by runtime container id.
+// Lookup never blocks for long: a source that must talk to a runtime
+// answers from its cache and refreshes in the background.
+type MetadataSource interface {
+	Lookup(containerID string) (Metadata, bool)
+}

@@ -1,0 +1,166 @@
+// Package metricdef is the one table of rtsec's metrics: the collectors build
+// their descriptors from it, the README's metric reference is generated from
+// it, and the mixin's checks read it to know which series exist.
+package metricdef
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Namespace prefixes every rtsec metric.
+const Namespace = "rtsec"
+
+// Label is one label of a metric. A label either takes values from a fixed
+// set (Values), or is unconstrained and documented by an Example and a Bound
+// saying what keeps its cardinality in check.
+type Label struct {
+	Name    string
+	Values  []string
+	Example string
+	Bound   string
+}
+
+// Def defines one metric.
+type Def struct {
+	Name      string
+	Help      string
+	Type      prometheus.ValueType
+	Collector string
+	Labels    []Label
+}
+
+// LabelNames lists the metric's label names in order.
+func (d Def) LabelNames() []string {
+	names := make([]string, len(d.Labels))
+	for i, l := range d.Labels {
+		names[i] = l.Name
+	}
+	return names
+}
+
+// Desc builds the Prometheus descriptor for the metric.
+func (d Def) Desc() *prometheus.Desc {
+	return prometheus.NewDesc(d.Name, d.Help, d.LabelNames(), nil)
+}
+
+// TypeName is the metric type as the exposition format spells it.
+func (d Def) TypeName() string {
+	switch d.Type {
+	case prometheus.CounterValue:
+		return "counter"
+	case prometheus.GaugeValue:
+		return "gauge"
+	}
+	return "untyped"
+}
+
+// Identity labels name the container on every per-container signal, so that
+// alerts route by them without a join. The rest of the identity (image,
+// runtime, pod uid) is on rtsec_container_info only.
+var Identity = []Label{
+	{Name: "container_id", Example: "3f4e…(64 hex)", Bound: "containers alive on the node, plus those gone less than --container.gone-grace ago; \"\" for the host"},
+	{Name: "namespace", Example: "default", Bound: "from the CRI runtime; \"\" outside Kubernetes"},
+	{Name: "pod", Example: "web-7d9f", Bound: "from the CRI runtime; \"\" outside Kubernetes"},
+	{Name: "container", Example: "nginx", Bound: "from the CRI runtime; \"\" outside Kubernetes"},
+}
+
+func withIdentity(labels ...Label) []Label {
+	return append(append([]Label{}, Identity...), labels...)
+}
+
+// OverflowValue replaces a label value once a per-container budget is spent.
+const OverflowValue = "_other"
+
+// The metrics.
+var (
+	ScrapeCollectorSuccess = Def{
+		Name: "rtsec_scrape_collector_success", Type: prometheus.GaugeValue, Collector: "exporter",
+		Help:   "Whether a collector succeeded on this scrape (1) or failed (0).",
+		Labels: []Label{{Name: "collector", Example: "process", Bound: "the enabled collectors"}},
+	}
+	ScrapeCollectorDuration = Def{
+		Name: "rtsec_scrape_collector_duration_seconds", Type: prometheus.GaugeValue, Collector: "exporter",
+		Help:   "How long a collector took on this scrape.",
+		Labels: []Label{{Name: "collector", Example: "process", Bound: "the enabled collectors"}},
+	}
+	ProcessExecs = Def{
+		Name: "rtsec_process_execs_total", Type: prometheus.CounterValue, Collector: "process",
+		Help: "Programs executed (successful execve/execveat), by container and binary name.",
+		Labels: withIdentity(Label{
+			Name: "binary", Example: "sh",
+			Bound: "the executable's base name, at most --process.binary-budget distinct names per container, then \"" + OverflowValue + "\"",
+		}),
+	}
+	LabelOverflows = Def{
+		Name: "rtsec_label_overflows_total", Type: prometheus.CounterValue, Collector: "process",
+		Help:   "Events counted under the overflow label value because a per-container label budget was spent.",
+		Labels: []Label{{Name: "metric", Values: []string{ProcessExecs.Name}}},
+	}
+	ContainerInfo = Def{
+		Name: "rtsec_container_info", Type: prometheus.GaugeValue, Collector: "container",
+		Help: "Identity of each container running on the node (always 1).",
+		Labels: withIdentity(
+			Label{Name: "image", Example: "docker.io/library/nginx:1.27", Bound: "one per container"},
+			Label{Name: "runtime", Values: []string{"docker", "containerd", "cri-o", "podman", "runc"}},
+			Label{Name: "pod_uid", Example: "0f1c…", Bound: "one per pod"},
+		),
+	}
+	BPFProgramRuns = Def{
+		Name: "rtsec_bpf_program_runs_total", Type: prometheus.CounterValue, Collector: "bpf",
+		Help:   "Times each rtsec BPF program ran (kernel BPF statistics, enabled while the exporter runs).",
+		Labels: []Label{{Name: "program", Example: "handle_exec", Bound: "rtsec's programs"}},
+	}
+	BPFProgramRunTime = Def{
+		Name: "rtsec_bpf_program_run_seconds_total", Type: prometheus.CounterValue, Collector: "bpf",
+		Help:   "CPU time spent in each rtsec BPF program.",
+		Labels: []Label{{Name: "program", Example: "handle_exec", Bound: "rtsec's programs"}},
+	}
+	BPFMapEntries = Def{
+		Name: "rtsec_bpf_map_entries", Type: prometheus.GaugeValue, Collector: "bpf",
+		Help:   "Entries in each rtsec BPF hash map.",
+		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
+	}
+	BPFMapCapacity = Def{
+		Name: "rtsec_bpf_map_capacity", Type: prometheus.GaugeValue, Collector: "bpf",
+		Help:   "Maximum entries of each rtsec BPF hash map.",
+		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
+	}
+	BPFMapInsertFailures = Def{
+		Name: "rtsec_bpf_map_insert_failures_total", Type: prometheus.CounterValue, Collector: "bpf",
+		Help:   "Inserts into a BPF map that failed, almost always because the map was full; the event was not counted.",
+		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
+	}
+)
+
+// All lists every metric rtsec exposes besides rtsec_build_info, which
+// client_golang's version collector provides.
+var All = []Def{
+	ScrapeCollectorSuccess, ScrapeCollectorDuration,
+	ProcessExecs, LabelOverflows,
+	ContainerInfo,
+	BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures,
+}
+
+// BuildInfo is the name of the build information metric.
+const BuildInfo = "rtsec_build_info"
+
+// Names returns every metric name rtsec exposes, rtsec_build_info included.
+func Names() []string {
+	names := []string{BuildInfo}
+	for _, d := range All {
+		names = append(names, d.Name)
+	}
+	return names
+}
+
+// Lookup returns the definition of a metric by name.
+func Lookup(name string) (Def, error) {
+	for _, d := range All {
+		if d.Name == name {
+			return d, nil
+		}
+	}
+	return Def{}, fmt.Errorf("no rtsec metric named %q", name)
+}

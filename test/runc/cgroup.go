@@ -1,0 +1,72 @@
+package runc
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// cgroup2Path returns the cgroup2 path of pid ("self" for this process): the
+// 0:: line of /proc/<pid>/cgroup.
+func cgroup2Path(pid string) (string, error) {
+	data, err := os.ReadFile("/proc/" + pid + "/cgroup")
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.Lines(string(data)) {
+		if path, ok := strings.CutPrefix(line, "0::"); ok {
+			return strings.TrimSpace(path), nil
+		}
+	}
+	return "", fmt.Errorf("no cgroup2 (0::) line in /proc/%s/cgroup", pid)
+}
+
+// cgroup2ID returns the inode of the cgroup2 directory of path, which is the
+// kernel's cgroup id.
+func cgroup2ID(path string) (uint64, error) {
+	dir, err := cgroup2Dir(path)
+	if err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return 0, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, fmt.Errorf("stat %s: no inode", dir)
+	}
+	return st.Ino, nil
+}
+
+// cgroup2Dir maps a cgroup2 path to its directory on the host, using the
+// cgroup2 entry of /proc/self/mountinfo.
+func cgroup2Dir(path string) (string, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		// ID parent major:minor root mountpoint options [optional...] - fstype source superoptions
+		fields := strings.Fields(s.Text())
+		i := strings.Index(s.Text(), " - ")
+		if len(fields) < 5 || i < 0 || !strings.HasPrefix(s.Text()[i+3:], "cgroup2 ") {
+			continue
+		}
+		rel, err := filepath.Rel(fields[3], path)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			return "", fmt.Errorf("cgroup %s is outside the cgroup2 mount root %s", path, fields[3])
+		}
+		return filepath.Join(fields[4], rel), nil
+	}
+	if err := s.Err(); err != nil {
+		return "", fmt.Errorf("read mountinfo: %w", err)
+	}
+	return "", errors.New("no cgroup2 mount in /proc/self/mountinfo")
+}

@@ -128,7 +128,7 @@ var (
 		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
 	}
 	BPFMapInsertFailures = Def{
-		Name: "rtsec_bpf_map_insert_failures_total", Type: prometheus.CounterValue, Collector: "bpf",
+		Name: "rtsec_bpf_map_insert_failures_total", Type: prometheus.CounterValue, Collector: "process",
 		Help:   "Inserts into a BPF map that failed, almost always because the map was full; the event was not counted.",
 		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
 	}

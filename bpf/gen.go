@@ -1,0 +1,7 @@
+// Package bpf holds rtsec's BPF programs (C, CO-RE) and the Go bindings
+// bpf2go generates from them. The generated objects are committed so that
+// `go build` needs no clang; `make generate` rebuilds them.
+package bpf
+
+//go:generate go tool bpf2go -cc clang-14 -cflags "-O2 -g -Wall -Werror -mcpu=v3" -target bpfel Process src/process.bpf.c -- -I./src/headers
+//go:generate go tool bpf2go -cc clang-14 -cflags "-O2 -g -Wall -Werror -mcpu=v3" -target bpfel Cgroups src/cgroups.bpf.c -- -I./src/headers

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Records the path of every cgroup v2 directory created while rtsec runs,
+ * so that a container that lived between two scrapes can still be
+ * resolved after its cgroup is gone. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#define CGROUP_PATH_LEN 256
+
+struct cgroup_path {
+	char path[CGROUP_PATH_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct cgroup_path);
+} cgroup_paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgroup_path);
+} cgroup_scratch SEC(".maps");
+
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(handle_cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	/* Only the unified (v2) hierarchy: its ids are what
+	 * bpf_get_current_cgroup_id() returns. */
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+		return 0;
+	__u32 zero = 0;
+	struct cgroup_path *value = bpf_map_lookup_elem(&cgroup_scratch, &zero);
+	if (!value)
+		return 0;
+	__u64 id = BPF_CORE_READ(cgrp, kn, id);
+	if (bpf_probe_read_kernel_str(value->path, sizeof(value->path), path) < 0)
+		return 0;
+	bpf_map_update_elem(&cgroup_paths, &id, value, BPF_ANY);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

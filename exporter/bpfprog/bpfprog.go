@@ -1,0 +1,150 @@
+// Package bpfprog loads rtsec's BPF objects, attaches their programs to the
+// hooks their section names give, and keeps the list of what is loaded so
+// the exporter can report on its own programs and maps.
+package bpfprog
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"strings"
+	"sync"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+)
+
+// verifierLogLines is how much of a verifier rejection is reported: the end
+// of the log is where the verifier says why.
+const verifierLogLines = 20
+
+// Set is every BPF program and map rtsec has loaded, and the links that
+// attach the programs.
+type Set struct {
+	mu       sync.Mutex
+	programs map[string]*ebpf.Program
+	maps     map[string]*ebpf.Map
+	closers  []io.Closer
+}
+
+// NewSet returns an empty set.
+func NewSet() *Set {
+	return &Set{programs: map[string]*ebpf.Program{}, maps: map[string]*ebpf.Map{}}
+}
+
+// Load loads spec into the kernel, assigns its programs and maps to objs (a
+// bpf2go *Objects struct), attaches every program, and remembers them. On
+// failure nothing stays loaded; a verifier rejection is reported with the
+// program's name and the end of the verifier log.
+func (s *Set) Load(spec *ebpf.CollectionSpec, objs io.Closer) error {
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		return describeLoadError(err)
+	}
+	programs := maps.Clone(coll.Programs)
+	objMaps := map[string]*ebpf.Map{}
+	for name, m := range coll.Maps {
+		// Skip .rodata, .bss and friends: they hold variables, not data.
+		if !strings.HasPrefix(name, ".") {
+			objMaps[name] = m
+		}
+	}
+	err = coll.Assign(objs)
+	coll.Close() // what objs did not take
+	if err != nil {
+		return fmt.Errorf("assign BPF objects: %w", err)
+	}
+
+	var links []io.Closer
+	for name, prog := range programs {
+		l, err := attach(spec.Programs[name].SectionName, prog)
+		if err != nil {
+			closeAll(links)
+			objs.Close()
+			return fmt.Errorf("attach BPF program %s (%s): %w", name, spec.Programs[name].SectionName, err)
+		}
+		links = append(links, l)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	maps.Copy(s.programs, programs)
+	maps.Copy(s.maps, objMaps)
+	// Close detaches links before closing the objects they attach.
+	s.closers = append(s.closers, objs)
+	s.closers = append(s.closers, links...)
+	return nil
+}
+
+// Programs returns the loaded programs by name.
+func (s *Set) Programs() map[string]*ebpf.Program {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.programs)
+}
+
+// Maps returns the loaded maps by name.
+func (s *Set) Maps() map[string]*ebpf.Map {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.maps)
+}
+
+// Close detaches every program and releases every object, newest first.
+func (s *Set) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i].Close())
+	}
+	s.closers = nil
+	clear(s.programs)
+	clear(s.maps)
+	return errors.Join(errs...)
+}
+
+// attach attaches prog to the hook named by its ELF section: tp_btf/NAME,
+// raw_tp/NAME or raw_tracepoint/NAME, tracepoint/GROUP/NAME or tp/GROUP/NAME.
+// These are the hooks that work under kernel lockdown; anything else is a
+// programming error.
+func attach(section string, prog *ebpf.Program) (link.Link, error) {
+	kind, hook, _ := strings.Cut(section, "/")
+	switch kind {
+	case "tp_btf":
+		return link.AttachTracing(link.TracingOptions{Program: prog})
+	case "raw_tp", "raw_tracepoint":
+		return link.AttachRawTracepoint(link.RawTracepointOptions{Name: hook, Program: prog})
+	case "tracepoint", "tp":
+		group, name, ok := strings.Cut(hook, "/")
+		if !ok {
+			return nil, fmt.Errorf("section %q names no tracepoint group/name", section)
+		}
+		return link.Tracepoint(group, name, prog, nil)
+	}
+	return nil, fmt.Errorf("unsupported section %q: rtsec attaches only to tracepoints", section)
+}
+
+// describeLoadError turns a verifier rejection into a short report: which
+// program, and the last lines of the log, where the reason is.
+func describeLoadError(err error) error {
+	var ve *ebpf.VerifierError
+	if !errors.As(err, &ve) {
+		return fmt.Errorf("load BPF objects: %w", err)
+	}
+	lines := ve.Log
+	if len(lines) > verifierLogLines {
+		lines = lines[len(lines)-verifierLogLines:]
+	}
+	// err's text names the program ("program handle_exec: load program: ...").
+	first, _, _ := strings.Cut(err.Error(), ": "+ve.Cause.Error())
+	return fmt.Errorf("BPF verifier rejected %s: %w\nverifier log (last %d lines):\n%s",
+		first, ve.Cause, len(lines), strings.Join(lines, "\n"))
+}
+
+func closeAll(cs []io.Closer) {
+	for _, c := range cs {
+		c.Close()
+	}
+}

@@ -1,0 +1,103 @@
+package collector
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/cilium/ebpf"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sys/unix"
+
+	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/exporter/metricdef"
+)
+
+func init() {
+	register("bpf", true, newBPFCollector)
+}
+
+// bpfCollector reports on rtsec's own BPF programs and maps: how often they
+// run, the CPU they take, and how full the hash maps are.
+type bpfCollector struct {
+	set    *bpfprog.Set
+	logger *slog.Logger
+	// stats keeps the kernel's BPF run-time statistics on while it is open.
+	stats io.Closer
+
+	runs, runTime, entries, capacity *prometheus.Desc
+}
+
+func newBPFCollector(env Env) (Collector, error) {
+	c := &bpfCollector{
+		set:      env.BPF,
+		logger:   env.Logger,
+		runs:     metricdef.BPFProgramRuns.Desc(),
+		runTime:  metricdef.BPFProgramRunTime.Desc(),
+		entries:  metricdef.BPFMapEntries.Desc(),
+		capacity: metricdef.BPFMapCapacity.Desc(),
+	}
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		// Needs CAP_SYS_ADMIN; the counts stay at zero without it.
+		env.Logger.Warn("cannot enable BPF run-time statistics: rtsec_bpf_program_run* stay 0", "err", err)
+	} else {
+		c.stats = stats
+	}
+	return c, nil
+}
+
+// Close turns the run-time statistics back off.
+func (c *bpfCollector) Close() error {
+	if c.stats == nil {
+		return nil
+	}
+	return c.stats.Close()
+}
+
+func (c *bpfCollector) Update(ch chan<- prometheus.Metric) error {
+	var errs []error
+	for name, prog := range c.set.Programs() {
+		stats, err := prog.Stats()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("program %s stats: %w", name, err))
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(c.runs, prometheus.CounterValue, float64(stats.RunCount), name)
+		ch <- prometheus.MustNewConstMetric(c.runTime, prometheus.CounterValue, stats.Runtime.Seconds(), name)
+	}
+	for name, m := range c.set.Maps() {
+		if t := m.Type(); t != ebpf.Hash && t != ebpf.LRUHash && t != ebpf.PerCPUHash && t != ebpf.LRUCPUHash {
+			continue // arrays are always full; only hash maps can run out
+		}
+		n, err := countEntries(m)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("map %s: %w", name, err))
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(c.entries, prometheus.GaugeValue, float64(n), name)
+		ch <- prometheus.MustNewConstMetric(c.capacity, prometheus.GaugeValue, float64(m.MaxEntries()), name)
+	}
+	return errors.Join(errs...)
+}
+
+// countEntries walks the keys of a hash map without reading the values.
+func countEntries(m *ebpf.Map) (int, error) {
+	key := make([]byte, m.KeySize())
+	next := make([]byte, m.KeySize())
+	n := 0
+	var cur any // nil: start from the first key
+	for {
+		err := m.NextKey(cur, &next)
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+		copy(key, next)
+		cur = key
+	}
+}

@@ -1,0 +1,172 @@
+// Package collector holds rtsec's collectors and the registry that enables
+// them from flags (--collector.NAME / --no-collector.NAME) and runs them on
+// each scrape, node_exporter style.
+package collector
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/metricdef"
+)
+
+// Collector emits the metrics of one signal area.
+type Collector interface {
+	// Update sends the current metrics to ch.
+	Update(ch chan<- prometheus.Metric) error
+}
+
+// Forgetter is a collector that keeps per-container state in the kernel and
+// must drop it once a container is gone.
+type Forgetter interface {
+	// CgroupIDs lists the container keys the collector holds state for.
+	CgroupIDs() ([]uint64, error)
+	// Forget drops all state of the given container keys.
+	Forget(ids []uint64) error
+}
+
+// Env is what a collector's factory gets to work with.
+type Env struct {
+	Logger   *slog.Logger
+	BPF      *bpfprog.Set
+	Resolver *container.Resolver
+}
+
+// Factory builds a collector. An error is fatal: the exporter does not start
+// with a collector the user asked for but that cannot work.
+type Factory func(env Env) (Collector, error)
+
+type registration struct {
+	factory Factory
+	enabled *bool
+}
+
+var (
+	registrations   = map[string]*registration{}
+	disableDefaults = kingpin.Flag("collector.disable-defaults", "Disable every collector that is not explicitly enabled.").Default("false").Bool()
+	explicitlySet   = map[string]bool{}
+)
+
+// register adds a collector and its --collector.NAME flag. Called from init.
+func register(name string, enabledByDefault bool, factory Factory) {
+	state := "disabled"
+	if enabledByDefault {
+		state = "enabled"
+	}
+	flag := kingpin.Flag("collector."+name, fmt.Sprintf("Enable the %s collector (default: %s).", name, state)).
+		Default(fmt.Sprint(enabledByDefault)).
+		Action(func(*kingpin.ParseContext) error { explicitlySet[name] = true; return nil })
+	registrations[name] = &registration{factory: factory, enabled: flag.Bool()}
+}
+
+// Names lists every registered collector, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registrations))
+	for name := range registrations {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Enabled lists the collectors the flags enable, sorted.
+func Enabled() []string {
+	var names []string
+	for _, name := range Names() {
+		if *disableDefaults && !explicitlySet[name] {
+			continue
+		}
+		if *registrations[name].enabled {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// Registry runs the enabled collectors on each scrape. It is a
+// prometheus.Collector.
+type Registry struct {
+	logger     *slog.Logger
+	collectors map[string]Collector
+}
+
+// New builds the named collectors. Their BPF objects live in env.BPF, which
+// the caller closes.
+func New(env Env, names []string) (*Registry, error) {
+	r := &Registry{logger: env.Logger, collectors: map[string]Collector{}}
+	for _, name := range names {
+		reg, ok := registrations[name]
+		if !ok {
+			return nil, fmt.Errorf("unknown collector %q (known: %v)", name, Names())
+		}
+		c, err := reg.factory(env)
+		if err != nil {
+			return nil, fmt.Errorf("collector %s: %w", name, err)
+		}
+		r.collectors[name] = c
+	}
+	return r, nil
+}
+
+var (
+	scrapeSuccessDesc  = metricdef.ScrapeCollectorSuccess.Desc()
+	scrapeDurationDesc = metricdef.ScrapeCollectorDuration.Desc()
+)
+
+// Describe implements prometheus.Collector. rtsec's collectors are unchecked:
+// the label values they emit are only known at scrape time.
+func (r *Registry) Describe(ch chan<- *prometheus.Desc) {
+	ch <- scrapeSuccessDesc
+	ch <- scrapeDurationDesc
+}
+
+// Collect implements prometheus.Collector: it runs every collector in parallel.
+func (r *Registry) Collect(ch chan<- prometheus.Metric) {
+	var wg sync.WaitGroup
+	for name, c := range r.collectors {
+		wg.Go(func() {
+			begin := time.Now()
+			err := c.Update(ch)
+			success := 1.0
+			if err != nil {
+				success = 0
+				r.logger.Error("collector failed", "collector", name, "err", err)
+			}
+			ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, time.Since(begin).Seconds(), name)
+			ch <- prometheus.MustNewConstMetric(scrapeSuccessDesc, prometheus.GaugeValue, success, name)
+		})
+	}
+	wg.Wait()
+}
+
+// Forgetters returns the collectors that hold per-container kernel state.
+func (r *Registry) Forgetters() []Forgetter {
+	var fs []Forgetter
+	for _, c := range r.collectors {
+		if f, ok := c.(Forgetter); ok {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// Close releases what the collectors hold besides their BPF objects.
+func (r *Registry) Close() error {
+	var errs []error
+	for _, c := range r.collectors {
+		if cl, ok := c.(io.Closer); ok {
+			errs = append(errs, cl.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

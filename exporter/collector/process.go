@@ -1,0 +1,187 @@
+package collector
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/exporter/aggregate"
+	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/metricdef"
+)
+
+// Indexes of exec_stats, as process.bpf.c defines them.
+const (
+	statExecOverflow   = 0
+	statExecCountsFull = 1
+	statExecBudgetFull = 2
+)
+
+// maxBudget keeps a budget flag from undoing the point of a budget.
+const maxBudget = 4096
+
+var (
+	binaryBudget = kingpin.Flag("process.binary-budget",
+		"Distinct binary names counted per container before the rest count as \"_other\" (1-4096).").
+		Default("64").Uint32()
+	hostBinaryBudget = kingpin.Flag("process.host-binary-budget",
+		"Distinct binary names counted for host processes before the rest count as \"_other\" (1-4096).").
+		Default("1024").Uint32()
+)
+
+func init() {
+	register("process", true, newProcessCollector)
+}
+
+type processCollector struct {
+	objs     bpf.ProcessObjects
+	resolver *container.Resolver
+	table    *aggregate.Table
+
+	execs, overflows, insertFailures *prometheus.Desc
+}
+
+func validateBudget(flag string, v uint32) error {
+	if v < 1 || v > maxBudget {
+		return fmt.Errorf("--%s=%d: must be between 1 and %d", flag, v, maxBudget)
+	}
+	return nil
+}
+
+func newProcessCollector(env Env) (Collector, error) {
+	if err := validateBudget("process.binary-budget", *binaryBudget); err != nil {
+		return nil, err
+	}
+	if err := validateBudget("process.host-binary-budget", *hostBinaryBudget); err != nil {
+		return nil, err
+	}
+	spec, err := bpf.LoadProcess()
+	if err != nil {
+		return nil, err
+	}
+	// The kernel budget is per cgroup: the host's cgroups each get the
+	// host budget, and the table caps the host's union in userspace.
+	if err := spec.Variables["binary_budget"].Set(max(*binaryBudget, *hostBinaryBudget)); err != nil {
+		return nil, err
+	}
+	c := &processCollector{
+		resolver:       env.Resolver,
+		execs:          metricdef.ProcessExecs.Desc(),
+		overflows:      metricdef.LabelOverflows.Desc(),
+		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
+	}
+	c.table = aggregate.NewTable(func(id container.Identity) int {
+		if id == (container.Identity{}) {
+			return int(*hostBinaryBudget)
+		}
+		return int(*binaryBudget)
+	})
+	if err := env.BPF.Load(spec, &c.objs); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// binaryName turns the kernel's NUL-padded name into a label value.
+func binaryName(raw []int8) string {
+	b := make([]byte, 0, len(raw))
+	for _, c := range raw {
+		if c == 0 {
+			break
+		}
+		b = append(b, byte(c))
+	}
+	return strings.ToValidUTF8(string(bytes.TrimSpace(b)), "\uFFFD")
+}
+
+func (c *processCollector) readCounts() (map[aggregate.Key]uint64, error) {
+	raw, err := bpfprog.Dump[bpf.ProcessExecKey, uint64](c.objs.ExecCounts)
+	if err != nil {
+		return nil, err
+	}
+	live := make(map[aggregate.Key]uint64, len(raw))
+	for k, v := range raw {
+		live[aggregate.Key{CgroupID: k.CgroupId, Value: binaryName(k.Binary[:])}] += v
+	}
+	return live, nil
+}
+
+func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
+	live, err := c.readCounts()
+	if err != nil {
+		return err
+	}
+	series, folded := c.table.Sum(live, c.resolver.Resolve)
+	for _, s := range series {
+		id := s.Identity
+		ch <- prometheus.MustNewConstMetric(c.execs, prometheus.CounterValue, float64(s.Count),
+			id.ID, id.Namespace, id.Pod, id.Container, s.Value)
+	}
+
+	overflow, err := bpfprog.SumPerCPU(c.objs.ExecStats, statExecOverflow)
+	if err != nil {
+		return err
+	}
+	ch <- prometheus.MustNewConstMetric(c.overflows, prometheus.CounterValue, float64(overflow+folded), metricdef.ProcessExecs.Name)
+	for mapName, index := range map[string]uint32{"exec_counts": statExecCountsFull, "exec_budget": statExecBudgetFull} {
+		n, err := bpfprog.SumPerCPU(c.objs.ExecStats, index)
+		if err != nil {
+			return err
+		}
+		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), mapName)
+	}
+	return nil
+}
+
+// CgroupIDs implements Forgetter.
+func (c *processCollector) CgroupIDs() ([]uint64, error) {
+	budgets, err := bpfprog.Dump[uint64, uint32](c.objs.ExecBudget)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uint64, 0, len(budgets))
+	for id := range budgets {
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// Forget implements Forgetter: the counts of the gone keys are retired into
+// their identities' sums, then their kernel entries deleted.
+func (c *processCollector) Forget(ids []uint64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	gone := map[uint64]bool{}
+	for _, id := range ids {
+		gone[id] = true
+	}
+	raw, err := bpfprog.Dump[bpf.ProcessExecKey, uint64](c.objs.ExecCounts)
+	if err != nil {
+		return err
+	}
+	retired := map[aggregate.Key]uint64{}
+	var keys []bpf.ProcessExecKey
+	for k, v := range raw {
+		if gone[k.CgroupId] {
+			retired[aggregate.Key{CgroupID: k.CgroupId, Value: binaryName(k.Binary[:])}] += v
+			keys = append(keys, k)
+		}
+	}
+	c.table.Retire(retired)
+	for _, k := range keys {
+		if err := c.objs.ExecCounts.Delete(k); err != nil {
+			return fmt.Errorf("forget exec count: %w", err)
+		}
+	}
+	for _, id := range ids {
+		// A key with a budget but no count yet is not an error.
+		_ = c.objs.ExecBudget.Delete(id)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+// Package preflight checks, before any BPF is loaded, that the host gives
+// rtsec what it needs, and says in one line what is missing and how to fix it.
+package preflight
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/cilium/ebpf/rlimit"
+)
+
+// Linux capability numbers rtsec cares about.
+const (
+	capDACReadSearch = 2
+	capSysAdmin      = 21
+	capPerfmon       = 38
+	capBPF           = 39
+)
+
+// BTFPath is where the kernel exposes its own type information.
+const BTFPath = "/sys/kernel/btf/vmlinux"
+
+// Result is what the checks found that is not fatal.
+type Result struct {
+	// Warnings name features that will be degraded.
+	Warnings []string
+}
+
+// Check runs every check. The error, if any, is one line for the user.
+func Check() (Result, error) {
+	var res Result
+	caps, err := effectiveCaps("/proc/self/status")
+	if err != nil {
+		return res, fmt.Errorf("cannot read own capabilities: %w", err)
+	}
+	if msg := missingPrivilege(caps); msg != "" {
+		return res, fmt.Errorf("%s", msg)
+	}
+	if !has(caps, capDACReadSearch) {
+		res.Warnings = append(res.Warnings, "no CAP_DAC_READ_SEARCH: cgroup ids resolve by walking the cgroup tree, which is slower")
+	}
+	if _, err := os.Stat(BTFPath); err != nil {
+		return res, fmt.Errorf("kernel BTF not found at %s: rtsec needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (Linux 5.15 or newer with BTF)", BTFPath)
+	}
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return res, fmt.Errorf("cannot lift the locked-memory limit for BPF maps: %w (on kernels before 5.11 run with CAP_SYS_RESOURCE or raise ulimit -l)", err)
+	}
+	return res, nil
+}
+
+// missingPrivilege says what is wrong when caps cannot load and attach
+// tracing programs: CAP_BPF with CAP_PERFMON (5.8+), or CAP_SYS_ADMIN.
+func missingPrivilege(caps uint64) string {
+	if has(caps, capSysAdmin) || (has(caps, capBPF) && has(caps, capPerfmon)) {
+		return ""
+	}
+	var missing []string
+	for _, c := range []struct {
+		bit  uint
+		name string
+	}{{capBPF, "CAP_BPF"}, {capPerfmon, "CAP_PERFMON"}} {
+		if !has(caps, c.bit) {
+			missing = append(missing, c.name)
+		}
+	}
+	return fmt.Sprintf("insufficient privileges to load BPF programs: missing %s (or CAP_SYS_ADMIN); run as root, e.g. sudo make run", strings.Join(missing, " and "))
+}
+
+func has(caps uint64, bit uint) bool {
+	return caps&(1<<bit) != 0
+}
+
+// effectiveCaps reads the CapEff line of a /proc/PID/status file.
+func effectiveCaps(path string) (uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return parseCapEff(f)
+}
+
+func parseCapEff(r io.Reader) (uint64, error) {
+	s := bufio.NewScanner(r)
+	for s.Scan() {
+		if v, ok := strings.CutPrefix(s.Text(), "CapEff:"); ok {
+			return strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		}
+	}
+	if err := s.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("no CapEff line")
+}

@@ -13,6 +13,13 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type ProcessExecBudget struct {
+	_       structs.HostLayout
+	Used    uint32
+	Pad     uint32
+	Dropped uint64
+}
+
 type ProcessExecKey struct {
 	_        structs.HostLayout
 	CgroupId uint64
@@ -28,12 +35,13 @@ type ProcessScratch struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	ProcessMapExecBudget   = "exec_budget"
-	ProcessMapExecCounts   = "exec_counts"
-	ProcessMapExecScratch  = "exec_scratch"
-	ProcessMapExecStats    = "exec_stats"
-	ProcessProgHandleExec  = "handle_exec"
-	ProcessVarBinaryBudget = "binary_budget"
+	ProcessMapExecBudgets      = "exec_budgets"
+	ProcessMapExecCounts       = "exec_counts"
+	ProcessMapExecScratch      = "exec_scratch"
+	ProcessMapExecStats        = "exec_stats"
+	ProcessProgHandleExec      = "handle_exec"
+	ProcessVarBinaryBudget     = "binary_budget"
+	ProcessVarRootBinaryBudget = "root_binary_budget"
 )
 
 // LoadProcess returns the embedded CollectionSpec for Process.
@@ -85,7 +93,7 @@ type ProcessProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProcessMapSpecs struct {
-	ExecBudget  *ebpf.MapSpec `ebpf:"exec_budget"`
+	ExecBudgets *ebpf.MapSpec `ebpf:"exec_budgets"`
 	ExecCounts  *ebpf.MapSpec `ebpf:"exec_counts"`
 	ExecScratch *ebpf.MapSpec `ebpf:"exec_scratch"`
 	ExecStats   *ebpf.MapSpec `ebpf:"exec_stats"`
@@ -95,7 +103,8 @@ type ProcessMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProcessVariableSpecs struct {
-	BinaryBudget *ebpf.VariableSpec `ebpf:"binary_budget"`
+	BinaryBudget     *ebpf.VariableSpec `ebpf:"binary_budget"`
+	RootBinaryBudget *ebpf.VariableSpec `ebpf:"root_binary_budget"`
 }
 
 // ProcessObjects contains all objects after they have been loaded into the kernel.
@@ -118,7 +127,7 @@ func (o *ProcessObjects) Close() error {
 //
 // It can be passed to LoadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProcessMaps struct {
-	ExecBudget  *ebpf.Map `ebpf:"exec_budget"`
+	ExecBudgets *ebpf.Map `ebpf:"exec_budgets"`
 	ExecCounts  *ebpf.Map `ebpf:"exec_counts"`
 	ExecScratch *ebpf.Map `ebpf:"exec_scratch"`
 	ExecStats   *ebpf.Map `ebpf:"exec_stats"`
@@ -126,7 +135,7 @@ type ProcessMaps struct {
 
 func (m *ProcessMaps) Close() error {
 	return _ProcessClose(
-		m.ExecBudget,
+		m.ExecBudgets,
 		m.ExecCounts,
 		m.ExecScratch,
 		m.ExecStats,
@@ -137,7 +146,8 @@ func (m *ProcessMaps) Close() error {
 //
 // It can be passed to LoadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProcessVariables struct {
-	BinaryBudget *ebpf.Variable `ebpf:"binary_budget"`
+	BinaryBudget     *ebpf.Variable `ebpf:"binary_budget"`
+	RootBinaryBudget *ebpf.Variable `ebpf:"root_binary_budget"`
 }
 
 // ProcessPrograms contains all programs after they have been loaded into the kernel.

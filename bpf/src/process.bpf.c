@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Process executions, counted per container key (cgroup v2 id) and binary
- * base name. The number of distinct names per container is capped by
- * binary_budget; names past it are counted as "_other". */
+ * base name. The distinct names per key are capped by a budget; names past
+ * it are counted as "_other", so an attacker who execs endless names fills
+ * neither the map nor Prometheus. */
 #include "rtsec.h"
 
 #define BINARY_LEN 32
 #define PATH_SCAN 256
+#define ROOT_CGROUP_ID 1
 
 STATS_MAP(exec_stats);
 
@@ -26,13 +28,20 @@ struct {
 	__type(value, __u64);
 } exec_counts SEC(".maps");
 
-/* Distinct binary names admitted per container key. */
+/* Per container key: names admitted, and execs that found exec_counts
+ * full (exported under "_other", so no exec goes uncounted). */
+struct exec_budget {
+	__u32 used;
+	__u32 pad;
+	__u64 dropped;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, __u32);
-} exec_budget SEC(".maps");
+	__type(value, struct exec_budget);
+} exec_budgets SEC(".maps");
 
 struct scratch {
 	char path[PATH_SCAN];
@@ -45,28 +54,34 @@ struct {
 	__type(value, struct scratch);
 } exec_scratch SEC(".maps");
 
+/* Set by the exporter before loading. The root cgroup holds every host
+ * process on hosts without per-service cgroups, so it has its own. */
 volatile const __u32 binary_budget = 64;
+volatile const __u32 root_binary_budget = 1024;
 
-/* Spends one unit of the container's name budget; false when it is spent. */
-static __always_inline bool spend_budget(__u64 cgroup_id)
+static __always_inline struct exec_budget *get_budget(__u64 cgroup_id)
 {
-	__u32 *used = bpf_map_lookup_elem(&exec_budget, &cgroup_id);
-	if (!used) {
-		__u32 zero = 0;
-		long err = bpf_map_update_elem(&exec_budget, &cgroup_id, &zero, BPF_NOEXIST);
-		if (err && err != -EEXIST) {
-			count_stat(&exec_stats, STAT_EXEC_BUDGET_FULL);
-			return false;
-		}
-		used = bpf_map_lookup_elem(&exec_budget, &cgroup_id);
-		if (!used)
-			return false;
+	struct exec_budget *b = bpf_map_lookup_elem(&exec_budgets, &cgroup_id);
+	if (b)
+		return b;
+	struct exec_budget zero = {};
+	long err = bpf_map_update_elem(&exec_budgets, &cgroup_id, &zero, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		count_stat(&exec_stats, STAT_EXEC_BUDGET_FULL);
+		return NULL;
 	}
+	return bpf_map_lookup_elem(&exec_budgets, &cgroup_id);
+}
+
+/* Spends one unit of the key's name budget; false when it is spent. */
+static __always_inline bool spend_budget(struct exec_budget *b, __u64 cgroup_id)
+{
+	__u32 budget = cgroup_id == ROOT_CGROUP_ID ? root_binary_budget : binary_budget;
 	/* Check before adding so the count never wraps; concurrent execs may
 	 * overshoot by at most the number of CPUs. */
-	if (*used >= binary_budget)
+	if (b->used >= budget)
 		return false;
-	return __sync_fetch_and_add(used, 1) < binary_budget;
+	return __sync_fetch_and_add(&b->used, 1) < budget;
 }
 
 /* Copies the base name of path into out. bprm->filename is the path as
@@ -103,12 +118,14 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		__sync_fetch_and_add(v, 1);
 		return 0;
 	}
-	if (!spend_budget(key.cgroup_id)) {
+	struct exec_budget *b = get_budget(key.cgroup_id);
+	if (!b || !spend_budget(b, key.cgroup_id)) {
 		count_stat(&exec_stats, STAT_EXEC_OVERFLOW);
 		__builtin_memset(key.binary, 0, sizeof(key.binary));
 		__builtin_memcpy(key.binary, "_other", 7);
 	}
-	increment(&exec_counts, &key, &exec_stats, STAT_EXEC_COUNTS_FULL);
+	if (!increment(&exec_counts, &key, &exec_stats, STAT_EXEC_COUNTS_FULL) && b)
+		__sync_fetch_and_add(&b->dropped, 1);
 	return 0;
 }
 

@@ -2,10 +2,12 @@ package collector
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/bpf"
@@ -30,7 +32,7 @@ var (
 		"Distinct binary names counted per container before the rest count as \"_other\" (1-4096).").
 		Default("64").Uint32()
 	hostBinaryBudget = kingpin.Flag("process.host-binary-budget",
-		"Distinct binary names counted for host processes before the rest count as \"_other\" (1-4096).").
+		"Distinct binary names counted for host processes (all host cgroups together, and the root cgroup alone in the kernel) before the rest count as \"_other\" (1-4096).").
 		Default("1024").Uint32()
 )
 
@@ -64,10 +66,12 @@ func newProcessCollector(env Env) (Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The kernel budget is per cgroup: the host's cgroups each get the
-	// host budget, and the table caps the host's union in userspace.
-	if err := spec.Variables["binary_budget"].Set(max(*binaryBudget, *hostBinaryBudget)); err != nil {
-		return nil, err
+	// The kernel budgets each cgroup; the table caps the union of an
+	// identity's cgroups (the host has many) in userspace.
+	for name, v := range map[string]uint32{"binary_budget": *binaryBudget, "root_binary_budget": *hostBinaryBudget} {
+		if err := spec.Variables[name].Set(v); err != nil {
+			return nil, fmt.Errorf("set %s: %w", name, err)
+		}
 	}
 	c := &processCollector{
 		resolver:       env.Resolver,
@@ -99,14 +103,25 @@ func binaryName(raw []int8) string {
 	return strings.ToValidUTF8(string(bytes.TrimSpace(b)), "\uFFFD")
 }
 
+// readCounts reads the kernel's counts. Execs that found the count map full
+// were kept in the key's budget entry: they count as overflow.
 func (c *processCollector) readCounts() (map[aggregate.Key]uint64, error) {
 	raw, err := bpfprog.Dump[bpf.ProcessExecKey, uint64](c.objs.ExecCounts)
+	if err != nil {
+		return nil, err
+	}
+	budgets, err := bpfprog.Dump[uint64, bpf.ProcessExecBudget](c.objs.ExecBudgets)
 	if err != nil {
 		return nil, err
 	}
 	live := make(map[aggregate.Key]uint64, len(raw))
 	for k, v := range raw {
 		live[aggregate.Key{CgroupID: k.CgroupId, Value: binaryName(k.Binary[:])}] += v
+	}
+	for id, b := range budgets {
+		if b.Dropped > 0 {
+			live[aggregate.Key{CgroupID: id, Value: metricdef.OverflowValue}] += b.Dropped
+		}
 	}
 	return live, nil
 }
@@ -128,7 +143,7 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 		return err
 	}
 	ch <- prometheus.MustNewConstMetric(c.overflows, prometheus.CounterValue, float64(overflow+folded), metricdef.ProcessExecs.Name)
-	for mapName, index := range map[string]uint32{"exec_counts": statExecCountsFull, "exec_budget": statExecBudgetFull} {
+	for mapName, index := range map[string]uint32{"exec_counts": statExecCountsFull, "exec_budgets": statExecBudgetFull} {
 		n, err := bpfprog.SumPerCPU(c.objs.ExecStats, index)
 		if err != nil {
 			return err
@@ -140,7 +155,7 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *processCollector) CgroupIDs() ([]uint64, error) {
-	budgets, err := bpfprog.Dump[uint64, uint32](c.objs.ExecBudget)
+	budgets, err := bpfprog.Dump[uint64, bpf.ProcessExecBudget](c.objs.ExecBudgets)
 	if err != nil {
 		return nil, err
 	}
@@ -161,27 +176,33 @@ func (c *processCollector) Forget(ids []uint64) error {
 	for _, id := range ids {
 		gone[id] = true
 	}
-	raw, err := bpfprog.Dump[bpf.ProcessExecKey, uint64](c.objs.ExecCounts)
+	live, err := c.readCounts()
 	if err != nil {
 		return err
 	}
 	retired := map[aggregate.Key]uint64{}
-	var keys []bpf.ProcessExecKey
-	for k, v := range raw {
-		if gone[k.CgroupId] {
-			retired[aggregate.Key{CgroupID: k.CgroupId, Value: binaryName(k.Binary[:])}] += v
-			keys = append(keys, k)
+	for k, v := range live {
+		if gone[k.CgroupID] {
+			retired[k] = v
 		}
 	}
 	c.table.Retire(retired)
-	for _, k := range keys {
-		if err := c.objs.ExecCounts.Delete(k); err != nil {
-			return fmt.Errorf("forget exec count: %w", err)
+	// Delete by the raw kernel keys: label values were cleaned up.
+	raw, err := bpfprog.Dump[bpf.ProcessExecKey, uint64](c.objs.ExecCounts)
+	if err != nil {
+		return err
+	}
+	for k := range raw {
+		if gone[k.CgroupId] {
+			if err := c.objs.ExecCounts.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+				return fmt.Errorf("forget exec count: %w", err)
+			}
 		}
 	}
 	for _, id := range ids {
-		// A key with a budget but no count yet is not an error.
-		_ = c.objs.ExecBudget.Delete(id)
+		if err := c.objs.ExecBudgets.Delete(id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			return fmt.Errorf("forget exec budget: %w", err)
+		}
 	}
 	return nil
 }

@@ -129,7 +129,7 @@ var (
 	}
 	BPFMapInsertFailures = Def{
 		Name: "rtsec_bpf_map_insert_failures_total", Type: prometheus.CounterValue, Collector: "process",
-		Help:   "Inserts into a BPF map that failed, almost always because the map was full; the event was not counted.",
+		Help:   "Inserts into a BPF map that failed because the map was full; such events are counted under the overflow label value where the container is known, else lost.",
 		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
 	}
 )

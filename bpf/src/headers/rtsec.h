@@ -27,14 +27,14 @@ static __always_inline void count_stat(void *stats, __u32 index)
 		*v += 1;
 }
 
-/* Adds one to the counter at key, creating it. A full map is counted in
- * stats[full_stat] and the event dropped. */
-static __always_inline void increment(void *map, const void *key, void *stats, __u32 full_stat)
+/* Adds one to the counter at key, creating it. Returns false when the map
+ * is full, after counting that in stats[full_stat]. */
+static __always_inline bool increment(void *map, const void *key, void *stats, __u32 full_stat)
 {
 	__u64 *v = bpf_map_lookup_elem(map, key);
 	if (v) {
 		__sync_fetch_and_add(v, 1);
-		return;
+		return true;
 	}
 	__u64 one = 1;
 	long err = bpf_map_update_elem(map, key, &one, BPF_NOEXIST);
@@ -43,9 +43,13 @@ static __always_inline void increment(void *map, const void *key, void *stats, _
 		v = bpf_map_lookup_elem(map, key);
 		if (v)
 			__sync_fetch_and_add(v, 1);
-	} else if (err) {
-		count_stat(stats, full_stat);
+		return true;
 	}
+	if (err) {
+		count_stat(stats, full_stat);
+		return false;
+	}
+	return true;
 }
 
 #endif

@@ -1,0 +1,243 @@
+// Package exporter runs the real rtsec_exporter binary for tests and reads
+// its metrics back over HTTP.
+package exporter
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/rtsec/rtsec/internal/testenv"
+)
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// Build compiles rtsec_exporter once per test binary and returns its path.
+func Build(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		root := filepath.Join(filepath.Dir(file), "..", "..")
+		dir, err := os.MkdirTemp("", "rtsec-exporter-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "rtsec_exporter")
+		cmd := exec.Command("go", "build", "-o", binary, "./exporter")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary
+}
+
+// Exporter is a running rtsec_exporter.
+type Exporter struct {
+	URL    string
+	cmd    *exec.Cmd
+	output *syncWriter
+	done   chan error
+}
+
+// FreeAddress returns a 127.0.0.1 address with a port nobody listens on.
+func FreeAddress(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// Start runs the exporter as root with args added to a private listen
+// address, waits until /metrics answers, and stops it when the test ends.
+func Start(t testing.TB, args ...string) *Exporter {
+	t.Helper()
+	testenv.RequireRoot(t)
+	addr := FreeAddress(t)
+	cmd := exec.Command(Build(t), append([]string{"--web.listen-address=" + addr, "--runtime.cri-socket=none"}, args...)...)
+	e := &Exporter{URL: "http://" + addr + "/metrics", cmd: cmd, output: &syncWriter{}, done: make(chan error, 1)}
+	cmd.Stdout = e.output
+	cmd.Stderr = e.output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { e.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if err := e.Stop(); err != nil {
+			t.Errorf("exporter did not stop cleanly: %v\n%s", err, e.Output())
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(e.URL)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return e
+			}
+		}
+		select {
+		case err := <-e.done:
+			e.done <- err
+			t.Fatalf("exporter exited before serving: %v\n%s", err, e.Output())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("exporter did not serve %s within 10s: %v\n%s", e.URL, err, e.Output())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stop sends SIGTERM and waits for the exporter to exit; a non-zero exit
+// is an error.
+func (e *Exporter) Stop() error {
+	select {
+	case err := <-e.done:
+		e.done <- err
+		return err
+	default:
+	}
+	e.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-e.done:
+		e.done <- err
+		return err
+	case <-time.After(10 * time.Second):
+		e.cmd.Process.Kill()
+		return fmt.Errorf("no exit within 10s of SIGTERM")
+	}
+}
+
+// Output is what the exporter logged so far.
+func (e *Exporter) Output() string {
+	e.output.mu.Lock()
+	defer e.output.mu.Unlock()
+	return e.output.buf.String()
+}
+
+// Metrics is one scrape, by metric family name.
+type Metrics map[string]*dto.MetricFamily
+
+// Scrape fetches and parses /metrics.
+func (e *Exporter) Scrape(t testing.TB) Metrics {
+	t.Helper()
+	resp, err := http.Get(e.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s\n%s", e.URL, resp.Status, body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	return families
+}
+
+// Value returns the value of the series of name whose labels include
+// match, and false when there is none. More than one match is a test error.
+func (m Metrics) Value(t testing.TB, name string, match map[string]string) (float64, bool) {
+	t.Helper()
+	series := m.Series(name, match)
+	switch len(series) {
+	case 0:
+		return 0, false
+	case 1:
+		return value(series[0]), true
+	}
+	t.Fatalf("%d series of %s match %v, want at most one", len(series), name, match)
+	return 0, false
+}
+
+// Series returns the series of name whose labels include match.
+func (m Metrics) Series(name string, match map[string]string) []*dto.Metric {
+	var out []*dto.Metric
+	mf, ok := m[name]
+	if !ok {
+		return nil
+	}
+next:
+	for _, metric := range mf.Metric {
+		labels := Labels(metric)
+		for k, v := range match {
+			if labels[k] != v {
+				continue next
+			}
+		}
+		out = append(out, metric)
+	}
+	return out
+}
+
+// Sum adds up the series of name whose labels include match.
+func (m Metrics) Sum(name string, match map[string]string) float64 {
+	var sum float64
+	for _, s := range m.Series(name, match) {
+		sum += value(s)
+	}
+	return sum
+}
+
+// Labels returns a series' labels as a map.
+func Labels(m *dto.Metric) map[string]string {
+	labels := map[string]string{}
+	for _, lp := range m.Label {
+		labels[lp.GetName()] = lp.GetValue()
+	}
+	return labels
+}
+
+func value(m *dto.Metric) float64 {
+	switch {
+	case m.Counter != nil:
+		return m.Counter.GetValue()
+	case m.Gauge != nil:
+		return m.Gauge.GetValue()
+	}
+	return m.Untyped.GetValue()
+}
+
+// syncWriter collects the exporter's output from the two pipes it writes.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}

@@ -54,9 +54,15 @@ func Build(t testing.TB) string {
 	return binary
 }
 
+// Auth is the basic-auth user a test scrapes as; zero for none.
+type Auth struct {
+	User, Password string
+}
+
 // Exporter is a running rtsec_exporter.
 type Exporter struct {
 	URL    string
+	auth   Auth
 	cmd    *exec.Cmd
 	output *syncWriter
 	done   chan error
@@ -77,10 +83,16 @@ func FreeAddress(t testing.TB) string {
 // address, waits until /metrics answers, and stops it when the test ends.
 func Start(t testing.TB, args ...string) *Exporter {
 	t.Helper()
+	return StartWith(t, Auth{}, args...)
+}
+
+// StartWith is Start for an exporter that wants credentials.
+func StartWith(t testing.TB, auth Auth, args ...string) *Exporter {
+	t.Helper()
 	testenv.RequireRoot(t)
 	addr := FreeAddress(t)
 	cmd := exec.Command(Build(t), append([]string{"--web.listen-address=" + addr, "--runtime.cri-socket=none"}, args...)...)
-	e := &Exporter{URL: "http://" + addr + "/metrics", cmd: cmd, output: &syncWriter{}, done: make(chan error, 1)}
+	e := &Exporter{URL: "http://" + addr + "/metrics", auth: auth, cmd: cmd, output: &syncWriter{}, done: make(chan error, 1)}
 	cmd.Stdout = e.output
 	cmd.Stderr = e.output
 	if err := cmd.Start(); err != nil {
@@ -94,7 +106,7 @@ func Start(t testing.TB, args ...string) *Exporter {
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(e.URL)
+		resp, err := e.get()
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -134,6 +146,17 @@ func (e *Exporter) Stop() error {
 	}
 }
 
+func (e *Exporter) get() (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, e.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	if e.auth.User != "" {
+		req.SetBasicAuth(e.auth.User, e.auth.Password)
+	}
+	return http.DefaultClient.Do(req)
+}
+
 // Output is what the exporter logged so far.
 func (e *Exporter) Output() string {
 	e.output.mu.Lock()
@@ -147,7 +170,7 @@ type Metrics map[string]*dto.MetricFamily
 // Scrape fetches and parses /metrics.
 func (e *Exporter) Scrape(t testing.TB) Metrics {
 	t.Helper()
-	resp, err := http.Get(e.URL)
+	resp, err := e.get()
 	if err != nil {
 		t.Fatal(err)
 	}

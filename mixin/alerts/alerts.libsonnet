@@ -1,0 +1,17 @@
+// All alert groups, with the runbook link added to every alert in one place.
+(import 'process-exec.libsonnet') +
+(import 'exporter.libsonnet') +
+{
+  local c = $._config,
+  prometheusAlerts+:: {
+    groups: [
+      g {
+        rules: [
+          r { annotations+: { runbook_url: c.runbookURLPattern % std.asciiLower(r.alert) } }
+          for r in super.rules
+        ],
+      }
+      for g in super.groups
+    ],
+  },
+}

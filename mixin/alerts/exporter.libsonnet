@@ -1,0 +1,69 @@
+// Alerts on the exporter's own health: when these fire, rtsec is partly or
+// wholly blind, which is also what an attacker disabling it looks like.
+local a = import '../lib/alert.libsonnet';
+
+{
+  prometheusAlerts+:: {
+    local c = $._config,
+    groups+: [
+      {
+        name: 'rtsec-exporter',
+        rules: [
+          a.new(c,
+                'RtsecExporterDown',
+                'up{%(rtsecSelector)s} == 0\n' % c,
+                'An rtsec exporter cannot be scraped.',
+                'rtsec exporter {{ $labels.instance }} has been down for more than %s: execs on that node are not observed.' % c.alerts.RtsecExporterDown['for']),
+          a.new(c,
+                'RtsecExporterAbsent',
+                'absent(up{%(rtsecSelector)s})\n' % c,
+                'No rtsec exporter is being scraped.',
+                'Prometheus has no target with {{ $labels.job }} (selector %s): rtsec observes nothing.' % std.strReplace(c.rtsecSelector, '"', "'")),
+          a.new(c,
+                'RtsecCollectorFailing',
+                'rtsec_scrape_collector_success{%(rtsecSelector)s} == 0\n' % c,
+                'An rtsec collector fails.',
+                'Collector {{ $labels.collector }} of rtsec exporter {{ $labels.instance }} has been failing for more than %s: its metrics are missing or stale.' % c.alerts.RtsecCollectorFailing['for']),
+          a.new(c,
+                'RtsecBPFProgramsNotRunning',
+                |||
+                  sum by (instance) (increase(rtsec_bpf_program_runs_total{%(rtsecSelector)s}[%(bpfNoRunsWindow)s])) == 0
+                  or
+                  (
+                    sum by (instance) (up{%(rtsecSelector)s} == 1)
+                    unless on (instance)
+                    group by (instance) (rtsec_bpf_program_runs_total{%(rtsecSelector)s})
+                  )
+                ||| % c,
+                'rtsec BPF programs are not running.',
+                'No BPF program of rtsec exporter {{ $labels.instance }} ran in the last %s, or none is loaded: the node is not observed.' % c.bpfNoRunsWindow),
+          a.new(c,
+                'RtsecBPFMapNearCapacity',
+                |||
+                  max by (instance, map) (
+                    rtsec_bpf_map_entries{%(rtsecSelector)s}
+                    /
+                    (rtsec_bpf_map_capacity{%(rtsecSelector)s} > 0)
+                  ) > %(bpfMapFillThreshold)g
+                ||| % c,
+                'An rtsec BPF map is nearly full.',
+                'BPF map {{ $labels.map }} of rtsec exporter {{ $labels.instance }} is {{ $value | humanizePercentage }} full: new keys will soon not be counted.'),
+          a.new(c,
+                'RtsecBPFMapInsertFailures',
+                |||
+                  sum by (instance, map) (increase(rtsec_bpf_map_insert_failures_total{%(rtsecSelector)s}[%(mapInsertFailureWindow)s])) > 0
+                ||| % c,
+                'rtsec failed to count events because a BPF map was full.',
+                'BPF map {{ $labels.map }} of rtsec exporter {{ $labels.instance }} rejected {{ $value | printf "%%.0f" }} insert(s) in the last %s: those events were not counted.' % c.mapInsertFailureWindow),
+          a.new(c,
+                'RtsecLabelOverflows',
+                |||
+                  sum by (instance, metric) (increase(rtsec_label_overflows_total{%(rtsecSelector)s}[%(labelOverflowWindow)s])) > 0
+                ||| % c,
+                'rtsec counted events under the overflow label value.',
+                'rtsec exporter {{ $labels.instance }} counted {{ $value | printf "%%.0f" }} event(s) of {{ $labels.metric }} as "_other" in the last %s because a per-container label budget was spent.' % c.labelOverflowWindow),
+        ],
+      },
+    ],
+  },
+}

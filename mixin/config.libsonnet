@@ -1,0 +1,112 @@
+// Every selector, window, threshold, severity, allowlist and dashboard
+// setting of the rtsec mixin. Override with `mixin { _config+:: { ... } }`.
+{
+  _config+:: {
+    // Selector of the rtsec exporter's target; every query starts from it.
+    rtsecSelector: 'job="rtsec"',
+
+    // Labels that name one container (the host is container_id="").
+    containerLabels: 'instance, container_id, namespace, pod, container',
+    // Labels that name one workload: stable across container restarts and rollouts.
+    workloadLabels: 'namespace, workload, container',
+    // Pod name → workload: strips the ReplicaSet hash and the pod suffix (Kubernetes' rand alphabet has no vowels), or a StatefulSet ordinal.
+    workloadPodRegex: '(.+?)(?:(?:-[bcdfghjklmnpqrstvwxz2456789]{6,10})?-[bcdfghjklmnpqrstvwxz2456789]{5}|-[0-9]+)?',
+
+    // Window of the "an exec happened" rules: an alert stays active this long after the exec.
+    eventWindow: '5m',
+    // Window of the rate() recording rules.
+    rateWindow: '5m',
+
+    // Binaries that count as an interactive or scripting shell.
+    shellBinaries: ['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'csh', 'tcsh', 'fish'],
+    // Binaries that move data over the network or open raw connections.
+    networkToolBinaries: ['curl', 'wget', 'nc', 'ncat', 'netcat', 'socat', 'nmap', 'masscan', 'zmap', 'telnet', 'ssh', 'scp', 'sftp', 'ftp', 'tftp', 'rsync', 'tcpdump', 'tshark', 'dig', 'nslookup'],
+    // Binaries that install software.
+    packageManagerBinaries: ['apt', 'apt-get', 'aptitude', 'dpkg', 'yum', 'dnf', 'microdnf', 'rpm', 'apk', 'zypper', 'pacman', 'pip', 'pip3', 'npm', 'gem'],
+    // Cryptocurrency miners (matched case-insensitively, on the host too).
+    minerBinaries: ['xmrig', 'xmr-stak', 'minerd', 'cpuminer', 'cpuminer-multi', 'ccminer', 'cgminer', 'bfgminer', 'ethminer', 't-rex', 'nbminer', 'lolminer', 'phoenixminer', 'nanominer', 'gminer', 'teamredminer', 'srbminer-multi'],
+    // Indicator-of-compromise binary names from threat intelligence (matched case-insensitively, on the host too).
+    iocBinaries: ['kinsing', 'kdevtmpfsi'],
+
+    // Binaries allowed in every namespace: never reported by the list alerts.
+    execAllowedEverywhere: ['ps', 'top', 'netstat'],
+    // Namespace → binaries also allowed there, e.g. { monitoring: ['curl'] }; '' is the host and non-Kubernetes containers.
+    execAllowedPerNamespace: {},
+    // Namespaces whose execs no list alert reports (miners and IOCs excepted).
+    trustedNamespaces: [],
+    // Execs in a container's first (containerStartupGrace - eventWindow) are ignored by the list alerts (entrypoint scripts); '0s' disables.
+    containerStartupGrace: '10m',
+
+    // New binary: how far back "seen before" looks.
+    newBinaryHistoryWindow: '7d',
+    // New binary: a workload must have execs at least this old before it can alert.
+    newBinaryLearningPeriod: '1d',
+    // New binary: how long a binary stays "new" after its first exec.
+    newBinaryRecency: '5m',
+
+    // Exec-rate anomaly: baseline window of the mean and standard deviation.
+    execRateBaselineWindow: '1w',
+    // Exec-rate anomaly: the baseline must be at least this old.
+    execRateLearningPeriod: '1d',
+    // Exec-rate anomaly: z-score above which the rate is anomalous.
+    execRateZScoreThreshold: 3,
+    // Exec-rate anomaly: floor of the standard deviation (execs/s), so a flat baseline does not turn noise into huge z-scores.
+    execRateMinStddev: 0.05,
+    // Exec-rate anomaly: execs/s below which a workload is never anomalous.
+    execRateMinRate: 0.5,
+
+    // Exporter health.
+    bpfNoRunsWindow: '30m',
+    bpfMapFillThreshold: 0.9,
+    labelOverflowWindow: '1h',
+    mapInsertFailureWindow: '10m',
+
+    // Risk score = exploitability × impact ÷ detection capability + threat intelligence (docs/mixin.md).
+    riskWindow: '1h',
+    // Exploitability: 1 plus these weights for behaviour seen in the container within riskWindow.
+    riskExploitabilityWeights: { shell: 1, networkTool: 1, packageManager: 1, labelOverflow: 2 },
+    // Impact of a container and of the host itself (container_id="").
+    riskImpactContainer: 1,
+    riskImpactHost: 3,
+    // Hook: PromQL terms added to impact, each a vector by containerLabels, e.g. posture metrics such as privileged.
+    riskImpactTerms: [],
+    // Detection capability never drops below this, so blindness multiplies risk by at most 1/floor.
+    riskDetectionFloor: 0.25,
+    // Threat intelligence: added when a miner or IOC binary ran in the container within riskWindow.
+    riskThreatIntelWeight: 10,
+
+    // Severity, `for` and labels per alert.
+    alerts: {
+      RtsecShellInContainer: { severity: 'warning', 'for': '0m', category: 'execution', mitre_technique: 'T1059.004' },
+      RtsecUnexpectedExecInContainer: { severity: 'warning', 'for': '0m', category: 'execution', mitre_technique: 'T1059' },
+      RtsecNewBinaryInWorkload: { severity: 'warning', 'for': '0m', category: 'execution', mitre_technique: 'T1059' },
+      RtsecExecRateAnomaly: { severity: 'info', 'for': '10m', category: 'execution', mitre_technique: 'T1059' },
+      RtsecNetworkToolInContainer: { severity: 'warning', 'for': '0m', category: 'command_and_control', mitre_technique: 'T1105' },
+      RtsecPackageManagerInContainer: { severity: 'warning', 'for': '0m', category: 'command_and_control', mitre_technique: 'T1105' },
+      RtsecMinerExecuted: { severity: 'critical', 'for': '0m', category: 'impact', mitre_technique: 'T1496' },
+      RtsecIOCBinaryExecuted: { severity: 'critical', 'for': '0m', category: 'threat_intel', mitre_technique: 'T1105' },
+      RtsecExecLabelBudgetOverflow: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1562' },
+      RtsecExporterDown: { severity: 'warning', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
+      RtsecExporterAbsent: { severity: 'critical', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
+      RtsecCollectorFailing: { severity: 'warning', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
+      RtsecBPFProgramsNotRunning: { severity: 'critical', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
+      RtsecBPFMapNearCapacity: { severity: 'warning', 'for': '15m', category: 'exporter', mitre_technique: 'T1562.001' },
+      RtsecBPFMapInsertFailures: { severity: 'warning', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },
+      RtsecLabelOverflows: { severity: 'info', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },
+    },
+
+    // Runbook of each alert: %s is the alert name in lower case (the GitHub heading anchor).
+    runbookURLPattern: 'https://github.com/rtsec/rtsec/blob/main/docs/runbooks.md#%s',
+
+    // Dashboards.
+    dashboardNamePrefix: 'rtsec / ',
+    dashboardTags: ['rtsec', 'security'],
+    dashboardUIDs: {
+      overview: 'rtsec-overview',
+      workload: 'rtsec-workload',
+      exporter: 'rtsec-exporter',
+    },
+    dashboardRefresh: '30s',
+    dashboardTimeFrom: 'now-6h',
+  },
+}

@@ -1,0 +1,4 @@
+// All dashboards, keyed by file name.
+(import 'overview.libsonnet') +
+(import 'workload.libsonnet') +
+(import 'exporter.libsonnet')

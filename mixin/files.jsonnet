@@ -1,0 +1,23 @@
+// Every file generated from the mixin, keyed by its path in the repository.
+// `go run ./mixin/generate` writes them; so does `jsonnet -S -m . mixin/files.jsonnet`.
+// overrides: a mixin fragment such as { _config+:: { containerStartupGrace: '0s' } }.
+function(overrides={})
+  local mixin = (import 'mixin.libsonnet') + overrides;
+  local header = '# Generated from mixin/ by `go run ./mixin/generate`; do not edit.\n';
+  local yaml(o) = header + std.manifestYamlDoc(o, quote_keys=false) + '\n';
+  {
+    'alerts/rtsec-alerts.yaml': yaml(mixin.prometheusAlerts),
+    'alerts/rtsec-rules.yaml': yaml(mixin.prometheusRules),
+    'alerts/rtsec-prometheusrule.yaml': yaml({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: {
+        name: 'rtsec',
+        labels: { 'app.kubernetes.io/name': 'rtsec', 'app.kubernetes.io/component': 'rules' },
+      },
+      spec: { groups: mixin.prometheusRules.groups + mixin.prometheusAlerts.groups },
+    }),
+  } + {
+    ['dashboards/' + name]: std.manifestJsonEx(mixin.grafanaDashboards[name], '  ') + '\n'
+    for name in std.objectFields(mixin.grafanaDashboards)
+  }

@@ -1,0 +1,31 @@
+// Names of the series the mixin records, derived from the windows in _config
+// so that a name never lies about its window. Alerts and dashboards use these.
+{
+  _records+:: {
+    local c = $._config,
+    // Execs per container and binary in eventWindow, new counter series included (their first value is an exec too).
+    execIncrease: 'namespace_pod_container_binary:rtsec_process_execs:increase' + c.eventWindow,
+    // Exec rate per container.
+    execRate: 'namespace_pod_container:rtsec_process_execs:rate' + c.rateWindow,
+    // Exec rate per workload.
+    workloadExecRate: 'namespace_workload_container:rtsec_process_execs:rate' + c.rateWindow,
+    // Containers that appeared less than containerStartupGrace ago.
+    containerStartedRecently: 'instance_container_id:rtsec_container_info:started_recently',
+    // 1 while a workload has a live exec counter for a binary.
+    workloadBinaryPresent: 'namespace_workload_container_binary:rtsec_process_execs:present',
+    // 1 while a workload has any live exec counter.
+    workloadPresent: 'namespace_workload_container:rtsec_process_execs:present',
+    // Exec-rate baseline per workload.
+    workloadExecRateAvg: '%s_avg_over_time_%s' % [self.workloadExecRate, c.execRateBaselineWindow],
+    workloadExecRateStddev: '%s_stddev_over_time_%s' % [self.workloadExecRate, c.execRateBaselineWindow],
+    workloadExecRateZScore: self.workloadExecRate + '_zscore',
+    // Every container (and the host) the exporter reports.
+    observed: 'namespace_pod_container:rtsec_observed:group',
+    // Risk factors and score per container.
+    riskExploitability: 'namespace_pod_container:rtsec_risk_exploitability:sum',
+    riskImpact: 'namespace_pod_container:rtsec_risk_impact:sum',
+    riskDetection: 'instance:rtsec_risk_detection_capability:ratio',
+    riskThreatIntel: 'namespace_pod_container:rtsec_risk_threat_intel:sum',
+    riskScore: 'namespace_pod_container:rtsec_risk:score',
+  },
+}

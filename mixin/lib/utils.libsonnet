@@ -1,0 +1,51 @@
+// Helpers that turn _config lists into PromQL.
+{
+  // A regex that matches s literally (binary names may hold '.', '+' …), escaped for a PromQL string.
+  escapeRegex(s):: std.join('', [
+    if std.member('\\.+*?()|[]{}^$', c) then '\\\\' + c else c
+    for c in std.stringChars(s)
+  ]),
+
+  // An alternation matching any of the names literally.
+  anyOf(names):: std.join('|', [self.escapeRegex(n) for n in names]),
+
+  // Joins non-empty matchers with ', '.
+  matchers(list):: std.join(', ', [m for m in list if m != '']),
+
+  // `label!~"a|b"`, or '' for an empty list (`!~""` would exclude the empty value).
+  notIn(label, names):: if std.length(names) == 0 then '' else '%s!~"%s"' % [label, self.anyOf(names)],
+
+  // Selectors of `metric` with `matchers`, restricted to execs no allowlist covers: one per
+  // namespace with its own list, one for every other namespace; trusted namespaces drop out.
+  notAllowed(config, metric, matchers)::
+    local perNs = config.execAllowedPerNamespace;
+    local listed = [ns for ns in std.objectFields(perNs) if !std.member(config.trustedNamespaces, ns)];
+    local others = '%s{%s}' % [metric, self.matchers([
+      matchers,
+      self.notIn('namespace', config.trustedNamespaces + listed),
+      self.notIn('binary', config.execAllowedEverywhere),
+    ])];
+    local own(ns) = '%s{%s}' % [metric, self.matchers([
+      matchers,
+      'namespace="%s"' % ns,
+      self.notIn('binary', config.execAllowedEverywhere + perNs[ns]),
+    ])];
+    [others] + [own(ns) for ns in listed],
+
+  // Adds a `workload` label: the pod name without its generated suffix, or the
+  // container id outside Kubernetes (no pod name, so no stable key).
+  withWorkload(config, expr)::
+    'label_replace(\n  label_replace(\n%s    "workload", "$1", "container_id", "(.+)"\n  ),\n  "workload", "$1", "pod", "%s"\n)'
+    % [self.indent(expr, 4) + ',\n', config.workloadPodRegex],
+
+  // Indents every line of s but the first: for text inserted at an indented position.
+  block(s, n):: std.lstripChars(self.indent(s, n), ' '),
+
+  // Indents every non-empty line of s by n spaces; s ends without a newline.
+  indent(s, n)::
+    local lines = std.split(std.rstripChars(s, '\n'), '\n');
+    std.join('\n', [if l == '' then l else std.repeat(' ', n) + l for l in lines]),
+
+  // True when a duration string is zero.
+  isZero(d):: std.member(['0', '0s', '0m', '0h'], d),
+}

@@ -1,0 +1,7 @@
+// The rtsec monitoring mixin: config + recording rules + alerts + dashboards.
+// Use: (import 'mixin.libsonnet') { _config+:: { rtsecSelector: 'job="rtsec-exporter"' } }
+(import 'config.libsonnet') +
+(import 'lib/records.libsonnet') +
+(import 'rules/rules.libsonnet') +
+(import 'alerts/alerts.libsonnet') +
+(import 'dashboards/dashboards.libsonnet')

@@ -1,0 +1,3 @@
+// All recording rule groups.
+(import 'process-exec.libsonnet') +
+(import 'risk.libsonnet')

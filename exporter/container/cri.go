@@ -1,0 +1,322 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials/insecure"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// Kubernetes labels the kubelet puts on pod sandboxes and containers.
+const (
+	labelPodNamespace  = "io.kubernetes.pod.namespace"
+	labelPodName       = "io.kubernetes.pod.name"
+	labelContainerName = "io.kubernetes.container.name"
+)
+
+// MaxLabelBytes bounds every value a CRI runtime reports. Pod and container
+// names come from whoever can create pods, so values are also made valid
+// UTF-8 (invalid bytes become U+FFFD) and truncated on a rune boundary.
+const MaxLabelBytes = 128
+
+// criSockets are the CRI sockets DetectCRISocket tries, in order.
+var criSockets = []string{
+	"/run/containerd/containerd.sock",
+	"/run/crio/crio.sock",
+	"/run/k3s/containerd/containerd.sock",
+	"/var/run/cri-dockerd.sock",
+	"/run/cri-dockerd.sock",
+	"/var/run/containerd/containerd.sock",
+	"/var/run/crio/crio.sock",
+}
+
+const (
+	criRPCTimeout      = 5 * time.Second
+	criRefreshInterval = 10 * time.Second
+	criMissInterval    = time.Second
+	criMaxMessageBytes = 16 << 20 // as the kubelet: large nodes list a lot
+)
+
+// DetectCRISocket returns the first of the usual CRI runtime sockets that
+// exists and is a unix socket, or "" when there is none.
+func DetectCRISocket() string {
+	for _, path := range criSockets {
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Type() == os.ModeSocket {
+			return path
+		}
+	}
+	return ""
+}
+
+// CRI is a MetadataSource backed by a CRI runtime (containerd, CRI-O,
+// cri-dockerd). Lookup answers from a cache that holds exactly what the
+// runtime last listed; the cache is refreshed every 10 s and, at most once a
+// second, in the background after a miss. When the runtime goes away the
+// last listing is kept, the outage is logged once and gRPC reconnects.
+type CRI struct {
+	path     string
+	conn     *grpc.ClientConn
+	client   runtimeapi.RuntimeServiceClient
+	images   runtimeapi.ImageServiceClient
+	logger   *slog.Logger
+	interval time.Duration
+	minGap   time.Duration
+
+	mu    sync.RWMutex
+	cache map[string]Metadata
+
+	miss   chan struct{}
+	ctx    context.Context // canceled by Close, ends the loop and its RPCs
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewCRI connects to the CRI runtime at endpoint (a socket path or a
+// unix:// URL), checks that it answers Version, lists its containers once
+// and starts the background refresh. Close releases it.
+func NewCRI(endpoint string, logger *slog.Logger) (*CRI, error) {
+	return newCRI(endpoint, logger, criRefreshInterval, criMissInterval)
+}
+
+// newCRI is NewCRI with the refresh interval and the minimum gap between
+// two refreshes, which bounds the refreshes misses cause.
+func newCRI(endpoint string, logger *slog.Logger, interval, minGap time.Duration) (*CRI, error) {
+	path, err := socketPath(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient("unix://"+path,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(criMaxMessageBytes)),
+		grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 500 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 5 * time.Second},
+			MinConnectTimeout: criRPCTimeout,
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("cri runtime at %s: %w", path, err)
+	}
+	c := &CRI{
+		path:     path,
+		conn:     conn,
+		client:   runtimeapi.NewRuntimeServiceClient(conn),
+		images:   runtimeapi.NewImageServiceClient(conn),
+		logger:   logger,
+		interval: interval,
+		minGap:   minGap,
+		miss:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(c.ctx, criRPCTimeout)
+	defer cancel()
+	v, err := c.client.Version(ctx, &runtimeapi.VersionRequest{})
+	if err == nil {
+		err = c.refresh(ctx)
+	}
+	if err != nil {
+		c.cancel()
+		conn.Close()
+		return nil, fmt.Errorf("cri runtime at %s: %w", path, err)
+	}
+	logger.Info("connected to CRI runtime", "socket", path,
+		"runtime", v.GetRuntimeName(), "version", v.GetRuntimeVersion())
+	go c.loop()
+	return c, nil
+}
+
+// socketPath turns a CRI endpoint into the path of its unix socket.
+func socketPath(endpoint string) (string, error) {
+	path, found := strings.CutPrefix(endpoint, "unix://")
+	if !found && strings.Contains(endpoint, "://") {
+		return "", fmt.Errorf("cri endpoint %q: only unix sockets are supported", endpoint)
+	}
+	if path == "" {
+		return "", errors.New("cri endpoint is empty")
+	}
+	return path, nil
+}
+
+// Lookup returns the cached metadata of a container. A miss asks the
+// background loop for a refresh and returns at once.
+func (c *CRI) Lookup(containerID string) (Metadata, bool) {
+	if containerID == "" {
+		return Metadata{}, false
+	}
+	c.mu.RLock()
+	md, ok := c.cache[containerID]
+	c.mu.RUnlock()
+	if !ok {
+		select {
+		case c.miss <- struct{}{}:
+		default:
+		}
+	}
+	return md, ok
+}
+
+// Close stops the background refresh, interrupting a refresh in progress,
+// and closes the connection.
+func (c *CRI) Close() error {
+	c.cancel()
+	<-c.done
+	return c.conn.Close()
+}
+
+// loop refreshes the cache on a timer and on misses, at most once per
+// minGap, and logs transitions between a reachable and an unreachable runtime.
+func (c *CRI) loop() {
+	defer close(c.done)
+	ticker := time.NewTicker(c.interval)
+	defer ticker.Stop()
+	last := time.Now()
+	down := false
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-ticker.C:
+		case <-c.miss:
+			if wait := c.minGap - time.Since(last); wait > 0 {
+				select {
+				case <-c.ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+			}
+		}
+		ctx, cancel := context.WithTimeout(c.ctx, criRPCTimeout)
+		err := c.refresh(ctx)
+		cancel()
+		last = time.Now()
+		switch {
+		case c.ctx.Err() != nil:
+			return
+		case err != nil && !down:
+			c.logger.Warn("CRI runtime unreachable, keeping the last container list", "socket", c.path, "err", err)
+		case err == nil && down:
+			c.logger.Info("CRI runtime reachable again", "socket", c.path)
+		}
+		down = err != nil
+	}
+}
+
+// refresh replaces the cache with what the runtime lists now. Images are
+// listed only when a container is known by its image id alone; an image
+// service that fails leaves those containers with their ids.
+func (c *CRI) refresh(ctx context.Context) error {
+	pods, err := c.client.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{})
+	if err != nil {
+		return fmt.Errorf("list pod sandboxes: %w", err)
+	}
+	ctrs, err := c.client.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
+	if err != nil {
+		return fmt.Errorf("list containers: %w", err)
+	}
+	var images []*runtimeapi.Image
+	if slices.ContainsFunc(ctrs.GetContainers(), func(ctr *runtimeapi.Container) bool { return isImageID(imageName(ctr, nil)) }) {
+		resp, err := c.images.ListImages(ctx, &runtimeapi.ListImagesRequest{})
+		if err != nil {
+			c.logger.Debug("cannot list images, containers keep their image ids", "socket", c.path, "err", err)
+		}
+		images = resp.GetImages()
+	}
+	cache := buildCache(pods.GetItems(), ctrs.GetContainers(), imageNames(images))
+	c.mu.Lock()
+	c.cache = cache
+	c.mu.Unlock()
+	return nil
+}
+
+// buildCache maps container ids to metadata. Namespace and pod name come
+// from the sandbox's kubelet labels, or the container's own when the
+// sandbox is not listed; names maps image ids to image names.
+func buildCache(pods []*runtimeapi.PodSandbox, ctrs []*runtimeapi.Container, names map[string]string) map[string]Metadata {
+	podLabels := make(map[string]map[string]string, len(pods))
+	for _, p := range pods {
+		podLabels[p.GetId()] = p.GetLabels()
+	}
+	cache := make(map[string]Metadata, len(ctrs))
+	for _, ctr := range ctrs {
+		labels, ok := podLabels[ctr.GetPodSandboxId()]
+		if !ok {
+			labels = ctr.GetLabels()
+		}
+		name := ctr.GetMetadata().GetName()
+		if name == "" {
+			name = ctr.GetLabels()[labelContainerName]
+		}
+		cache[ctr.GetId()] = Metadata{
+			Namespace: clampLabel(labels[labelPodNamespace]),
+			Pod:       clampLabel(labels[labelPodName]),
+			Container: clampLabel(name),
+			Image:     clampLabel(imageName(ctr, names)),
+		}
+	}
+	return cache
+}
+
+// imageName prefers the image as the user wrote it: the kubelet sends the
+// pod spec's image in UserSpecifiedImage and the resolved image id in
+// Image.Image, other clients send the name in Image.Image, and CRI-O's
+// ImageRef is a repo digest. When all of them are image ids (containerd
+// 1.6 drops UserSpecifiedImage), the id is looked up in names, the image
+// list's first tag or digest; failing that the id itself is the image.
+func imageName(ctr *runtimeapi.Container, names map[string]string) string {
+	var id string
+	for _, s := range []string{ctr.GetImage().GetUserSpecifiedImage(), ctr.GetImage().GetImage(), ctr.GetImageRef()} {
+		switch {
+		case s == "":
+		case !isImageID(s):
+			return s
+		case id == "":
+			id = s
+		}
+	}
+	if name, ok := names[strings.TrimPrefix(id, "sha256:")]; ok {
+		return name
+	}
+	return id
+}
+
+// imageNames maps the hex of each image id to its first tag, or its first
+// repo digest when untagged.
+func imageNames(images []*runtimeapi.Image) map[string]string {
+	names := make(map[string]string, len(images))
+	for _, img := range images {
+		if refs := slices.Concat(img.GetRepoTags(), img.GetRepoDigests()); len(refs) > 0 {
+			names[strings.TrimPrefix(img.GetId(), "sha256:")] = refs[0]
+		}
+	}
+	return names
+}
+
+// isImageID reports whether s is an image id rather than a name:
+// "sha256:<hex>" or 64 hex digits.
+func isImageID(s string) bool {
+	s = strings.TrimPrefix(s, "sha256:")
+	return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == ""
+}
+
+// clampLabel makes s valid UTF-8 of at most MaxLabelBytes bytes.
+func clampLabel(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= MaxLabelBytes {
+		return s
+	}
+	cut := MaxLabelBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}

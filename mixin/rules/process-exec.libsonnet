@@ -37,16 +37,20 @@ local u = import '../lib/utils.libsonnet';
               )
             ||| % (c { withWorkload: u.block(u.withWorkload(c, 'rate(%s[%s])' % [inContainer, c.rateWindow]), 2) }),
           },
-          {
-            // Absent rtsec_container_info means "not known to be young": the guard then lets alerts through.
-            record: r.containerStartedRecently,
-            expr: |||
-              group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""})
-              unless
-              group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""} offset %(containerStartupGrace)s)
-            ||| % c,
-          },
-        ],
+        ] + (
+          // No startup grace, no record (offset 0s does not parse).
+          if u.isZero(c.containerStartupGrace) then [] else [
+            {
+              // Absent rtsec_container_info means "not known to be young": the guard then lets alerts through.
+              record: r.containerStartedRecently,
+              expr: |||
+                group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""})
+                unless
+                group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""} offset %(containerStartupGrace)s)
+              ||| % c,
+            },
+          ]
+        ),
       },
       {
         name: 'rtsec-process-exec-baseline.rules',

@@ -47,7 +47,7 @@ func Files(root, overrides string) (map[string][]byte, error) {
 	}
 	files := make(map[string][]byte, len(texts))
 	for name, text := range texts {
-		files[name] = []byte(text)
+		files[name] = []byte(text + "\n")
 	}
 	return files, nil
 }

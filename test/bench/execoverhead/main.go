@@ -1,0 +1,112 @@
+// Command execoverhead measures what rtsec's exec counting costs a process
+// that fork+execs /bin/true in a loop: rounds with nothing attached and
+// rounds with the programs attached are interleaved, and the median ratio
+// is printed. Run as root; figures, not assertions (the machine is shared).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/rlimit"
+	"golang.org/x/sys/unix"
+
+	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/exporter/bpfprog"
+)
+
+func main() {
+	rounds := flag.Int("rounds", 7, "interleaved baseline/attached rounds (≥ 5)")
+	execs := flag.Int("execs", 1000, "fork+exec of /bin/true per round")
+	flag.Parse()
+	if err := run(*rounds, *execs); err != nil {
+		fmt.Fprintln(os.Stderr, "execoverhead:", err)
+		os.Exit(1)
+	}
+}
+
+func run(rounds, execs int) error {
+	if rounds < 5 {
+		return fmt.Errorf("-rounds=%d: need at least 5 for a median", rounds)
+	}
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return err
+	}
+	// Kernel statistics give the programs' own time per run, a figure the
+	// noise of fork+exec cannot blur.
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		return fmt.Errorf("enable BPF statistics: %w", err)
+	}
+	defer stats.Close()
+	var ratios, baseNs, deltaNs, progNs []float64
+	for range rounds {
+		base, err := loop(execs)
+		if err != nil {
+			return err
+		}
+		attached, perRun, err := withPrograms(func() (time.Duration, error) { return loop(execs) })
+		if err != nil {
+			return err
+		}
+		progNs = append(progNs, perRun)
+		ratios = append(ratios, float64(attached)/float64(base))
+		baseNs = append(baseNs, float64(base.Nanoseconds())/float64(execs))
+		deltaNs = append(deltaNs, float64((attached-base).Nanoseconds())/float64(execs))
+	}
+	fmt.Printf("exec overhead: %d rounds × %d fork+exec of /bin/true\n", rounds, execs)
+	fmt.Printf("  per exec, nothing attached: median %.1f µs\n", median(baseNs)/1e3)
+	fmt.Printf("  per exec, added by rtsec:   median %.2f µs (wall clock, noisy)\n", median(deltaNs)/1e3)
+	fmt.Printf("  handle_exec run time:       median %.0f ns per run (kernel BPF statistics)\n", median(progNs))
+	fmt.Printf("  ratio attached/nothing:     median %.3f× (min %.3f, max %.3f)\n", median(ratios), slices.Min(ratios), slices.Max(ratios))
+	return nil
+}
+
+// withPrograms runs f with the exec counting programs attached, as the
+// exporter loads them, and returns the program's mean time per run.
+func withPrograms(f func() (time.Duration, error)) (time.Duration, float64, error) {
+	set := bpfprog.NewSet()
+	defer set.Close()
+	spec, err := bpf.LoadProcess()
+	if err != nil {
+		return 0, 0, err
+	}
+	var objs bpf.ProcessObjects
+	if err := set.Load(spec, &objs); err != nil {
+		return 0, 0, err
+	}
+	d, err := f()
+	if err != nil {
+		return 0, 0, err
+	}
+	st, err := objs.HandleExec.Stats()
+	if err != nil {
+		return 0, 0, fmt.Errorf("handle_exec statistics: %w", err)
+	}
+	if st.RunCount == 0 {
+		return 0, 0, errors.New("handle_exec never ran: the exec hook is not attached")
+	}
+	return d, float64(st.Runtime.Nanoseconds()) / float64(st.RunCount), nil
+}
+
+func loop(n int) (time.Duration, error) {
+	begin := time.Now()
+	for range n {
+		if err := exec.Command("/bin/true").Run(); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(begin), nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

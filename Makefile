@@ -15,7 +15,7 @@ LDFLAGS  := -X github.com/prometheus/common/version.Version=$(VERSION) \
 RUN_ARGS ?= --web.listen-address=:9730
 TEST_FLAGS ?= -count=1 -timeout 15m
 
-.PHONY: all build run deps generate generate-bpf vmlinux test unit lint bench clean
+.PHONY: all build run deps generate generate-bpf generate-mixin generate-docs vmlinux test lint e2e stack scenario bench clean
 
 all: build
 
@@ -30,10 +30,16 @@ deps:
 
 # Rebuilds every generated file from its source. Tests fail when the
 # committed files differ from what this produces.
-generate: generate-bpf
+generate: generate-bpf generate-mixin generate-docs
 
 generate-bpf: deps
 	$(GO) generate ./bpf
+
+generate-mixin:
+	$(GO) run ./mixin/generate
+
+generate-docs:
+	$(GO) run ./exporter/metricdef/gendoc
 
 # Refreshes the CO-RE type header from the running kernel's BTF. Not part of
 # generate: the header is an input, kept stable across build machines.
@@ -46,6 +52,18 @@ lint:
 
 test: deps lint
 	$(GO) test $(TEST_FLAGS) ./...
+
+# The end-to-end detection harness alone (also part of make test).
+e2e: deps
+	$(GO) test -count=1 -v -run 'TestE2E' ./test/e2e/
+
+# Exporter + Prometheus + Alertmanager on 127.0.0.1 for a person; Ctrl-C stops all.
+stack: deps
+	$(GO) run ./test/e2e/cmd/stack
+
+# Runs one attack or benign scenario (NAME=…) against the running stack.
+scenario:
+	$(GO) run ./test/e2e/cmd/scenario $(NAME)
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./exporter/...

@@ -14,8 +14,9 @@ import (
 )
 
 type CgroupsCgroupPath struct {
-	_    structs.HostLayout
-	Path [256]int8
+	_       structs.HostLayout
+	Creator [16]int8
+	Path    [256]int8
 }
 
 // Names of all BPF objects in the ELF.

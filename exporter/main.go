@@ -78,7 +78,7 @@ func run() int {
 	if err != nil {
 		return fail("%s", err)
 	}
-	opts := container.ResolverOptions{RecordedPath: recorder.Path, GoneGrace: *goneGrace, Logger: logger}
+	opts := container.ResolverOptions{Recorded: recorder.Lookup, GoneGrace: *goneGrace, Logger: logger}
 	if metadata != nil {
 		defer metadata.Close()
 		opts.Metadata = metadata

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Records the path of every cgroup v2 directory created while rtsec runs,
- * so that a container that lived between two scrapes can still be
- * resolved after its cgroup is gone. */
+ * and the command that created it, so that a container that lived between
+ * two scrapes can still be resolved after its cgroup is gone: plain runc
+ * names its cgroup after the container, and is known by its creator. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -10,6 +11,7 @@
 #define CGROUP_PATH_LEN 256
 
 struct cgroup_path {
+	char creator[16];
 	char path[CGROUP_PATH_LEN];
 };
 
@@ -39,6 +41,7 @@ int BPF_PROG(handle_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	if (!value)
 		return 0;
 	__u64 id = BPF_CORE_READ(cgrp, kn, id);
+	bpf_get_current_comm(value->creator, sizeof(value->creator));
 	if (bpf_probe_read_kernel_str(value->path, sizeof(value->path), path) < 0)
 		return 0;
 	bpf_map_update_elem(&cgroup_paths, &id, value, BPF_ANY);

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/exporter/container"
 )
 
 // Recorder reads the paths the cgroup_mkdir hook recorded.
@@ -28,21 +29,32 @@ func Load(set *bpfprog.Set) (*Recorder, error) {
 	return r, nil
 }
 
-// Path returns the recorded path of cgroup id. A path that filled the
-// kernel's buffer may be cut short, so it is not returned: the caller falls
-// back to asking the cgroup filesystem.
-func (r *Recorder) Path(id uint64) (string, bool) {
+// Lookup returns the recorded cgroup id. A path that filled the kernel's
+// buffer may be cut short, so it is not returned: the caller falls back to
+// asking the cgroup filesystem.
+func (r *Recorder) Lookup(id uint64) (container.RecordedCgroup, bool) {
 	var value bpf.CgroupsCgroupPath
 	if err := r.objs.CgroupPaths.Lookup(id, &value); err != nil {
-		return "", false
+		return container.RecordedCgroup{}, false
 	}
-	raw := make([]byte, 0, len(value.Path))
-	for _, c := range value.Path {
-		raw = append(raw, byte(c))
+	path, complete := cString(value.Path[:])
+	if !complete {
+		return container.RecordedCgroup{}, false
 	}
-	n := bytes.IndexByte(raw, 0)
-	if n < 0 || n == len(raw)-1 {
-		return "", false
+	creator, _ := cString(value.Creator[:])
+	return container.RecordedCgroup{Path: path, Creator: creator}, true
+}
+
+// cString returns the NUL-terminated string in raw, and whether it ended
+// before the buffer's last byte (so it was not cut short).
+func cString(raw []int8) (string, bool) {
+	b := make([]byte, len(raw))
+	for i, c := range raw {
+		b[i] = byte(c)
 	}
-	return string(raw[:n]), true
+	n := bytes.IndexByte(b, 0)
+	if n < 0 {
+		return string(b), false
+	}
+	return string(b[:n]), n < len(b)-1
 }

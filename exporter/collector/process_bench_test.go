@@ -35,11 +35,11 @@ func BenchmarkProcessScrape(b *testing.B) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	resolver, err := container.NewResolver(container.ResolverOptions{
 		Logger: logger,
-		RecordedPath: func(id uint64) (string, bool) {
+		Recorded: func(id uint64) (container.RecordedCgroup, bool) {
 			if id < fakeContainerBase {
-				return "", false
+				return container.RecordedCgroup{}, false
 			}
-			return fmt.Sprintf("/docker/%064x", id), true
+			return container.RecordedCgroup{Path: fmt.Sprintf("/docker/%064x", id), Creator: "dockerd"}, true
 		},
 	})
 	if err != nil {

@@ -40,10 +40,10 @@ type ResolverOptions struct {
 	// /proc/self/mountinfo (/sys/fs/cgroup on pure v2, /sys/fs/cgroup/unified
 	// on hybrid hosts).
 	CgroupRoot string
-	// RecordedPath, when not nil, returns the path (relative to the cgroup2
-	// root, "/"-prefixed) the BPF side recorded at cgroup_mkdir for id, so
-	// that short-lived containers resolve after their cgroup is gone.
-	RecordedPath func(id uint64) (string, bool)
+	// Recorded, when not nil, returns what the BPF side recorded at
+	// cgroup_mkdir for id, so that short-lived containers resolve after
+	// their cgroup (and their runtime's state file) is gone.
+	Recorded func(id uint64) (RecordedCgroup, bool)
 	// Metadata, when not nil, supplies Kubernetes metadata by container id.
 	Metadata MetadataSource
 	// RuncRoots are the runc state roots (filepath.Glob patterns), each
@@ -66,6 +66,20 @@ type ResolverOptions struct {
 // DefaultRuncRoots are the runc state roots of runc itself (and CRI-O),
 // of containerd (one per containerd namespace) and of docker.
 var DefaultRuncRoots = []string{"/run/runc", "/run/containerd/runc/*", "/run/docker/runtime-runc/moby"}
+
+// RecordedCgroup is a cgroup as the kernel saw it created.
+type RecordedCgroup struct {
+	// Path is relative to the cgroup2 root, "/"-prefixed.
+	Path string
+	// Creator is the command name (comm) of the process that created it.
+	Creator string
+}
+
+// runtimeCreators are the OCI runtimes that create a container's cgroup
+// themselves. A recorded cgroup one of them created, that no layout names,
+// is a container named by its last path component (runc's default), even
+// once the runtime's state file is gone.
+var runtimeCreators = map[string]string{"runc": RuntimeRunc, "crun": RuntimeRunc, "youki": RuntimeRunc}
 
 // Resolver maps cgroup v2 ids, the kernel's container key, to container
 // identities. It is safe for concurrent use.
@@ -151,11 +165,20 @@ func (r *Resolver) Resolve(id uint64) Identity {
 
 // lookup resolves id to its path and parses it.
 func (r *Resolver) lookup(id uint64) entry {
-	path, ok := r.path(id)
+	path, creator, ok := r.path(id)
 	if !ok {
 		return entry{ident: Identity{ID: UnknownID}}
 	}
-	ident, _ := parseCgroupPath(path, r.runcState)
+	state := r.runcState
+	if rt, ok := runtimeCreators[creator]; ok {
+		state = func(cgpath, name string) (string, bool) {
+			if found, ok := r.runcState(cgpath, name); ok {
+				return found, true
+			}
+			return rt, cgpath == path
+		}
+	}
+	ident, _ := parseCgroupPath(path, state)
 	return entry{ident: ident, path: path}
 }
 
@@ -258,22 +281,22 @@ func (r *Resolver) Expired() []uint64 {
 	return out
 }
 
-// path finds the cgroup path of id: recorded by the BPF side, else from a
-// kernfs file handle, else by walking the tree (when handles are refused,
-// e.g. without CAP_DAC_READ_SEARCH).
-func (r *Resolver) path(id uint64) (string, bool) {
-	if r.opts.RecordedPath != nil {
-		if p, ok := r.opts.RecordedPath(id); ok {
-			return p, true
+// path finds the cgroup path of id, and its creator when recorded: recorded
+// by the BPF side, else from a kernfs file handle, else by walking the tree
+// (when handles are refused, e.g. without CAP_DAC_READ_SEARCH).
+func (r *Resolver) path(id uint64) (path, creator string, ok bool) {
+	if r.opts.Recorded != nil {
+		if rec, ok := r.opts.Recorded(id); ok {
+			return rec.Path, rec.Creator, true
 		}
 	}
 	if r.handles {
 		p, err := r.handlePath(id)
 		if err == nil {
-			return p, true
+			return p, "", true
 		}
 		if isGone(err) {
-			return "", false
+			return "", "", false
 		}
 		r.log.Debug("cgroup id by file handle failed, walking the tree", "id", id, "err", err)
 	}
@@ -288,7 +311,7 @@ func (r *Resolver) path(id uint64) (string, bool) {
 	if err != nil && !errors.Is(err, errStopWalk) {
 		r.log.Debug("cgroup tree walk failed", "id", id, "err", err)
 	}
-	return found, found != ""
+	return found, "", found != ""
 }
 
 // handlePath opens cgroup id by its kernfs file handle and reads back its

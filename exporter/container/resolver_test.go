@@ -187,10 +187,10 @@ func TestResolverExpired(t *testing.T) {
 
 func TestResolverRecordedPath(t *testing.T) {
 	const id = 4242
-	recorded := func(got uint64) (string, bool) {
-		return "/system.slice/docker-" + hexA + ".scope", got == id
+	recorded := func(got uint64) (RecordedCgroup, bool) {
+		return RecordedCgroup{Path: "/system.slice/docker-" + hexA + ".scope", Creator: "systemd"}, got == id
 	}
-	r, err := NewResolver(ResolverOptions{CgroupRoot: t.TempDir(), RecordedPath: recorded, RuncRoots: []string{}})
+	r, err := NewResolver(ResolverOptions{CgroupRoot: t.TempDir(), Recorded: recorded, RuncRoots: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +199,37 @@ func TestResolverRecordedPath(t *testing.T) {
 	}
 	if got, want := r.Expired(), []uint64{id}; !slices.Equal(got, want) {
 		t.Errorf("Expired() of a recorded cgroup that no longer exists = %v; want %v", got, want)
+	}
+}
+
+// A cgroup an OCI runtime created is a container named by its last component,
+// even with no state file left; one anything else created is not.
+func TestResolverRecordedCreator(t *testing.T) {
+	recorded := map[uint64]RecordedCgroup{
+		10: {Path: "/shortlived", Creator: "runc"},
+		11: {Path: "/system.slice/cron.service", Creator: "systemd"},
+		12: {Path: "/mybox", Creator: "mkdir"},
+		13: {Path: "/outer/inner", Creator: "crun"},
+		14: {Path: "/kubepods/besteffort/pod0f1c2d3e-0000-4000-8000-000000000001/" + hexA, Creator: "runc"},
+	}
+	r, err := NewResolver(ResolverOptions{
+		CgroupRoot: t.TempDir(), RuncRoots: []string{},
+		Recorded: func(id uint64) (RecordedCgroup, bool) { rec, ok := recorded[id]; return rec, ok },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uint64]Identity{
+		10: {ID: "shortlived", Runtime: RuntimeRunc},
+		11: {},
+		12: {},
+		13: {ID: "inner", Runtime: RuntimeRunc},
+		14: {ID: hexA, PodUID: "0f1c2d3e-0000-4000-8000-000000000001", Runtime: RuntimeRunc},
+	}
+	for id, w := range want {
+		if got := r.Resolve(id); got != w {
+			t.Errorf("Resolve(%d) of %+v = %+v; want %+v", id, recorded[id], got, w)
+		}
 	}
 }
 

@@ -90,7 +90,7 @@ func Start(t testing.TB, opts Options) *Container {
 	cmd := exec.Command("runc", "run", "-d", "--bundle", c.bundle, name)
 	cmd.Stdout, cmd.Stderr = stdio, stdio
 	runErr := cmd.Run()
-	t.Cleanup(func() { c.delete(t) })
+	t.Cleanup(func() { c.Delete(t) })
 	if runErr != nil {
 		out, _ := os.ReadFile(stdio.Name())
 		t.Fatalf("runc run %s: %v: %s", name, runErr, out)
@@ -149,9 +149,10 @@ func (c *Container) inspect() error {
 	return err
 }
 
-// delete force-deletes the container, killing its processes. A container
-// that no longer exists (runc run failed early) is not an error.
-func (c *Container) delete(t testing.TB) {
+// Delete force-deletes the container, killing its processes, as a test's
+// cleanup does. A container that no longer exists (deleted already, or runc
+// run failed early) is not an error.
+func (c *Container) Delete(t testing.TB) {
 	out, err := exec.Command("runc", "delete", "--force", c.name).CombinedOutput()
 	if err != nil && exec.Command("runc", "state", c.name).Run() == nil {
 		t.Errorf("runc delete --force %s: %v: %s", c.name, err, out)

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -91,7 +93,12 @@ func StartWith(t testing.TB, auth Auth, args ...string) *Exporter {
 	t.Helper()
 	testenv.RequireRoot(t)
 	addr := FreeAddress(t)
-	cmd := exec.Command(Build(t), append([]string{"--web.listen-address=" + addr, "--runtime.cri-socket=none"}, args...)...)
+	defaults := []string{"--web.listen-address=" + addr}
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--runtime.cri-socket") }) {
+		// A test sees no host CRI runtime unless it asks for one.
+		defaults = append(defaults, "--runtime.cri-socket=none")
+	}
+	cmd := exec.Command(Build(t), append(defaults, args...)...)
 	e := &Exporter{URL: "http://" + addr + "/metrics", auth: auth, cmd: cmd, output: &syncWriter{}, done: make(chan error, 1)}
 	cmd.Stdout = e.output
 	cmd.Stderr = e.output

@@ -171,11 +171,15 @@ func reap(ctx context.Context, resolver *container.Resolver, collectors *collect
 			}
 		}
 		expired := resolver.Expired()
+		if len(expired) == 0 {
+			continue
+		}
 		for _, f := range forgetters {
 			if err := f.Forget(expired); err != nil {
 				logger.Warn("forget gone containers", "err", err)
 			}
 		}
+		logger.Debug("forgot gone containers", "cgroup_ids", expired)
 	}
 }
 

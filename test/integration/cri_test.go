@@ -11,6 +11,7 @@ import (
 // Execs in a Kubernetes pod carry the pod's namespace, name and container
 // name, read from the CRI runtime.
 func TestExecsCarryKubernetesLabels(t *testing.T) {
+	t.Parallel()
 	d := containerd.Start(t)
 	e := exporter.Start(t, "--runtime.cri-socket="+d.Socket())
 	id := d.RunPod(t, "shop", "cart-7d9f8b6c5d-x2x4q", "app", "sleep", "3600")

@@ -70,6 +70,7 @@ func TestContainerExecsCounted(t *testing.T) {
 }
 
 func TestBinaryBudgetBoundsSeries(t *testing.T) {
+	t.Parallel()
 	const budget, names = 64, 10000
 	e := exporter.Start(t, fmt.Sprintf("--process.binary-budget=%d", budget))
 	// 10 000 distinct names, all links to busybox, which execs each and

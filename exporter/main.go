@@ -66,6 +66,9 @@ func run() int {
 	for _, w := range checks.Warnings {
 		logger.Warn(w)
 	}
+	if err := preflight.EnsureTracefs(); err != nil {
+		return fail("%s", err)
+	}
 	logger.Info("starting rtsec_exporter", "version", version.Info(), "collectors", collector.Enabled())
 
 	set := bpfprog.NewSet()

@@ -5,6 +5,7 @@ package metricdef
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -73,7 +74,7 @@ func withIdentity(labels ...Label) []Label {
 // OverflowValue replaces a label value once a per-container budget is spent.
 const OverflowValue = "_other"
 
-// The metrics.
+// The exporter's own scrape metrics.
 var (
 	ScrapeCollectorSuccess = Def{
 		Name: "rtsec_scrape_collector_success", Type: prometheus.GaugeValue, Collector: "exporter",
@@ -85,63 +86,16 @@ var (
 		Help:   "How long a collector took on this scrape.",
 		Labels: []Label{{Name: "collector", Example: "process", Bound: "the enabled collectors"}},
 	}
-	ProcessExecs = Def{
-		Name: "rtsec_process_execs_total", Type: prometheus.CounterValue, Collector: "process",
-		Help: "Programs executed (successful execve/execveat), by container and binary name.",
-		Labels: withIdentity(Label{
-			Name: "binary", Example: "sh",
-			Bound: "the executable's base name, at most --process.binary-budget distinct names per container, then \"" + OverflowValue + "\"",
-		}),
-	}
-	LabelOverflows = Def{
-		Name: "rtsec_label_overflows_total", Type: prometheus.CounterValue, Collector: "process",
-		Help:   "Events counted under the overflow label value because a per-container label budget was spent.",
-		Labels: []Label{{Name: "metric", Values: []string{ProcessExecs.Name}}},
-	}
-	ContainerInfo = Def{
-		Name: "rtsec_container_info", Type: prometheus.GaugeValue, Collector: "container",
-		Help: "Identity of each container running on the node (always 1).",
-		Labels: withIdentity(
-			Label{Name: "image", Example: "docker.io/library/nginx:1.27", Bound: "one per container"},
-			Label{Name: "runtime", Values: []string{"docker", "containerd", "cri-o", "podman", "runc"}},
-			Label{Name: "pod_uid", Example: "0f1c…", Bound: "one per pod"},
-		),
-	}
-	BPFProgramRuns = Def{
-		Name: "rtsec_bpf_program_runs_total", Type: prometheus.CounterValue, Collector: "bpf",
-		Help:   "Times each rtsec BPF program ran (kernel BPF statistics, enabled while the exporter runs).",
-		Labels: []Label{{Name: "program", Example: "handle_exec", Bound: "rtsec's programs"}},
-	}
-	BPFProgramRunTime = Def{
-		Name: "rtsec_bpf_program_run_seconds_total", Type: prometheus.CounterValue, Collector: "bpf",
-		Help:   "CPU time spent in each rtsec BPF program.",
-		Labels: []Label{{Name: "program", Example: "handle_exec", Bound: "rtsec's programs"}},
-	}
-	BPFMapEntries = Def{
-		Name: "rtsec_bpf_map_entries", Type: prometheus.GaugeValue, Collector: "bpf",
-		Help:   "Entries in each rtsec BPF hash map.",
-		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
-	}
-	BPFMapCapacity = Def{
-		Name: "rtsec_bpf_map_capacity", Type: prometheus.GaugeValue, Collector: "bpf",
-		Help:   "Maximum entries of each rtsec BPF hash map.",
-		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
-	}
-	BPFMapInsertFailures = Def{
-		Name: "rtsec_bpf_map_insert_failures_total", Type: prometheus.CounterValue, Collector: "process",
-		Help:   "Inserts into a BPF map that failed because the map was full; such events are counted under the overflow label value where the container is known, else lost.",
-		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
-	}
 )
 
 // All lists every metric rtsec exposes besides rtsec_build_info, which
-// client_golang's version collector provides.
-var All = []Def{
-	ScrapeCollectorSuccess, ScrapeCollectorDuration,
-	ProcessExecs, LabelOverflows,
-	ContainerInfo,
-	BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures,
-}
+// client_golang's version collector provides: by area, one file each.
+var All = slices.Concat(
+	[]Def{ScrapeCollectorSuccess, ScrapeCollectorDuration},
+	[]Def{ProcessExecs, LabelOverflows},
+	[]Def{ContainerInfo},
+	[]Def{BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures},
+)
 
 // BuildInfo is the name of the build information metric.
 const BuildInfo = "rtsec_build_info"

@@ -112,3 +112,22 @@ func TestLandingPageAndBasicAuth(t *testing.T) {
 		t.Error("authenticated scrape lacks rtsec_build_info")
 	}
 }
+
+// On a host where tracefs is not mounted, the exporter mounts it itself.
+func TestMountsTracefs(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireCommand(t, "unshare")
+	// A private mount namespace without tracefs; the exporter runs --version
+	// after preflight would be too late, so run it briefly and look.
+	script := `umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null
+test -e /sys/kernel/tracing/events && { echo "tracefs still mounted"; exit 2; }
+"$0" --web.listen-address=127.0.0.1:0 --runtime.cri-socket=none & pid=$!
+for i in $(seq 50); do test -e /sys/kernel/tracing/events && break; sleep 0.1; done
+kill -TERM $pid; wait $pid; code=$?
+test -e /sys/kernel/tracing/events || { echo "tracefs not mounted by the exporter"; exit 3; }
+exit $code`
+	out, err := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, exporter.Build(t)).CombinedOutput()
+	if err != nil {
+		t.Errorf("%v\n%s", err, out)
+	}
+}

@@ -202,7 +202,9 @@ func (r *Resolver) withMetadata(ident Identity) Identity {
 }
 
 // Live returns one Identity per distinct container whose cgroup exists now,
-// found by walking the cgroup2 tree, with metadata merged.
+// found by walking the cgroup2 tree, and per container resolved earlier
+// whose cgroup is gone but not yet expired (its series are still
+// exported), with metadata merged.
 func (r *Resolver) Live() ([]Identity, error) {
 	state := memoState(r.runcState)
 	found := map[string]Identity{}
@@ -216,6 +218,15 @@ func (r *Resolver) Live() ([]Identity, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	for _, e := range r.cache {
+		if id := e.ident.ID; id != "" && id != UnknownID {
+			if _, ok := found[id]; !ok {
+				found[id] = e.ident
+			}
+		}
+	}
+	r.mu.Unlock()
 	ids := slices.Sorted(maps.Keys(found))
 	out := make([]Identity, 0, len(ids))
 	for _, id := range ids {

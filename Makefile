@@ -19,8 +19,10 @@ TEST_FLAGS ?= -count=1 -timeout 15m
 
 all: build
 
+# CGO_ENABLED=0: only a build without cgo can drop capabilities on every
+# thread (--privileges.drop).
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o rtsec_exporter ./exporter
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o rtsec_exporter ./exporter
 
 run: build
 	./rtsec_exporter $(RUN_ARGS)

@@ -36,10 +36,7 @@ func asNobodyWith(t *testing.T, caps []privileges.Capability, groups ...string) 
 	if err := os.Chmod(filepath.Dir(exporter.Build(t)), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	list := "-all"
-	for _, c := range caps {
-		list += ",+" + strings.ToLower(strings.TrimPrefix(c.Name, "CAP_"))
-	}
+	list := capList(caps)
 	prefix := []string{"setpriv", "--reuid=" + nobody, "--regid=" + nobody}
 	if len(groups) == 0 {
 		prefix = append(prefix, "--clear-groups")
@@ -164,6 +161,48 @@ func TestLeastPrivilegeCRI(t *testing.T) {
 		v, ok := m.Value(t, execs, want)
 		return ok && v == 1
 	})
+}
+
+// capList is a setpriv capability list granting exactly caps.
+func capList(caps []privileges.Capability) string {
+	list := "-all"
+	for _, c := range caps {
+		list += ",+" + strings.ToLower(strings.TrimPrefix(c.Name, "CAP_"))
+	}
+	return list
+}
+
+// The DaemonSet's way (deploy/kubernetes): uid 0 whose bounding, permitted
+// and effective sets are the documented set, no ambient or inheritable
+// capabilities and no_new_privs, as containerd sets up a container with
+// capabilities drop ALL, add the set, allowPrivilegeEscalation false.
+func TestKubernetesSecurityContext(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireCommand(t, "setpriv")
+	required := privileges.Required(collector.Names())
+	list := capList(required)
+	e := exporter.StartUnder(t, []string{"setpriv", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=" + list, "--no-new-privs"}, everyCollector()...)
+	m := e.Scrape(t)
+	for _, name := range collector.Names() {
+		if v, ok := m.Value(t, "rtsec_scrape_collector_success", map[string]string{"collector": name}); !ok || v != 1 {
+			t.Errorf("rtsec_scrape_collector_success{collector=%q} = %v (present %v), want 1", name, v, ok)
+		}
+	}
+	got, err := privileges.ReadStatus(fmt.Sprintf("/proc/%d/status", e.PID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := privileges.Mask(privileges.Runtime(collector.Names())); got["CapEff"] != want || got["CapPrm"] != want {
+		t.Errorf("CapEff %#x, CapPrm %#x after startup, want the run-time set %#x", got["CapEff"], got["CapPrm"], want)
+	}
+
+	// A non-root container gets the set in its bounding set only: without
+	// ambient capabilities (which Kubernetes cannot grant) or file
+	// capabilities, exec leaves it none, and the exporter says so.
+	exited, out := runBriefly(t, []string{"setpriv", "--reuid=" + nobody, "--regid=" + nobody, "--clear-groups", "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=" + list, "--no-new-privs"}, "--runtime.cri-socket=none")
+	if !exited || !strings.Contains(out, "missing CAP_BPF and CAP_PERFMON") {
+		t.Errorf("as nobody with the set in the bounding set only: exited %v, want the missing capabilities named:\n%s", exited, out)
+	}
 }
 
 // runBriefly runs the exporter under prefix until it exits or serves, then

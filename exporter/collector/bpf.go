@@ -40,7 +40,7 @@ func newBPFCollector(env Env) (Collector, error) {
 		entries:  metricdef.BPFMapEntries.Desc(),
 		capacity: metricdef.BPFMapCapacity.Desc(),
 	}
-	if statsEnabled() {
+	if statsEnabled(statsEnabledPath) {
 		return c, nil // the node keeps them on: no capability needed
 	}
 	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
@@ -56,9 +56,9 @@ func newBPFCollector(env Env) (Collector, error) {
 const statsEnabledPath = "/proc/sys/kernel/bpf_stats_enabled"
 
 // statsEnabled reports whether the node already keeps BPF run-time
-// statistics on (sysctl kernel.bpf_stats_enabled=1).
-func statsEnabled() bool {
-	b, err := os.ReadFile(statsEnabledPath)
+// statistics on (sysctl kernel.bpf_stats_enabled=1), read from path.
+func statsEnabled(path string) bool {
+	b, err := os.ReadFile(path)
 	return err == nil && strings.TrimSpace(string(b)) == "1"
 }
 

@@ -134,8 +134,8 @@ func verify(mask uint64) error {
 }
 
 // ReadStatus returns the capability masks (CapInh, CapPrm, CapEff, CapBnd,
-// CapAmb) and NoNewPrivs of a /proc/PID/status or /proc/PID/task/TID/status
-// file.
+// CapAmb), NoNewPrivs and the Seccomp mode of a /proc/PID/status or
+// /proc/PID/task/TID/status file.
 func ReadStatus(path string) (map[string]uint64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -146,11 +146,11 @@ func ReadStatus(path string) (map[string]uint64, error) {
 	s := bufio.NewScanner(f)
 	for s.Scan() {
 		key, value, ok := strings.Cut(s.Text(), ":")
-		if !ok || !strings.HasPrefix(key, "Cap") && key != "NoNewPrivs" {
+		if !ok || !strings.HasPrefix(key, "Cap") && key != "NoNewPrivs" && key != "Seccomp" {
 			continue
 		}
 		base := 16
-		if key == "NoNewPrivs" {
+		if key == "NoNewPrivs" || key == "Seccomp" {
 			base = 10
 		}
 		n, err := strconv.ParseUint(strings.TrimSpace(value), base, 64)

@@ -72,7 +72,7 @@ func TestDocumentedIsConsistent(t *testing.T) {
 
 func TestReadStatus(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "status")
-	status := "Name:\tx\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000004\nCapEff:\t0000000000000004\nCapBnd:\t000000c000000004\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\n"
+	status := "Name:\tx\nCapInh:\t0000000000000000\nCapPrm:\t0000000000000004\nCapEff:\t0000000000000004\nCapBnd:\t000000c000000004\nCapAmb:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n"
 	if err := os.WriteFile(path, []byte(status), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestReadStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]uint64{"CapInh": 0, "CapPrm": 4, "CapEff": 4, "CapBnd": 0xc000000004, "CapAmb": 0, "NoNewPrivs": 1}
+	want := map[string]uint64{"CapInh": 0, "CapPrm": 4, "CapEff": 4, "CapBnd": 0xc000000004, "CapAmb": 0, "NoNewPrivs": 1, "Seccomp": 2}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %#x, want %#x", k, got[k], v)

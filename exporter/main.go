@@ -62,6 +62,10 @@ func run() int {
 	if *goneGrace < 0 {
 		return fail("--container.gone-grace=%s: must not be negative", *goneGrace)
 	}
+	// From here on SIGINT/SIGTERM end the exporter cleanly, also while it
+	// is still loading its programs.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 	checks, err := preflight.Check(collector.Enabled())
 	if err != nil {
 		return fail("%s", err)
@@ -110,8 +114,6 @@ func run() int {
 		registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	go reap(ctx, resolver, signals, logger)
 
 	server, err := newServer(*metricsPath, registry, logger)

@@ -27,11 +27,14 @@ type kustomization struct {
 	Patches         []struct {
 		Path string `json:"path"`
 	} `json:"patches,omitempty"`
-	Images []struct {
-		Name    string `json:"name"`
-		NewName string `json:"newName,omitempty"`
-		NewTag  string `json:"newTag,omitempty"`
-	} `json:"images,omitempty"`
+	Images []kustomizeImage `json:"images,omitempty"`
+}
+
+// kustomizeImage sets the name and tag of the images called Name.
+type kustomizeImage struct {
+	Name    string `json:"name"`
+	NewName string `json:"newName,omitempty"`
+	NewTag  string `json:"newTag,omitempty"`
 }
 
 // deletePatch is a strategic-merge patch that deletes one object.

@@ -206,4 +206,9 @@ func TestKustomizationsListEveryManifest(t *testing.T) {
 			t.Errorf("%s is in no kustomization", o.file)
 		}
 	}
+	base := find[*kustomization](t, objects, "kustomization.yaml")
+	image := find[*appsv1.DaemonSet](t, objects, "daemonset.yaml").Spec.Template.Spec.Containers[0].Image
+	if !slices.ContainsFunc(base.Images, func(i kustomizeImage) bool { return i.Name == image && i.NewName != "" }) {
+		t.Errorf("the base kustomization's images do not set the DaemonSet's image %q", image)
+	}
 }

@@ -59,4 +59,7 @@
 
   // The sum of two durations, as a duration.
   addDurations(a, b):: '%ds' % (self.seconds(a) + self.seconds(b)),
+
+  // A duration times n.
+  scaleDuration(d, n):: '%ds' % (self.seconds(d) * n),
 }

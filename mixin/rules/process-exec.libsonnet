@@ -59,7 +59,8 @@ local u = import '../lib/utils.libsonnet';
               ||| % (c { inContainer: inContainer, recent: r.containerStartedRecently }),
             },
             {
-              // Execs since the container stopped being young (all of them where it was never seen young).
+              // Execs since the container stopped being young (all of them where it was never seen young). The
+              // range is twice what an exec in the event window needs, so no sample edge decides.
               record: r.execAfterStartup,
               expr: |||
                 sum by (%(containerLabels)s, binary) (%(inContainer)s)
@@ -69,7 +70,7 @@ local u = import '../lib/utils.libsonnet';
                   or
                   sum by (%(containerLabels)s, binary) (%(inContainer)s) * 0
                 )
-              ||| % (c { inContainer: inContainer, during: r.execDuringStartup, range: u.addDurations(c.containerStartupGrace, c.eventWindow) }),
+              ||| % (c { inContainer: inContainer, during: r.execDuringStartup, range: u.scaleDuration(u.addDurations(c.containerStartupGrace, c.eventWindow), 2) }),
             },
           ]
         ),

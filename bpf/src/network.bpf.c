@@ -27,6 +27,7 @@
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 #define UNIX_PATH 108
+#define UNIX_MASK 127 /* indexes into a 128-byte buffer */
 #define DNS_NAME_SCAN 64
 
 /* net_counts key kinds and their label ids (mirrored in the exporter). */
@@ -274,9 +275,9 @@ int handle_connect_enter(struct trace_event_raw_sys_enter *ctx)
 		__u32 plen = sizeof(p) - 1;                                         \
 		if (n >= plen) {                                                    \
 			__u32 start = n - plen;                                     \
-			bool ok = start == 0 || buf[(start - 1) & (UNIX_PATH - 1)] == '/'; \
+			bool ok = start == 0 || buf[(start - 1) & UNIX_MASK] == '/'; \
 			for (__u32 i = 0; i < sizeof(p) - 1 && ok; i++)             \
-				ok = buf[(start + i) & (UNIX_PATH - 1)] == p[i];    \
+				ok = buf[(start + i) & UNIX_MASK] == p[i];    \
 			if (ok)                                                     \
 				return id;                                          \
 		}                                                                   \
@@ -308,11 +309,11 @@ static __always_inline void count_unix_peer(__u64 cgroup_id, int fd)
 	struct unix_address *ua = BPF_CORE_READ(peer, addr);
 	if (!ua)
 		return;
-	char buf[UNIX_PATH] = {};
-	long n = bpf_probe_read_kernel_str(buf, sizeof(buf), &ua->name[0].sun_path);
+	char buf[UNIX_MASK + 1] = {};
+	long n = bpf_probe_read_kernel_str(buf, UNIX_PATH, &ua->name[0].sun_path);
 	if (n <= 1)
 		return; /* unbound, or abstract (leading NUL) */
-	int id = runtime_socket(buf, (__u32)(n - 1) & (UNIX_PATH - 1));
+	int id = runtime_socket(buf, (__u32)(n - 1) & UNIX_MASK);
 	if (id >= 0)
 		count(cgroup_id, KIND_RUNTIME, id, 0, 0, 0, 0);
 }

@@ -243,6 +243,8 @@ static __always_inline __u64 sock_cgroup_id(const struct sock *sk)
 	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 }
 
+/* Entry only reads the address: the socket is looked at on exit, and only
+ * when no SYN was sent (a TCP handshake is counted by its state change). */
 SEC("tracepoint/syscalls/sys_enter_connect")
 int handle_connect_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -254,10 +256,6 @@ int handle_connect_enter(struct trace_event_raw_sys_enter *ctx)
 	if (family == AF_INET || family == AF_INET6) {
 		if (!read_user_sockaddr(&a.ep, uaddr, family))
 			return 0;
-		struct socket *sock = socket_from_fd(a.fd);
-		if (!sock || !socket_proto(BPF_CORE_READ(sock, sk), &a.proto))
-			return 0;
-		classify(&a.ep);
 	} else if (family != AF_UNIX) {
 		return 0;
 	}
@@ -329,9 +327,12 @@ int handle_connect_exit(struct trace_event_raw_sys_exit *ctx)
 	if (a->family == AF_UNIX) {
 		if (ret == 0)
 			count_unix_peer(a->cgroup_id, a->fd);
-	} else if (a->proto == PROTO_TCP && a->syn_sent) {
-		/* inet_sock_set_state counts it when the handshake ends */
-	} else if (ret != -EINPROGRESS && ret != -EALREADY && ret != -EISCONN) {
+	} else if (!a->syn_sent && ret != -EINPROGRESS && ret != -EALREADY && ret != -EISCONN) {
+		/* With a SYN sent, inet_sock_set_state counts the handshake's end. */
+		struct socket *sock = socket_from_fd(a->fd);
+		if (!sock || !socket_proto(BPF_CORE_READ(sock, sk), &a->proto))
+			goto out;
+		classify(&a->ep);
 		__u8 result = ret == 0 ? RESULT_OK : ret == -ECONNREFUSED ? RESULT_REFUSED : RESULT_FAILED;
 		count_outbound(a->cgroup_id, &a->ep, a->proto, result);
 		if (ret == 0 && a->proto == PROTO_UDP && a->ep.port_class == PORT_DNS) {
@@ -340,6 +341,7 @@ int handle_connect_exit(struct trace_event_raw_sys_exit *ctx)
 			bpf_map_update_elem(&net_dns_socks, &ds, &one, BPF_ANY);
 		}
 	}
+out:
 	bpf_map_delete_elem(&net_connects, &id);
 	return 0;
 }
@@ -347,7 +349,12 @@ int handle_connect_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_sock_state, const struct sock *sk, int oldstate, int newstate)
 {
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+	/* Most changes (closing states) matter to nobody: filter on states
+	 * first, then read the socket through its BTF type (no helper call). */
+	if (newstate != TCP_SYN_SENT && oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV &&
+	    newstate != TCP_LISTEN && oldstate != TCP_LISTEN)
+		return 0;
+	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	struct endpoint ep = {};
 	__u64 key = (__u64)sk;

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/bpf"
@@ -64,7 +63,7 @@ func newNetworkCollector(env Env) (Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := fillClassTables(spec, cfg); err != nil {
+	if err := bpf.SetNetworkTables(spec, cfg); err != nil {
 		return nil, err
 	}
 	for name, v := range map[string]uint64{"novelty_window_ns": uint64(noveltyWin.Nanoseconds()), "novelty_budget": uint64(*noveltyCap)} {
@@ -90,32 +89,6 @@ func newNetworkCollector(env Env) (Collector, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-// fillClassTables puts the scope and port tables into the maps' initial
-// contents, so the programs classify correctly from their first run.
-func fillClassTables(spec *ebpf.CollectionSpec, cfg netclass.Config) error {
-	ports, err := cfg.PortTable()
-	if err != nil {
-		return err
-	}
-	for port, p := range ports {
-		v := bpf.NetworkPortInfo{PortClass: p.Class}
-		if p.APIPort {
-			v.ApiPort = 1
-		}
-		spec.Maps["net_ports"].Contents = append(spec.Maps["net_ports"].Contents, ebpf.MapKV{Key: port, Value: v})
-	}
-	for _, p := range cfg.ScopeTable() {
-		k := bpf.NetworkLpmKey{Prefixlen: uint32(p.Prefix.Bits())}
-		k.Addr.B = p.Prefix.Addr().As16()
-		v := bpf.NetworkScopeInfo{Scope: p.Scope}
-		if p.APIServer {
-			v.ApiServer = 1
-		}
-		spec.Maps["net_scopes"].Contents = append(spec.Maps["net_scopes"].Contents, ebpf.MapKV{Key: k, Value: v})
-	}
-	return nil
 }
 
 // readCounts reads net_counts; a key's label ids travel as the value string.

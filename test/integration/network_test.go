@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -24,7 +25,9 @@ var (
 	serviceAddr  = netip.MustParseAddr("10.77.1.1")
 	// unroutedAddr has no route anywhere: its connects fail before a SYN.
 	unroutedAddr = "198.51.100.1"
-	remoteAddr   = netns.Link + ".1"
+	// blackholeAddr is routed to a neighbour that does not exist.
+	blackholeAddr = netip.MustParseAddr("192.0.2.99")
+	remoteAddr    = netns.Link + ".1"
 )
 
 // networkContainer runs a container with nettool, joined to a remote
@@ -72,8 +75,11 @@ func TestNetworkConnectionsClassified(t *testing.T) {
 	t.Parallel()
 	e := exporter.Start(t, "--network.api-server="+remoteAddr, "--network.service-cidr=10.77.1.0/24")
 	c := networkContainer(t, "80", "5432", "3333", "6443", "22022")
+	netns.Unanswered(t, c.Pid(), blackholeAddr)
 	c.MustExec(t, "nettool",
 		"listen=127.0.0.1:18080",
+		"listen=[::1]:18081",
+		"connect=[::1]:18081",
 		"connect=127.0.0.1:18080*3", // loopback ok, blocking
 		"dial=127.0.0.1:18080*2",    // loopback ok, non-blocking
 		"connect=127.0.0.1:1*2",     // refused, blocking, privileged port
@@ -103,12 +109,12 @@ func TestNetworkConnectionsClassified(t *testing.T) {
 		"out public https tcp failed":               1,
 		"out private dns udp ok":                    5,
 	})
-	wantCounts(t, m, "rtsec_network_listens_total", id, []string{"port_class", "scope"}, map[string]float64{"other loopback": 1})
+	wantCounts(t, m, "rtsec_network_listens_total", id, []string{"port_class", "scope"}, map[string]float64{"other loopback": 2})
 	wantCounts(t, m, "rtsec_network_dns_queries_total", id, nil, map[string]float64{"": 5})
 	// example.com, example.org (names are case-insensitive), foo.example.
 	wantCounts(t, m, "rtsec_network_dns_distinct_names", id, nil, map[string]float64{"": 3})
 	wantCounts(t, m, destinations, id, []string{"scope"}, map[string]float64{
-		"loopback": 3, "metadata": 1, "private": 3, "public": 2, "cluster_service": 1,
+		"loopback": 4, "metadata": 1, "private": 3, "public": 3, "cluster_service": 1,
 	})
 	if n := len(m.Series("rtsec_network_listening_sockets", map[string]string{"container_id": id})); n != 0 {
 		t.Errorf("the container's listener is closed, yet it has %d listening_sockets series", n)
@@ -198,4 +204,30 @@ func TestNetworkBenignWorkload(t *testing.T) {
 			t.Errorf("benign workload has %s series: %v", metric, s)
 		}
 	}
+}
+
+func TestNetworkNoveltyWindowAndBudget(t *testing.T) {
+	t.Parallel()
+	e := exporter.Start(t, "--network.novelty-window=2s", "--network.novelty-budget=5")
+	c := runc.Start(t, runc.Options{Files: map[string][]byte{"bin/nettool": nettool.Build(t)}})
+	id := c.Name()
+	overflow := map[string]string{"metric": destinations}
+	before := e.Scrape(t).Sum("rtsec_label_overflows_total", overflow)
+	var args []string
+	for p := 1; p <= 8; p++ {
+		args = append(args, fmt.Sprintf("connect=127.0.0.1:%d", p))
+	}
+	c.MustExec(t, append([]string{"nettool"}, args...)...)
+	m := e.Scrape(t)
+	// 8 distinct destinations, 5 admitted: the gauge saturates at the budget.
+	wantCounts(t, m, destinations, id, []string{"scope"}, map[string]float64{"loopback": 5})
+	wantCounts(t, m, connections, id, []string{"port_class", "result"}, map[string]float64{"other_privileged refused": 8})
+	// Other tests' containers may overflow this exporter's small budget too.
+	if got := m.Sum("rtsec_label_overflows_total", overflow) - before; got < 3 {
+		t.Errorf("rtsec_label_overflows_total{metric=%q} grew by %v, want at least 3", destinations, got)
+	}
+	wait(t, func() bool { return len(e.Scrape(t).Series(destinations, map[string]string{"container_id": id})) == 0 })
+	// A new window has a new budget.
+	c.MustExec(t, "nettool", "connect=127.0.0.1:9", "connect=127.0.0.1:10")
+	wantCounts(t, e.Scrape(t), destinations, id, []string{"scope"}, map[string]float64{"loopback": 2})
 }

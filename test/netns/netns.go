@@ -103,3 +103,11 @@ func must(t testing.TB, args ...string) {
 		t.Fatalf("%s: %v: %s", strings.Join(args, " "), err, out)
 	}
 }
+
+// Unanswered routes addr from the network namespace of pid to a neighbour
+// of the link that does not exist: packets to it are never delivered (ARP
+// fails), so a TCP connect to it stays in SYN_SENT until its caller gives up.
+func Unanswered(t testing.TB, pid int, addr netip.Addr) {
+	t.Helper()
+	must(t, "nsenter", "-t", fmt.Sprint(pid), "-n", "ip", "route", "add", fmt.Sprintf("%s/%d", addr, addr.BitLen()), "via", Link+".99")
+}

@@ -89,7 +89,8 @@ func TestNetworkConnectionsClassified(t *testing.T) {
 		"connect="+remoteAddr+":6443", // the API server
 		"dial="+publicAddr.String()+":3333",
 		"connect="+serviceAddr.String()+":22022",
-		"connect="+unroutedAddr+":443", // no route: fails before a SYN
+		"connect="+unroutedAddr+":443",        // no route: fails before a SYN
+		"dial="+blackholeAddr.String()+":443", // SYN unanswered: Go gives up after 2s
 		"udp="+remoteAddr+":53/example.com*3",
 		"udp="+remoteAddr+":53/Example.org",
 		"udpconn="+remoteAddr+":53/foo.example",
@@ -97,8 +98,8 @@ func TestNetworkConnectionsClassified(t *testing.T) {
 	m := e.Scrape(t)
 	id := c.Name()
 	wantCounts(t, m, connections, id, []string{"direction", "scope", "port_class", "protocol", "result"}, map[string]float64{
-		"out loopback other tcp ok":                 5,
-		"in loopback other tcp ok":                  5,
+		"out loopback other tcp ok":                 6,
+		"in loopback other tcp ok":                  6,
 		"out loopback other_privileged tcp refused": 2,
 		"out loopback mining tcp refused":           1,
 		"out metadata http tcp ok":                  1,
@@ -106,7 +107,7 @@ func TestNetworkConnectionsClassified(t *testing.T) {
 		"out private k8s_api tcp ok":                1,
 		"out public mining tcp ok":                  1,
 		"out cluster_service other tcp ok":          1,
-		"out public https tcp failed":               1,
+		"out public https tcp failed":               2,
 		"out private dns udp ok":                    5,
 	})
 	wantCounts(t, m, "rtsec_network_listens_total", id, []string{"port_class", "scope"}, map[string]float64{"other loopback": 2})

@@ -232,3 +232,24 @@ func TestNetworkNoveltyWindowAndBudget(t *testing.T) {
 	c.MustExec(t, "nettool", "connect=127.0.0.1:9", "connect=127.0.0.1:10")
 	wantCounts(t, e.Scrape(t), destinations, id, []string{"scope"}, map[string]float64{"loopback": 2})
 }
+
+// Once a container has been gone longer than the grace, its network series
+// leave /metrics: the collector forgot its kernel entries.
+func TestNetworkGoneContainerReclaimed(t *testing.T) {
+	t.Parallel()
+	e := exporter.Start(t, "--container.gone-grace=1s")
+	c := runc.Start(t, runc.Options{Files: map[string][]byte{"bin/nettool": nettool.Build(t)}})
+	c.MustExec(t, "nettool", "connect=127.0.0.1:1", "packet")
+	mine := map[string]string{"container_id": c.Name()}
+	for _, metric := range []string{connections, destinations, "rtsec_network_raw_sockets_total"} {
+		if len(e.Scrape(t).Series(metric, mine)) == 0 {
+			t.Fatalf("no %s series for the container", metric)
+		}
+	}
+	c.Delete(t)
+	// The exporter checks every 10 s: one round notices the container gone,
+	// the next forgets it; give it three.
+	waitFor(t, e, 35*time.Second, "gone container's network series removed", func(m exporter.Metrics) bool {
+		return len(m.Series(connections, mine))+len(m.Series(destinations, mine))+len(m.Series("rtsec_network_raw_sockets_total", mine)) == 0
+	})
+}

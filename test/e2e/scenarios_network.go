@@ -188,5 +188,5 @@ func (e *Env) remote() {
 	for _, p := range ports {
 		args = append(args, "listen=0.0.0.0:"+p)
 	}
-	r.Start(e.T, len(ports)+1, append(args, "dns-serve=0.0.0.0:53", "hold=30m")...)
+	r.Start(e.T, len(ports)+1, append(args, "dns-serve=0.0.0.0:53", "hold=10m")...)
 }

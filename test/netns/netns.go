@@ -66,7 +66,7 @@ func Attach(t testing.TB, pid int, addrs ...netip.Addr) *Remote {
 func (r *Remote) Name() string { return r.name }
 
 // Start runs a command in the namespace in the background, killed when the
-// test ends, and waits until its output holds ready lines (nettool prints
+// test ends (exiting before is a test error), and waits until its output holds ready lines (nettool prints
 // one per step: its listeners are then up).
 func (r *Remote) Start(t testing.TB, ready int, args ...string) {
 	t.Helper()
@@ -80,9 +80,17 @@ func (r *Remote) Start(t testing.TB, ready int, args ...string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %v in %s: %v", args, r.name, err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
+		select {
+		case err := <-exited:
+			data, _ := os.ReadFile(out.Name())
+			t.Errorf("%v in %s exited before the test ended (%v): %s", args, r.name, err, data)
+		default:
+			cmd.Process.Kill()
+			<-exited
+		}
 	})
 	deadline := time.Now().Add(5 * time.Second)
 	for {

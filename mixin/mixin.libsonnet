@@ -1,7 +1,9 @@
 // The rtsec monitoring mixin: config + recording rules + alerts + dashboards.
 // Use: (import 'mixin.libsonnet') { _config+:: { rtsecSelector: 'job="rtsec-exporter"' } }
 (import 'config.libsonnet') +
+(import 'config-network.libsonnet') +
 (import 'lib/records.libsonnet') +
+(import 'lib/records-network.libsonnet') +
 (import 'rules/rules.libsonnet') +
 (import 'alerts/alerts.libsonnet') +
 (import 'dashboards/dashboards.libsonnet')

@@ -95,6 +95,7 @@ var All = slices.Concat(
 	[]Def{ProcessExecs, LabelOverflows},
 	[]Def{ContainerInfo},
 	[]Def{BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures},
+	[]Def{NetworkConnections, NetworkListens, NetworkListeningSockets, NetworkRawSockets, NetworkRuntimeSocketConnections, NetworkDNSQueries, NetworkDNSDistinctNames, NetworkDistinctDestinations},
 )
 
 // BuildInfo is the name of the build information metric.

@@ -15,6 +15,6 @@ var (
 	LabelOverflows = Def{
 		Name: "rtsec_label_overflows_total", Type: prometheus.CounterValue, Collector: "process",
 		Help:   "Events counted under the overflow label value because a per-container label budget was spent.",
-		Labels: []Label{{Name: "metric", Values: []string{ProcessExecs.Name}}},
+		Labels: []Label{{Name: "metric", Values: []string{ProcessExecs.Name, NetworkDistinctDestinations.Name, NetworkDNSDistinctNames.Name}}},
 	}
 )

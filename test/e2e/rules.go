@@ -64,9 +64,13 @@ func Overrides() string {
     newBinaryRecency: '%s',
     newBinaryHistoryWindow: '%s',
     execAllowedPerNamespace+: { '': [%s] },
+    networkLearningPeriod: '%s',
+    networkRecency: '%s',
+    networkHistoryWindow: '%s',
   },
 }
-`, StartupGrace, EventWindow, RateWindow, LearningPeriod, Recency, HistoryWindow, strings.Join(quoted, ", "))
+`, StartupGrace, EventWindow, RateWindow, LearningPeriod, Recency, HistoryWindow, strings.Join(quoted, ", "),
+		LearningPeriod, Recency, HistoryWindow)
 }
 
 // RuleFiles are the generated rule files Prometheus loads, relative to the

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func Start(t testing.TB, opts Options) *Stack {
 		"--cluster.listen-address=",
 	)
 
-	s.exporterProcess = exporter.Start(t, opts.ExporterArgs...)
+	s.exporterProcess = exporter.Start(t, append(slices.Clone(ExporterFlags), opts.ExporterArgs...)...)
 	s.Exporter = s.exporterProcess.URL
 	target, err := url.Parse(s.Exporter)
 	if err != nil {

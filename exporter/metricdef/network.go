@@ -1,0 +1,62 @@
+package metricdef
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rtsec/rtsec/exporter/netclass"
+)
+
+var (
+	scopeLabel     = Label{Name: "scope", Values: netclass.Scopes}
+	portClassLabel = Label{Name: "port_class", Values: netclass.PortClasses}
+)
+
+// Network signals: connections, listeners, raw sockets, runtime sockets,
+// DNS and destination novelty of each container.
+var (
+	NetworkConnections = Def{
+		Name: "rtsec_network_connections_total", Type: prometheus.CounterValue, Collector: "network",
+		Help: "TCP and UDP connections: outbound connects and UDP datagrams sent to an address (scope of the remote address, class of the remote port), inbound TCP handshakes (scope of the peer, class of the local port), by result.",
+		Labels: withIdentity(
+			Label{Name: "direction", Values: []string{"out", "in"}},
+			scopeLabel, portClassLabel,
+			Label{Name: "protocol", Values: []string{"tcp", "udp"}},
+			Label{Name: "result", Values: []string{"ok", "refused", "failed"}},
+		),
+	}
+	NetworkListens = Def{
+		Name: "rtsec_network_listens_total", Type: prometheus.CounterValue, Collector: "network",
+		Help:   "TCP sockets put into the listening state, by class of the local port and scope of the bound address.",
+		Labels: withIdentity(portClassLabel, scopeLabel),
+	}
+	NetworkListeningSockets = Def{
+		Name: "rtsec_network_listening_sockets", Type: prometheus.GaugeValue, Collector: "network",
+		Help:   "TCP sockets listening now that started listening while the exporter ran.",
+		Labels: withIdentity(),
+	}
+	NetworkRawSockets = Def{
+		Name: "rtsec_network_raw_sockets_total", Type: prometheus.CounterValue, Collector: "network",
+		Help:   "socket() calls asking for a packet socket (AF_PACKET) or a raw IP socket (SOCK_RAW), allowed or not.",
+		Labels: withIdentity(Label{Name: "type", Values: netclass.RawSocketTypes}),
+	}
+	NetworkRuntimeSocketConnections = Def{
+		Name: "rtsec_network_runtime_socket_connections_total", Type: prometheus.CounterValue, Collector: "network",
+		Help:   "Successful connects to a container runtime's unix socket, recognised by the path the listening socket is bound to.",
+		Labels: withIdentity(Label{Name: "socket", Values: netclass.RuntimeSockets}),
+	}
+	NetworkDNSQueries = Def{
+		Name: "rtsec_network_dns_queries_total", Type: prometheus.CounterValue, Collector: "network",
+		Help:   "DNS exchanges begun: connects to a dns-class port and UDP datagrams sent to one with an address.",
+		Labels: withIdentity(),
+	}
+	NetworkDNSDistinctNames = Def{
+		Name: "rtsec_network_dns_distinct_names", Type: prometheus.GaugeValue, Collector: "network",
+		Help:   "Distinct DNS names queried in the last --network.novelty-window (hashed in the kernel; queries sent with sendto or sendmmsg), at most --network.novelty-budget new ones per window.",
+		Labels: withIdentity(),
+	}
+	NetworkDistinctDestinations = Def{
+		Name: "rtsec_network_distinct_destinations", Type: prometheus.GaugeValue, Collector: "network",
+		Help:   "Distinct remote (address, port) pairs of outbound connections in the last --network.novelty-window, at most --network.novelty-budget new ones per window.",
+		Labels: withIdentity(scopeLabel),
+	}
+)

@@ -66,10 +66,6 @@ func run() int {
 	if *goneGrace < 0 {
 		return fail("--container.gone-grace=%s: must not be negative", *goneGrace)
 	}
-	// From here on SIGINT/SIGTERM end the exporter cleanly, also while it
-	// is still loading its programs.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	checks, err := preflight.Check(collector.Enabled())
 	if err != nil {
 		return fail("%s", err)

@@ -95,6 +95,7 @@ var All = slices.Concat(
 	[]Def{ProcessExecs, LabelOverflows},
 	[]Def{ContainerInfo},
 	[]Def{BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures},
+	[]Def{FileModifications, FileSensitiveReads, FileUnresolvedPaths},
 )
 
 // BuildInfo is the name of the build information metric.

@@ -96,6 +96,7 @@ const (
 	FilesMapFilePending         = "file_pending"
 	FilesMapFileScratch         = "file_scratch"
 	FilesMapFileStats           = "file_stats"
+	FilesMapGateFilter          = "gate_filter"
 	FilesMapReadGate            = "read_gate"
 	FilesProgFileEnterChmod     = "file_enter_chmod"
 	FilesProgFileEnterChown     = "file_enter_chown"
@@ -256,6 +257,7 @@ type FilesMapSpecs struct {
 	FilePending *ebpf.MapSpec `ebpf:"file_pending"`
 	FileScratch *ebpf.MapSpec `ebpf:"file_scratch"`
 	FileStats   *ebpf.MapSpec `ebpf:"file_stats"`
+	GateFilter  *ebpf.MapSpec `ebpf:"gate_filter"`
 	ReadGate    *ebpf.MapSpec `ebpf:"read_gate"`
 }
 
@@ -290,6 +292,7 @@ type FilesMaps struct {
 	FilePending *ebpf.Map `ebpf:"file_pending"`
 	FileScratch *ebpf.Map `ebpf:"file_scratch"`
 	FileStats   *ebpf.Map `ebpf:"file_stats"`
+	GateFilter  *ebpf.Map `ebpf:"gate_filter"`
 	ReadGate    *ebpf.Map `ebpf:"read_gate"`
 }
 
@@ -300,6 +303,7 @@ func (m *FilesMaps) Close() error {
 		m.FilePending,
 		m.FileScratch,
 		m.FileStats,
+		m.GateFilter,
 		m.ReadGate,
 	)
 }

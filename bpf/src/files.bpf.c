@@ -56,6 +56,10 @@
 
 STATS_MAP(file_stats);
 
+/* Turns a kernel pointer into a read-only BTF pointer: its fields are then
+ * read with plain loads instead of bpf_probe_read_kernel calls. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
 /* file_stats indexes, mirrored in the exporter */
 #define STAT_FILE_COUNTS_FULL 0
 #define STAT_FILE_PENDING_FULL 1
@@ -153,6 +157,15 @@ struct {
 	__type(key, struct gate_key);
 	__type(value, __u8);
 } read_gate SEC(".maps");
+
+/* A cheap filter before read_gate: bit (first byte & 63) of entry
+ * min(name length, GATE_LEN - 1) is set for every name in the gate. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GATE_LEN);
+	__type(key, __u32);
+	__type(value, __u64);
+} gate_filter SEC(".maps");
 
 /* A path syscall classified at enter, counted at exit if it succeeded. */
 struct pending {
@@ -491,6 +504,34 @@ static __always_inline __u8 gate(const unsigned char *name)
 	return v ? *v : 0;
 }
 
+/* The read gate's answer for a dentry's name, read from the name stored
+ * inline in the dentry (names shorter than 40 bytes) with plain loads. */
+static __always_inline __u8 gate_dentry(struct dentry *d)
+{
+	__u32 len = d->d_name.len;
+	if (len >= sizeof(d->d_shortname.string))
+		return gate(BPF_CORE_READ(d, d_name.name));
+	struct gate_key k;
+	__u64 *w = (__u64 *)k.name;
+	w[0] = d->d_shortname.words[0];
+	__u32 idx = len < GATE_LEN - 1 ? len : GATE_LEN - 1;
+	__u64 *bits = bpf_map_lookup_elem(&gate_filter, &idx);
+	if (!bits || !(*bits & (1ULL << (w[0] & 63))))
+		return 0;
+	w[1] = d->d_shortname.words[1];
+	/* Bytes past the name are stale: keep len of them, at most 15. */
+	if (len < 8) {
+		w[0] &= (1ULL << (len * 8)) - 1;
+		w[1] = 0;
+	} else if (len < 15) {
+		w[1] &= (1ULL << ((len - 8) * 8)) - 1;
+	} else {
+		w[1] &= 0x00ffffffffffffffULL;
+	}
+	__u8 *v = bpf_map_lookup_elem(&read_gate, &k);
+	return v ? *v : 0;
+}
+
 /* ---- opens: classified at exit from the opened file ---- */
 
 /* Whether the raw path argument of the open holds a ".." component. */
@@ -559,7 +600,7 @@ static __always_inline void open_args(int kind, const char **path, __u64 *flags)
 /* A read-only open of a file that may be sensitive. */
 static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16 mode, int kind)
 {
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	struct dentry *d = f->f_path.dentry;
 	__u16 type = mode & S_IFMT;
 	if (type == S_IFBLK) {
 		count(1, RC_RAW_BLOCK_DEVICE, 0);
@@ -572,9 +613,9 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 			count(1, RC_KERNEL_MEMORY, 0);
 		return;
 	}
-	__u8 g = gate(BPF_CORE_READ(d, d_name.name));
+	__u8 g = gate_dentry(d);
 	if (g == 0)
-		g = gate(BPF_CORE_READ(d, d_parent, d_name.name));
+		g = gate_dentry(d->d_parent);
 	if (g == 0 || g == GATE_RELEASE_AGENT)
 		return;
 	if (g != GATE_PATH) {
@@ -647,16 +688,19 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 	long fd = ctx->ret;
 	if (fd < 0)
 		return 0;
-	struct file *f = fd_file(fd);
-	if (!f)
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct file **fds = task->files->fdt->fd;
+	struct file *raw = NULL;
+	bpf_probe_read_kernel(&raw, sizeof(raw), &fds[fd & 0xffff]);
+	if (!raw)
 		return 0;
-	__u32 fmode = BPF_CORE_READ(f, f_mode);
-	if (fmode & FMODE_WRITE) {
+	struct file *f = bpf_rdonly_cast(raw, bpf_core_type_id_kernel(struct file));
+	if (f->f_mode & FMODE_WRITE) {
 		modifying_open(f, kind);
 		return 0;
 	}
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	__u16 mode = BPF_CORE_READ(inode, i_mode);
+	struct inode *inode = f->f_inode;
+	__u16 mode = inode->i_mode;
 	if ((mode & S_IFMT) == S_IFDIR)
 		return 0;
 	sensitive_read(f, inode, mode, kind);

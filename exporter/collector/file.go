@@ -67,35 +67,10 @@ func newFileCollector(env Env) (Collector, error) {
 	if err := env.BPF.Load(spec, &c.objs); err != nil {
 		return nil, err
 	}
-	if err := c.fill(table); err != nil {
+	if err := table.Fill(c.objs.FileClasses, c.objs.ReadGate, c.objs.GateFilter); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-// fill writes the class table into the kernel's trie and read gate.
-func (c *fileCollector) fill(table *fileclass.Table) error {
-	for _, e := range table.Entries() {
-		var key bpf.FilesPathKey
-		key.Prefixlen = uint32(8 * len(e.Key))
-		for i := 0; i < len(e.Key); i++ {
-			key.Path[i] = int8(e.Key[i])
-		}
-		val := bpf.FilesClassVal{ModClass: e.ModClass, ReadClass: e.ReadClass, Flags: e.Flags}
-		if err := c.objs.FileClasses.Put(&key, &val); err != nil {
-			return fmt.Errorf("file class %q: %w", strings.TrimSuffix(e.Key, "\x00"), err)
-		}
-	}
-	for name, v := range table.Gate() {
-		var key bpf.FilesGateKey
-		for i := 0; i < len(name); i++ {
-			key.Name[i] = int8(name[i])
-		}
-		if err := c.objs.ReadGate.Put(&key, v); err != nil {
-			return fmt.Errorf("read gate %q: %w", name, err)
-		}
-	}
-	return nil
 }
 
 // name returns names[id-1], or "" for an id the table does not know.

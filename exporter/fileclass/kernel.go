@@ -1,9 +1,14 @@
 package fileclass
 
 import (
+	"fmt"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/rtsec/rtsec/bpf"
 )
 
 // Class flags, as files.bpf.c defines them.
@@ -147,4 +152,45 @@ func (t *Table) Gate() map[string]uint8 {
 		add(name, v)
 	}
 	return gate
+}
+
+// GateFilter returns the kernel's cheap pre-check of the read gate: entry
+// min(len, GateLen) has bit (first byte & 63) set for each gate name.
+func (t *Table) GateFilter() [GateLen + 1]uint64 {
+	var filter [GateLen + 1]uint64
+	for name := range t.Gate() {
+		filter[min(len(name), GateLen)] |= 1 << (name[0] & 63)
+	}
+	return filter
+}
+
+// Fill writes the table into the kernel's trie (file_classes), read gate
+// (read_gate) and its filter (gate_filter) of files.bpf.c.
+func (t *Table) Fill(classes, gate, filter *ebpf.Map) error {
+	for _, e := range t.Entries() {
+		var key bpf.FilesPathKey
+		key.Prefixlen = uint32(8 * len(e.Key))
+		for i := 0; i < len(e.Key); i++ {
+			key.Path[i] = int8(e.Key[i])
+		}
+		val := bpf.FilesClassVal{ModClass: e.ModClass, ReadClass: e.ReadClass, Flags: e.Flags}
+		if err := classes.Put(&key, &val); err != nil {
+			return fmt.Errorf("file class prefix %q: %w", strings.TrimSuffix(e.Key, "\x00"), err)
+		}
+	}
+	for name, v := range t.Gate() {
+		var key bpf.FilesGateKey
+		for i := 0; i < len(name); i++ {
+			key.Name[i] = int8(name[i])
+		}
+		if err := gate.Put(&key, v); err != nil {
+			return fmt.Errorf("read gate %q: %w", name, err)
+		}
+	}
+	for i, bits := range t.GateFilter() {
+		if err := filter.Put(uint32(i), bits); err != nil {
+			return fmt.Errorf("read gate filter: %w", err)
+		}
+	}
+	return nil
 }

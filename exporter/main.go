@@ -55,6 +55,12 @@ func run() int {
 	kingpin.HelpFlag.Short('h')
 	kingpin.Parse()
 	logger := promslog.New(logConfig)
+	if handled, err := collector.IntegrityCommand(logger); handled {
+		if err != nil {
+			return fail("%s", err)
+		}
+		return 0
+	}
 
 	if *goneGrace < 0 {
 		return fail("--container.gone-grace=%s: must not be negative", *goneGrace)
@@ -70,6 +76,10 @@ func run() int {
 		return fail("%s", err)
 	}
 	logger.Info("starting rtsec_exporter", "version", version.Info(), "collectors", collector.Enabled())
+	// Catch SIGINT/SIGTERM from here on: one that arrives while the BPF
+	// programs load still ends in a clean exit.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 
 	set := bpfprog.NewSet()
 	defer set.Close()
@@ -102,8 +112,6 @@ func run() int {
 		registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	go reap(ctx, resolver, signals, logger)
 
 	server, err := newServer(*metricsPath, registry, logger)

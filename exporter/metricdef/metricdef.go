@@ -96,6 +96,7 @@ var All = slices.Concat(
 	[]Def{ContainerInfo},
 	[]Def{BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures},
 	[]Def{FileModifications, FileSensitiveReads, FileUnresolvedPaths},
+	[]Def{FileIntegrityChanged, FileIntegrityLastCheck, FileIntegrityChecks, FileIntegrityBaselineRebuilds},
 )
 
 // BuildInfo is the name of the build information metric.

@@ -1,6 +1,7 @@
 // All alert groups, with the runbook link added to every alert in one place.
 (import 'process-exec.libsonnet') +
 (import 'exporter.libsonnet') +
+(import 'files.libsonnet') +
 {
   local c = $._config,
   prometheusAlerts+:: {

@@ -1,3 +1,4 @@
 // All recording rule groups.
 (import 'process-exec.libsonnet') +
-(import 'risk.libsonnet')
+(import 'risk.libsonnet') +
+(import 'files.libsonnet')

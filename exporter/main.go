@@ -170,26 +170,12 @@ func reap(ctx context.Context, resolver *container.Resolver, collectors *collect
 			return
 		case <-ticker.C:
 		}
-		forgetters := collectors.Forgetters()
-		for _, f := range forgetters {
-			ids, err := f.CgroupIDs()
-			if err != nil {
-				logger.Warn("list container keys", "err", err)
-				continue
-			}
-			for _, id := range ids {
-				resolver.Resolve(id) // makes the resolver track it
-			}
-		}
+		collectors.ResolveKeys()
 		expired := resolver.Expired()
 		if len(expired) == 0 {
 			continue
 		}
-		for _, f := range forgetters {
-			if err := f.Forget(expired); err != nil {
-				logger.Warn("forget gone containers", "err", err)
-			}
-		}
+		collectors.Forget(expired)
 		logger.Debug("forgot gone containers", "cgroup_ids", expired)
 	}
 }

@@ -97,13 +97,14 @@ func Enabled() []string {
 // prometheus.Collector.
 type Registry struct {
 	logger     *slog.Logger
+	resolver   *container.Resolver
 	collectors map[string]Collector
 }
 
 // New builds the named collectors. Their BPF objects live in env.BPF, which
 // the caller closes.
 func New(env Env, names []string) (*Registry, error) {
-	r := &Registry{logger: env.Logger, collectors: map[string]Collector{}}
+	r := &Registry{logger: env.Logger, resolver: env.Resolver, collectors: map[string]Collector{}}
 	for _, name := range names {
 		reg, ok := registrations[name]
 		if !ok {
@@ -130,8 +131,12 @@ func (r *Registry) Describe(ch chan<- *prometheus.Desc) {
 	ch <- scrapeDurationDesc
 }
 
-// Collect implements prometheus.Collector: it runs every collector in parallel.
+// Collect implements prometheus.Collector: it runs every collector in
+// parallel, once every container key in the kernel is resolved, so that a
+// container that came and went since the last scrape is listed in
+// rtsec_container_info in the same scrape as its first events.
 func (r *Registry) Collect(ch chan<- prometheus.Metric) {
+	r.ResolveKeys()
 	var wg sync.WaitGroup
 	for name, c := range r.collectors {
 		wg.Go(func() {
@@ -149,8 +154,31 @@ func (r *Registry) Collect(ch chan<- prometheus.Metric) {
 	wg.Wait()
 }
 
-// Forgetters returns the collectors that hold per-container kernel state.
-func (r *Registry) Forgetters() []Forgetter {
+// ResolveKeys resolves every container key the collectors hold state for,
+// which makes the resolver track them until they expire.
+func (r *Registry) ResolveKeys() {
+	for _, f := range r.forgetters() {
+		ids, err := f.CgroupIDs()
+		if err != nil {
+			r.logger.Warn("list container keys", "err", err)
+			continue
+		}
+		for _, id := range ids {
+			r.resolver.Resolve(id)
+		}
+	}
+}
+
+// Forget drops the kernel state of the given container keys.
+func (r *Registry) Forget(ids []uint64) {
+	for _, f := range r.forgetters() {
+		if err := f.Forget(ids); err != nil {
+			r.logger.Warn("forget gone containers", "err", err)
+		}
+	}
+}
+
+func (r *Registry) forgetters() []Forgetter {
 	var fs []Forgetter
 	for _, c := range r.collectors {
 		if f, ok := c.(Forgetter); ok {

@@ -1,24 +1,13 @@
 package container
 
 import (
-	"bufio"
-	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"log/slog"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // UnknownID is Identity.ID for a cgroup id that resolves to no path at all:
@@ -213,7 +202,9 @@ func (r *Resolver) withMetadata(ident Identity) Identity {
 }
 
 // Live returns one Identity per distinct container whose cgroup exists now,
-// found by walking the cgroup2 tree, with metadata merged.
+// found by walking the cgroup2 tree, and per container resolved earlier
+// whose cgroup is gone but not yet expired (its series are still
+// exported), with metadata merged.
 func (r *Resolver) Live() ([]Identity, error) {
 	state := memoState(r.runcState)
 	found := map[string]Identity{}
@@ -227,6 +218,15 @@ func (r *Resolver) Live() ([]Identity, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	for _, e := range r.cache {
+		if id := e.ident.ID; id != "" && id != UnknownID {
+			if _, ok := found[id]; !ok {
+				found[id] = e.ident
+			}
+		}
+	}
+	r.mu.Unlock()
 	ids := slices.Sorted(maps.Keys(found))
 	out := make([]Identity, 0, len(ids))
 	for _, id := range ids {
@@ -280,303 +280,3 @@ func (r *Resolver) Expired() []uint64 {
 	slices.Sort(out)
 	return out
 }
-
-// path finds the cgroup path of id, and its creator when recorded: recorded
-// by the BPF side, else from a kernfs file handle, else by walking the tree
-// (when handles are refused, e.g. without CAP_DAC_READ_SEARCH).
-func (r *Resolver) path(id uint64) (path, creator string, ok bool) {
-	if r.opts.Recorded != nil {
-		if rec, ok := r.opts.Recorded(id); ok {
-			return rec.Path, rec.Creator, true
-		}
-	}
-	if r.handles {
-		p, err := r.handlePath(id)
-		if err == nil {
-			return p, "", true
-		}
-		if isGone(err) {
-			return "", "", false
-		}
-		r.log.Debug("cgroup id by file handle failed, walking the tree", "id", id, "err", err)
-	}
-	var found string
-	err := r.walk(func(path string, ino uint64) (bool, error) {
-		if ino == id {
-			found = path
-			return false, errStopWalk
-		}
-		return true, nil
-	})
-	if err != nil && !errors.Is(err, errStopWalk) {
-		r.log.Debug("cgroup tree walk failed", "id", id, "err", err)
-	}
-	return found, "", found != ""
-}
-
-// handlePath opens cgroup id by its kernfs file handle and reads back its
-// path.
-func (r *Resolver) handlePath(id uint64) (string, error) {
-	var path string
-	var err error
-	r.withMount(func(mnt int) {
-		var fd int
-		if fd, err = openByID(mnt, id); err != nil {
-			return
-		}
-		defer unix.Close(fd)
-		var target string
-		if target, err = os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd)); err != nil {
-			return
-		}
-		path, err = relativeTo(r.root, target)
-	})
-	return path, err
-}
-
-// withMount calls f with a descriptor of the cgroup2 mount, or -1 when it
-// cannot be opened (then every handle operation fails with EBADF). Not
-// O_PATH: open_by_handle_at refuses O_PATH mount descriptors with EBADF.
-func (r *Resolver) withMount(f func(mnt int)) {
-	mnt, err := unix.Open(r.root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		r.log.Debug("open cgroup root", "root", r.root, "err", err)
-		mnt = -1
-	} else {
-		defer unix.Close(mnt)
-	}
-	f(mnt)
-}
-
-// fileIDKernfs is FILEID_KERNFS, the handle type of kernfs (cgroup) files:
-// the handle is the 64-bit kernfs node id, which is the cgroup id.
-const fileIDKernfs = 0xfe
-
-// openByID opens the cgroup with id on the cgroup2 mount mnt, O_PATH.
-func openByID(mnt int, id uint64) (int, error) {
-	if mnt < 0 {
-		return -1, unix.EBADF
-	}
-	b := make([]byte, 8)
-	binary.NativeEndian.PutUint64(b, id)
-	fd, err := unix.OpenByHandleAt(mnt, unix.NewFileHandle(fileIDKernfs, b), unix.O_PATH|unix.O_CLOEXEC)
-	if err != nil {
-		return -1, fmt.Errorf("open_by_handle_at cgroup %d: %w", id, err)
-	}
-	return fd, nil
-}
-
-// isGone reports whether err says the cgroup no longer exists.
-func isGone(err error) bool {
-	return errors.Is(err, unix.ESTALE) || errors.Is(err, unix.ENOENT)
-}
-
-// alive reports whether cgroup id still exists: by its file handle where
-// the kernel decides, else by whether its path still names a directory
-// with inode id.
-func (r *Resolver) alive(mnt int, id uint64, path string) bool {
-	if r.handles {
-		fd, err := openByID(mnt, id)
-		if err == nil {
-			unix.Close(fd)
-			return true
-		}
-		if isGone(err) {
-			return false
-		}
-	}
-	if path == "" || !wellFormed(path) {
-		return false
-	}
-	var st unix.Stat_t
-	if err := unix.Lstat(filepath.Join(r.root, path), &st); err != nil {
-		return false
-	}
-	return st.Mode&unix.S_IFMT == unix.S_IFDIR && st.Ino == id
-}
-
-// relativeTo returns target, a path under root, as a "/"-prefixed path
-// relative to root.
-func relativeTo(root, target string) (string, error) {
-	if target == root {
-		return "/", nil
-	}
-	rel, ok := strings.CutPrefix(target, root)
-	if !ok || !strings.HasPrefix(rel, "/") {
-		return "", fmt.Errorf("cgroup %q outside cgroup root %q", target, root)
-	}
-	return rel, nil
-}
-
-// maxWalkDirs bounds a walk of the cgroup tree: far above real trees
-// (hundreds to a few thousand cgroups), and a tree an attacker inflates
-// costs at most this many stat calls per walk.
-const maxWalkDirs = 100000
-
-var (
-	errStopWalk  = errors.New("stop walk")
-	errWalkLimit = fmt.Errorf("cgroup tree larger than %d directories", maxWalkDirs)
-)
-
-// walk calls visit for every cgroup directory below the root, with its
-// "/"-prefixed path and inode number, descending into it while visit
-// returns true.
-func (r *Resolver) walk(visit func(path string, ino uint64) (bool, error)) error {
-	n := 0
-	return filepath.WalkDir(r.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // removed while walking
-			}
-			return err
-		}
-		if !d.IsDir() || p == r.root {
-			return nil
-		}
-		if n++; n > maxWalkDirs {
-			return errWalkLimit
-		}
-		info, err := d.Info()
-		if err != nil {
-			return nil // removed while walking
-		}
-		st, ok := info.Sys().(*syscall.Stat_t)
-		if !ok {
-			return fmt.Errorf("no inode for %s", p)
-		}
-		descend, err := visit(p[len(r.root):], st.Ino)
-		if err != nil {
-			return err
-		}
-		if !descend {
-			return fs.SkipDir
-		}
-		return nil
-	})
-}
-
-// maxStateBytes bounds how much of a runc state.json is read (a few KiB in
-// practice).
-const maxStateBytes = 1 << 20
-
-// runcState is the stateFunc of the resolver: the cgroup at cgpath is a
-// container when some runc root holds name/state.json whose unified cgroup
-// path ends in cgpath (so the check holds when the exporter sees the host's
-// cgroup mount elsewhere) or whose configured cgroups path is cgpath.
-func (r *Resolver) runcState(cgpath, name string) (string, bool) {
-	for _, pattern := range r.opts.RuncRoots {
-		roots, _ := filepath.Glob(pattern) // patterns checked by NewResolver
-		for _, root := range roots {
-			if stateNames(filepath.Join(root, name, "state.json"), cgpath) {
-				return rootRuntime(root), true
-			}
-		}
-	}
-	return "", false
-}
-
-// memoState remembers the answers of state for one tree walk, where every
-// directory would otherwise look its ancestors up again.
-func memoState(state stateFunc) stateFunc {
-	type answer struct {
-		runtime string
-		ok      bool
-	}
-	memo := map[string]answer{}
-	return func(cgpath, name string) (string, bool) {
-		a, ok := memo[cgpath]
-		if !ok {
-			a.runtime, a.ok = state(cgpath, name)
-			memo[cgpath] = a
-		}
-		return a.runtime, a.ok
-	}
-}
-
-// runcStateFile is the part of runc's state.json the resolver reads.
-type runcStateFile struct {
-	CgroupPaths map[string]string `json:"cgroup_paths"`
-	Config      struct {
-		Cgroups struct {
-			Path string `json:"path"`
-		} `json:"cgroups"`
-	} `json:"config"`
-}
-
-// stateNames reports whether the runc state file names cgroup cgpath.
-func stateNames(file, cgpath string) bool {
-	f, err := os.Open(file)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var st runcStateFile
-	if err := json.NewDecoder(io.LimitReader(f, maxStateBytes)).Decode(&st); err != nil {
-		return false
-	}
-	unified := st.CgroupPaths[""]
-	return unified != "" && strings.HasSuffix(unified, cgpath) || st.Config.Cgroups.Path == cgpath
-}
-
-// rootRuntime names the runtime owning a runc state root by its path.
-func rootRuntime(root string) string {
-	for _, e := range strings.Split(filepath.Clean(root), string(filepath.Separator)) {
-		switch e {
-		case "containerd":
-			return RuntimeContainerd
-		case "docker":
-			return RuntimeDocker
-		}
-	}
-	return RuntimeRunc
-}
-
-// isCgroup2 reports whether dir is on a cgroup2 file system.
-func isCgroup2(dir string) (bool, error) {
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
-		return false, fmt.Errorf("cgroup root: %w", err)
-	}
-	return st.Type == unix.CGROUP2_SUPER_MAGIC, nil
-}
-
-// detectCgroup2 finds the cgroup2 mount point in /proc/self/mountinfo.
-func detectCgroup2() (string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return "", fmt.Errorf("find cgroup2 mount: %w", err)
-	}
-	defer f.Close()
-	return cgroup2Mount(f)
-}
-
-// cgroup2Mount returns the cgroup2 mount point listed in mountinfo,
-// preferring /sys/fs/cgroup (pure v2) and /sys/fs/cgroup/unified (hybrid).
-func cgroup2Mount(mountinfo io.Reader) (string, error) {
-	var mounts []string
-	sc := bufio.NewScanner(mountinfo)
-	for sc.Scan() {
-		// id parent major:minor root mountpoint options [optional…] - fstype source superoptions
-		fields := strings.Fields(sc.Text())
-		sep := slices.Index(fields, "-")
-		if sep < 5 || sep+1 >= len(fields) || fields[sep+1] != "cgroup2" {
-			continue
-		}
-		mounts = append(mounts, mountinfoUnescape.Replace(fields[4]))
-	}
-	if err := sc.Err(); err != nil {
-		return "", fmt.Errorf("read mountinfo: %w", err)
-	}
-	for _, want := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified"} {
-		if slices.Contains(mounts, want) {
-			return want, nil
-		}
-	}
-	if len(mounts) == 0 {
-		return "", errors.New("no cgroup2 mount in mountinfo")
-	}
-	return mounts[0], nil
-}
-
-// mountinfoUnescape undoes the octal escapes of mountinfo paths.
-var mountinfoUnescape = strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`)

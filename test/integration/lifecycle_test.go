@@ -28,7 +28,8 @@ func waitFor(t *testing.T, e *exporter.Exporter, timeout time.Duration, what str
 }
 
 // A container that execs and is gone before the next scrape is still named:
-// its path was recorded in the kernel when its cgroup was created.
+// its path was recorded in the kernel when its cgroup was created. It stays
+// in rtsec_container_info while its series are exported.
 func TestShortLivedContainerResolves(t *testing.T) {
 	e := exporter.Start(t, "--container.gone-grace=1m")
 	c := runc.Start(t, runc.Options{})
@@ -42,6 +43,10 @@ func TestShortLivedContainerResolves(t *testing.T) {
 	}
 	if unknown := m.Series(execs, map[string]string{"container_id": "_unknown"}); len(unknown) > 0 {
 		t.Errorf("execs counted under an unknown container: %v", unknown)
+	}
+	// Listed in the same scrape, so rules can tell its entrypoint from later execs.
+	if info := m.Series("rtsec_container_info", map[string]string{"container_id": c.Name(), "runtime": "runc"}); len(info) != 1 {
+		t.Errorf("rtsec_container_info of the deleted container: %v, want one series", info)
 	}
 }
 

@@ -12,20 +12,21 @@ local u = import '../lib/utils.libsonnet';
     local times = '{{ $value | printf "%.0f" }} time(s) in the last ' + c.eventWindow,
     local trusted = c.trustedNamespaces + c.fileTrustedNamespaces,
     local listed = [ns for ns in std.objectFields(c.fileAllowedPerNamespace) if !std.member(trusted, ns)],
-    // Containers past their startup grace (entrypoints write config), where no allowlist covers the class.
-    local afterStartup(expr) =
+    // Counts a container made after its startup grace (its entrypoint may write its configuration).
+    local afterStartup(expr, after, by) =
       if u.isZero(c.containerStartupGrace) then expr + '\n'
-      else '(\n%s\n)\nunless on (instance, container_id)\n%s\n' % [u.indent(expr, 2), r.containerStartedRecently],
+      else '(\n%s\n)\nand on (%s, %s)\n(%s > 0)\n' % [u.indent(expr, 2), c.containerLabels, by, after],
     // Series of `record` with `matchers` that no allowlist covers: containers after startup, and the host
     // for classes it is not allowed to touch (hostAllowed).
     local notAllowed(record, label, matchers, hostAllowed) =
+      local after = if label == 'path_class' then [r.fileModAfterStartup, 'path_class, op'] else [r.fileReadAfterStartup, 'file_class'];
       local inContainers = std.join('\nor\n', [
         '%s{%s}' % [record, u.matchers([matchers, 'container_id!=""', u.notIn('namespace', trusted + listed)])],
       ] + [
         '%s{%s}' % [record, u.matchers([matchers, 'container_id!=""', 'namespace="%s"' % ns, u.notIn(label, c.fileAllowedPerNamespace[ns])])]
         for ns in listed
       ]);
-      afterStartup(inContainers) + 'or\n%s{%s}\n' % [record, u.matchers([matchers, 'container_id=""', u.notIn(label, hostAllowed)])],
+      afterStartup(inContainers, after[0], after[1]) + 'or\n%s{%s}\n' % [record, u.matchers([matchers, 'container_id=""', u.notIn(label, hostAllowed)])],
     local mods(classes, ops='') = notAllowed(r.fileModIncrease,
                                              'path_class',
                                              u.matchers(['path_class=~"%s"' % u.anyOf(classes), if ops == '' then 'op!="traversal"' else 'op=~"%s"' % ops]),

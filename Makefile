@@ -15,12 +15,14 @@ LDFLAGS  := -X github.com/prometheus/common/version.Version=$(VERSION) \
 RUN_ARGS ?= --web.listen-address=:9730
 TEST_FLAGS ?= -count=1 -timeout 15m
 
-.PHONY: all build run deps generate generate-bpf generate-mixin generate-docs vmlinux test lint e2e stack scenario bench clean
+.PHONY: all build run deps generate generate-bpf generate-mixin generate-docs generate-deploy vmlinux test lint e2e stack scenario bench clean
 
 all: build
 
+# CGO_ENABLED=0: only a build without cgo can drop capabilities on every
+# thread (--privileges.drop).
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o rtsec_exporter ./exporter
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o rtsec_exporter ./exporter
 
 run: build
 	./rtsec_exporter $(RUN_ARGS)
@@ -30,7 +32,7 @@ deps:
 
 # Rebuilds every generated file from its source. Tests fail when the
 # committed files differ from what this produces.
-generate: generate-bpf generate-mixin generate-docs
+generate: generate-bpf generate-mixin generate-docs generate-deploy
 
 generate-bpf: deps
 	$(GO) generate ./bpf
@@ -40,6 +42,11 @@ generate-mixin:
 
 generate-docs:
 	$(GO) run ./exporter/metricdef/gendoc
+
+# The PrometheusRule and dashboard ConfigMaps of deploy/kubernetes, from
+# alerts/ and dashboards/ (so after generate-mixin).
+generate-deploy: generate-mixin
+	$(GO) run ./deploy/generate
 
 # Refreshes the CO-RE type header from the running kernel's BTF. Not part of
 # generate: the header is an input, kept stable across build machines.

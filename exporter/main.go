@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/collector"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/preflight"
+	"github.com/rtsec/rtsec/exporter/privileges"
 )
 
 // DefaultListenAddress is rtsec_exporter's port.
@@ -47,6 +49,7 @@ func run() int {
 		exporterMetrics = kingpin.Flag("web.exporter-metrics", "Also expose the exporter's own Go runtime and process metrics (go_*, process_*).").Default("true").Bool()
 		criSocket       = kingpin.Flag("runtime.cri-socket", `CRI runtime socket for Kubernetes metadata: a path or unix:// URL, "auto" to use the first usual socket found, "none" to disable.`).Default("auto").String()
 		goneGrace       = kingpin.Flag("container.gone-grace", "How long a gone container's series stay exported, so the last counts are scraped.").Default("2m").Duration()
+		dropPrivileges  = kingpin.Flag("privileges.drop", "Once the BPF programs are attached, drop every capability not needed at run time and set no_new_privs (--no-privileges.drop keeps them).").Default("true").Bool()
 		webConfig       = kingpinflag.AddFlags(kingpin.CommandLine, DefaultListenAddress)
 	)
 	logConfig := &promslog.Config{}
@@ -65,7 +68,11 @@ func run() int {
 	if *goneGrace < 0 {
 		return fail("--container.gone-grace=%s: must not be negative", *goneGrace)
 	}
-	checks, err := preflight.Check()
+	// From here on SIGINT/SIGTERM end the exporter cleanly, also while it
+	// is still loading its programs.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	checks, err := preflight.Check(collector.Enabled())
 	if err != nil {
 		return fail("%s", err)
 	}
@@ -76,10 +83,6 @@ func run() int {
 		return fail("%s", err)
 	}
 	logger.Info("starting rtsec_exporter", "version", version.Info(), "collectors", collector.Enabled())
-	// Catch SIGINT/SIGTERM from here on: one that arrives while the BPF
-	// programs load still ends in a clean exit.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 
 	set := bpfprog.NewSet()
 	defer set.Close()
@@ -105,6 +108,11 @@ func run() int {
 		return fail("%s", err)
 	}
 	defer signals.Close()
+	if *dropPrivileges {
+		if err := dropToRuntime(logger); err != nil {
+			return fail("%s", err)
+		}
+	}
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(versioncollector.NewCollector("rtsec"), signals)
@@ -158,6 +166,18 @@ func metadataSource(socket string, logger *slog.Logger) (*container.CRI, error) 
 	}
 	logger.Info("reading Kubernetes metadata from the CRI runtime", "socket", socket)
 	return cri, nil
+}
+
+// dropToRuntime drops every capability but those the enabled collectors
+// need at run time, and logs what it kept.
+func dropToRuntime(logger *slog.Logger) error {
+	res, err := privileges.Drop(privileges.Runtime(collector.Enabled()))
+	if err != nil {
+		return fmt.Errorf("drop capabilities: %w", err)
+	}
+	logger.Info("dropped capabilities not needed at run time; no_new_privs set",
+		"kept", strings.Join(privileges.Names(res.Kept), ","), "bounding_set_lowered", res.BoundingLowered)
+	return nil
 }
 
 // reap deletes the kernel state of containers gone for longer than the grace.

@@ -6,6 +6,8 @@
 package aggregate
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 
 	"github.com/rtsec/rtsec/exporter/container"
@@ -70,15 +72,29 @@ func (t *Table) Sum(live map[Key]uint64, resolve func(uint64) container.Identity
 	clear(t.identities)
 	sums := map[seriesKey]uint64{}
 	alive := map[container.Identity]bool{}
+	// Values new to their identity are admitted in key order, so which of
+	// them get a series when a budget runs out does not depend on map order.
+	var newcomers []Key
 	for key, count := range live {
 		id := resolve(key.CgroupID)
 		t.identities[key.CgroupID] = id
 		alive[id] = true
+		if !t.isAdmitted(id, key.Value) {
+			newcomers = append(newcomers, key)
+			continue
+		}
+		sums[seriesKey{id, key.Value}] += count
+	}
+	slices.SortFunc(newcomers, func(a, b Key) int {
+		return cmp.Or(cmp.Compare(a.CgroupID, b.CgroupID), cmp.Compare(a.Value, b.Value))
+	})
+	for _, key := range newcomers {
+		id := t.identities[key.CgroupID]
 		value := t.admit(id, key.Value)
 		if value != key.Value {
-			t.folded[key] = count
+			t.folded[key] = live[key]
 		}
-		sums[seriesKey{id, value}] += count
+		sums[seriesKey{id, value}] += live[key]
 	}
 	// Identities with no live key are gone: forget them.
 	for sk, count := range t.retired {
@@ -105,12 +121,16 @@ func (t *Table) Sum(live map[Key]uint64, resolve func(uint64) container.Identity
 	return series, total
 }
 
+// isAdmitted reports whether value already has its own series for id. The
+// overflow value always has.
+func (t *Table) isAdmitted(id container.Identity, value string) bool {
+	_, ok := t.admitted[id][value]
+	return ok || value == metricdef.OverflowValue
+}
+
 // admit returns value, or the overflow value when the identity's budget is
-// spent. The overflow value itself is always admitted.
+// spent.
 func (t *Table) admit(id container.Identity, value string) string {
-	if value == metricdef.OverflowValue {
-		return value
-	}
 	values := t.admitted[id]
 	if values == nil {
 		values = map[string]struct{}{}

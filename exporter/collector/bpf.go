@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,14 +40,26 @@ func newBPFCollector(env Env) (Collector, error) {
 		entries:  metricdef.BPFMapEntries.Desc(),
 		capacity: metricdef.BPFMapCapacity.Desc(),
 	}
+	if statsEnabled(statsEnabledPath) {
+		return c, nil // the node keeps them on: no capability needed
+	}
 	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
 	if err != nil {
-		// Needs CAP_SYS_ADMIN; the counts stay at zero without it.
-		env.Logger.Warn("cannot enable BPF run-time statistics: rtsec_bpf_program_run* stay 0", "err", err)
+		env.Logger.Warn("cannot enable BPF run-time statistics: rtsec_bpf_program_run* stay 0; they need CAP_SYS_ADMIN or sysctl kernel.bpf_stats_enabled=1 on the node", "err", err)
 	} else {
 		c.stats = stats
 	}
 	return c, nil
+}
+
+// statsEnabledPath is the sysctl that keeps BPF run-time statistics on.
+const statsEnabledPath = "/proc/sys/kernel/bpf_stats_enabled"
+
+// statsEnabled reports whether the node already keeps BPF run-time
+// statistics on (sysctl kernel.bpf_stats_enabled=1), read from path.
+func statsEnabled(path string) bool {
+	b, err := os.ReadFile(path)
+	return err == nil && strings.TrimSpace(string(b)) == "1"
 }
 
 // Close turns the run-time statistics back off.

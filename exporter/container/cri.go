@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -96,6 +97,9 @@ func newCRI(endpoint string, logger *slog.Logger, interval, minGap time.Duration
 	if err != nil {
 		return nil, err
 	}
+	if err := checkAccess(path); err != nil {
+		return nil, err
+	}
 	conn, err := grpc.NewClient("unix://"+path,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(criMaxMessageBytes)),
@@ -133,6 +137,20 @@ func newCRI(endpoint string, logger *slog.Logger, interval, minGap time.Duration
 		"runtime", v.GetRuntimeName(), "version", v.GetRuntimeVersion())
 	go c.loop()
 	return c, nil
+}
+
+// checkAccess says in plain words when the socket at path refuses this
+// process: connecting needs write permission on it, which gRPC would only
+// report as an unavailable runtime.
+func checkAccess(path string) error {
+	c, err := net.Dial("unix", path)
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("cri runtime at %s: %w: connecting needs write permission on the socket: run the exporter as its owner or in its group (e.g. supplementary group 0 for root:root 0660)", path, err)
+	}
+	if err == nil {
+		c.Close()
+	}
+	return nil // other errors are gRPC's to report
 }
 
 // socketPath turns a CRI endpoint into the path of its unix socket.

@@ -114,8 +114,13 @@ func (c *Checker) load() error {
 		}
 	}
 	if dirty {
+		// An unwritable state file (a read-only root filesystem) leaves the
+		// baseline in memory: changes are still caught while the exporter
+		// runs, not those made while it is down. Said loudly, counted as a
+		// failed check, not fatal.
 		if err := SaveState(c.statePath, baseline); err != nil {
-			return err
+			c.logger.Error("cannot persist the file integrity baseline: changes made while the exporter is down will go unnoticed", "err", err)
+			c.results[ResultError]++
 		}
 	}
 	c.baseline = baseline

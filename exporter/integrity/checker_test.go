@@ -181,3 +181,25 @@ func TestPromptCheckOnChange(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+func TestUnwritableStateIsNotFatal(t *testing.T) {
+	file, dir, _ := setup(t)
+	// A file where the state directory should be: unwritable even for root,
+	// as a read-only root filesystem is.
+	blocker := filepath.Join(t.TempDir(), "state")
+	if err := os.WriteFile(blocker, nil, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New([]string{file, dir}, filepath.Join(blocker, "integrity.json"), quiet)
+	if err != nil {
+		t.Fatalf("unwritable state file: %v, want an in-memory baseline", err)
+	}
+	if got := c.Status().Results[ResultError]; got != 1 {
+		t.Errorf("results[error] = %d, want 1 (the failed save)", got)
+	}
+	os.WriteFile(file, []byte("changed\n"), 0o644)
+	c.Check()
+	if !c.Status().Changed[file] {
+		t.Errorf("in-memory baseline: change of %s not detected", file)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Why a baseline was rebuilt (the reason label).
@@ -48,7 +49,7 @@ func checksum(b Baseline) (string, error) {
 // version or whose checksum does not match its content is ErrCorrupt.
 func LoadState(path string) (Baseline, error) {
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil, ErrMissing
 	}
 	if err != nil {

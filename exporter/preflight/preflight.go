@@ -11,14 +11,9 @@ import (
 	"strings"
 
 	"github.com/cilium/ebpf/rlimit"
-)
+	"golang.org/x/sys/unix"
 
-// Linux capability numbers rtsec cares about.
-const (
-	capDACReadSearch = 2
-	capSysAdmin      = 21
-	capPerfmon       = 38
-	capBPF           = 39
+	"github.com/rtsec/rtsec/exporter/privileges"
 )
 
 // BTFPath is where the kernel exposes its own type information.
@@ -30,8 +25,9 @@ type Result struct {
 	Warnings []string
 }
 
-// Check runs every check. The error, if any, is one line for the user.
-func Check() (Result, error) {
+// Check runs every check for the enabled collectors. The error, if any, is
+// one line for the user.
+func Check(collectors []string) (Result, error) {
 	var res Result
 	caps, err := effectiveCaps("/proc/self/status")
 	if err != nil {
@@ -40,9 +36,7 @@ func Check() (Result, error) {
 	if msg := missingPrivilege(caps); msg != "" {
 		return res, fmt.Errorf("%s", msg)
 	}
-	if !has(caps, capDACReadSearch) {
-		res.Warnings = append(res.Warnings, "no CAP_DAC_READ_SEARCH: cgroup ids resolve by walking the cgroup tree, which is slower")
-	}
+	res.Warnings = append(res.Warnings, degradations(caps, privileges.Required(collectors))...)
 	if _, err := os.Stat(BTFPath); err != nil {
 		return res, fmt.Errorf("kernel BTF not found at %s: rtsec needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (Linux 5.15 or newer with BTF)", BTFPath)
 	}
@@ -53,24 +47,37 @@ func Check() (Result, error) {
 }
 
 // missingPrivilege says what is wrong when caps cannot load and attach
-// tracing programs: CAP_BPF with CAP_PERFMON (5.8+), or CAP_SYS_ADMIN.
+// tracing programs: the documented Load capabilities (CAP_BPF with
+// CAP_PERFMON, 5.8+), or CAP_SYS_ADMIN.
 func missingPrivilege(caps uint64) string {
-	if has(caps, capSysAdmin) || (has(caps, capBPF) && has(caps, capPerfmon)) {
+	if has(caps, unix.CAP_SYS_ADMIN) {
 		return ""
 	}
 	var missing []string
-	for _, c := range []struct {
-		bit  uint
-		name string
-	}{{capBPF, "CAP_BPF"}, {capPerfmon, "CAP_PERFMON"}} {
-		if !has(caps, c.bit) {
-			missing = append(missing, c.name)
+	for _, c := range privileges.Documented {
+		if c.Load && !has(caps, c.Bit) {
+			missing = append(missing, c.Name)
 		}
 	}
-	return fmt.Sprintf("insufficient privileges to load BPF programs: missing %s (or CAP_SYS_ADMIN); run as root, e.g. sudo make run", strings.Join(missing, " and "))
+	if len(missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("insufficient privileges to load BPF programs: missing %s (or CAP_SYS_ADMIN); run as root, e.g. sudo make run, or see docs/deploy.md", strings.Join(missing, " and "))
 }
 
-func has(caps uint64, bit uint) bool {
+// degradations names each required capability that caps lack, with what
+// degrades without it. CAP_SYS_ADMIN does not stand in for them.
+func degradations(caps uint64, required []privileges.Capability) []string {
+	var out []string
+	for _, c := range required {
+		if !c.Load && !has(caps, c.Bit) {
+			out = append(out, fmt.Sprintf("no %s: %s (it is needed to %s)", c.Name, c.Missing, c.Why))
+		}
+	}
+	return out
+}
+
+func has(caps uint64, bit int) bool {
 	return caps&(1<<bit) != 0
 }
 

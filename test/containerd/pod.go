@@ -29,6 +29,24 @@ const (
 // returns the container id.
 func (d *Daemon) RunPod(t testing.TB, namespace, pod, container string, cmd ...string) string {
 	t.Helper()
+	return d.RunPodWith(t, PodOptions{}, namespace, pod, container, cmd...)
+}
+
+// PodOptions are what a pod run by RunPodWith asks of the runtime beyond
+// RunPod's defaults, as the kubelet would pass them from a pod spec.
+type PodOptions struct {
+	// HostPID and HostNetwork share the node's pid and network namespaces.
+	HostPID, HostNetwork bool
+	// Mounts are added to the container (host paths).
+	Mounts []*runtimeapi.Mount
+	// Security is the container's security context; its namespace options
+	// are set from HostPID and HostNetwork.
+	Security *runtimeapi.LinuxContainerSecurityContext
+}
+
+// RunPodWith is RunPod with opts.
+func (d *Daemon) RunPodWith(t testing.TB, opts PodOptions, namespace, pod, container string, cmd ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), rpcTimeout)
 	defer cancel()
 	uid := newUID()
@@ -37,9 +55,24 @@ func (d *Daemon) RunPod(t testing.TB, namespace, pod, container string, cmd ...s
 	d.mu.Unlock()
 	labels := map[string]string{labelPodName: pod, labelPodNamespace: namespace, labelPodUID: uid}
 	nsOpts := &runtimeapi.NamespaceOption{Network: runtimeapi.NamespaceMode_POD, Pid: runtimeapi.NamespaceMode_CONTAINER, Ipc: runtimeapi.NamespaceMode_POD}
+	if opts.HostPID {
+		nsOpts.Pid = runtimeapi.NamespaceMode_NODE
+	}
+	if opts.HostNetwork {
+		nsOpts.Network = runtimeapi.NamespaceMode_NODE
+	}
+	hostname := pod
+	if opts.HostNetwork {
+		hostname = "" // the node's, as the kubelet leaves it
+	}
+	security := &runtimeapi.LinuxContainerSecurityContext{}
+	if opts.Security != nil {
+		security = opts.Security
+	}
+	security.NamespaceOptions = nsOpts
 	sandbox := &runtimeapi.PodSandboxConfig{
 		Metadata:     &runtimeapi.PodSandboxMetadata{Name: pod, Namespace: namespace, Uid: uid},
-		Hostname:     pod,
+		Hostname:     hostname,
 		LogDirectory: filepath.Join(d.dir, "pods", namespace+"_"+pod+"_"+uid),
 		Labels:       labels,
 		Linux: &runtimeapi.LinuxPodSandboxConfig{
@@ -67,8 +100,9 @@ func (d *Daemon) RunPod(t testing.TB, namespace, pod, container string, cmd ...s
 			Command:  cmd,
 			Labels:   ctrLabels,
 			LogPath:  container + ".log",
+			Mounts:   opts.Mounts,
 			Linux: &runtimeapi.LinuxContainerConfig{
-				SecurityContext: &runtimeapi.LinuxContainerSecurityContext{NamespaceOptions: nsOpts},
+				SecurityContext: security,
 			},
 		},
 		SandboxConfig: sandbox,

@@ -46,6 +46,8 @@ func Build(t testing.TB) string {
 		binary = filepath.Join(dir, "rtsec_exporter")
 		cmd := exec.Command("go", "build", "-o", binary, "./exporter")
 		cmd.Dir = root
+		// As make build: only a build without cgo drops capabilities.
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -91,6 +93,19 @@ func Start(t testing.TB, args ...string) *Exporter {
 // StartWith is Start for an exporter that wants credentials.
 func StartWith(t testing.TB, auth Auth, args ...string) *Exporter {
 	t.Helper()
+	return start(t, auth, nil, args)
+}
+
+// StartUnder is Start with the exporter executed by a wrapper command
+// (prefix, e.g. a setpriv command line that sets its user and
+// capabilities), which must exec it so that PID is the exporter's.
+func StartUnder(t testing.TB, prefix []string, args ...string) *Exporter {
+	t.Helper()
+	return start(t, Auth{}, prefix, args)
+}
+
+func start(t testing.TB, auth Auth, prefix, args []string) *Exporter {
+	t.Helper()
 	testenv.RequireRoot(t)
 	addr := FreeAddress(t)
 	defaults := []string{"--web.listen-address=" + addr}
@@ -98,7 +113,8 @@ func StartWith(t testing.TB, auth Auth, args ...string) *Exporter {
 		// A test sees no host CRI runtime unless it asks for one.
 		defaults = append(defaults, "--runtime.cri-socket=none")
 	}
-	cmd := exec.Command(Build(t), append(defaults, args...)...)
+	argv := append(append(slices.Clone(prefix), Build(t)), append(defaults, args...)...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	e := &Exporter{URL: "http://" + addr + "/metrics", auth: auth, cmd: cmd, output: &syncWriter{}, done: make(chan error, 1)}
 	cmd.Stdout = e.output
 	cmd.Stderr = e.output
@@ -131,6 +147,11 @@ func StartWith(t testing.TB, auth Auth, args ...string) *Exporter {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// PID is the exporter's process id.
+func (e *Exporter) PID() int {
+	return e.cmd.Process.Pid
 }
 
 // Stop sends SIGTERM and waits for the exporter to exit; a non-zero exit

@@ -1,0 +1,83 @@
+// Package deploy holds rtsec's deployment manifests (Kubernetes, systemd,
+// Alertmanager) and builds the ones generated from the mixin's outputs: the
+// PrometheusRule and the Grafana dashboards as ConfigMaps.
+package deploy
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Paths of the generated manifests, relative to the repository root.
+const (
+	PrometheusRulePath = "deploy/kubernetes/prometheusrule.yaml"
+	DashboardsPath     = "deploy/kubernetes/dashboards.yaml"
+)
+
+// DashboardLabel is the label the Grafana dashboard sidecar looks for.
+const DashboardLabel = "grafana_dashboard"
+
+// Generated returns the generated manifests by path relative to root, the
+// repository root, built from alerts/ and dashboards/ there.
+func Generated(root string) (map[string][]byte, error) {
+	rule, err := os.ReadFile(filepath.Join(root, "alerts", "rtsec-prometheusrule.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("prometheus rule: %w", err)
+	}
+	dashboards, err := dashboardConfigMaps(root)
+	if err != nil {
+		return nil, err
+	}
+	header := "# Copied from alerts/rtsec-prometheusrule.yaml by `make generate`; do not edit.\n"
+	return map[string][]byte{
+		PrometheusRulePath: append([]byte(header), rule...),
+		DashboardsPath:     dashboards,
+	}, nil
+}
+
+// dashboardConfigMaps wraps each dashboards/*.json in a ConfigMap labelled
+// for the Grafana sidecar, one YAML document each.
+func dashboardConfigMaps(root string) ([]byte, error) {
+	files, err := filepath.Glob(filepath.Join(root, "dashboards", "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("dashboards: %w", err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no dashboards under %s", filepath.Join(root, "dashboards"))
+	}
+	var out bytes.Buffer
+	out.WriteString("# Generated from dashboards/*.json by `make generate`; do not edit.\n")
+	for i, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("dashboard: %w", err)
+		}
+		base := filepath.Base(file)
+		cm := map[string]any{
+			"apiVersion": "v1",
+			"kind":       "ConfigMap",
+			"metadata": map[string]any{
+				"name": "rtsec-dashboard-" + strings.TrimPrefix(strings.TrimSuffix(base, ".json"), "rtsec-"),
+				"labels": map[string]string{
+					DashboardLabel:           "1",
+					"app.kubernetes.io/name": "rtsec",
+				},
+			},
+			"data": map[string]string{base: string(data)},
+		}
+		doc, err := yaml.Marshal(cm)
+		if err != nil {
+			return nil, fmt.Errorf("dashboard %s: %w", base, err)
+		}
+		if i > 0 {
+			out.WriteString("---\n")
+		}
+		out.Write(doc)
+	}
+	return out.Bytes(), nil
+}

@@ -1,0 +1,214 @@
+package deploy
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/rtsec/rtsec/exporter/privileges"
+)
+
+// mixinJob is the job label the mixin's rtsecSelector expects.
+const mixinJob = "rtsec"
+
+// The DaemonSet adds exactly the documented capability set, which the
+// least-privilege tests (test/integration) grant the exporter, and keeps
+// the pod-security settings the threat model asks of workloads.
+func TestDaemonSetLeastPrivilege(t *testing.T) {
+	ds := find[*appsv1.DaemonSet](t, decodeAll(t), "daemonset.yaml")
+	pod := ds.Spec.Template.Spec
+	if len(pod.Containers) != 1 {
+		t.Fatalf("%d containers, want 1", len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	sc := c.SecurityContext
+	if sc == nil || sc.Capabilities == nil {
+		t.Fatal("no container securityContext.capabilities")
+	}
+	var want []corev1.Capability
+	for _, capability := range privileges.Documented {
+		want = append(want, corev1.Capability(strings.TrimPrefix(capability.Name, "CAP_")))
+	}
+	if !slices.Equal(sc.Capabilities.Add, want) {
+		t.Errorf("capabilities.add = %v, want the documented set %v", sc.Capabilities.Add, want)
+	}
+	if !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) {
+		t.Errorf("capabilities.drop = %v, want [ALL]", sc.Capabilities.Drop)
+	}
+	checks := []struct {
+		what string
+		ok   bool
+	}{
+		{"privileged: false", sc.Privileged != nil && !*sc.Privileged},
+		{"allowPrivilegeEscalation: false", sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation},
+		{"readOnlyRootFilesystem: true", sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem},
+		{"seccomp RuntimeDefault", pod.SecurityContext != nil && pod.SecurityContext.SeccompProfile != nil && pod.SecurityContext.SeccompProfile.Type == corev1.SeccompProfileTypeRuntimeDefault},
+		{"hostPID", pod.HostPID},
+		{"no host network", !pod.HostNetwork},
+		{"no service account token", pod.AutomountServiceAccountToken != nil && !*pod.AutomountServiceAccountToken},
+		{"tolerates every taint", slices.ContainsFunc(pod.Tolerations, func(t corev1.Toleration) bool {
+			return t.Key == "" && t.Operator == corev1.TolerationOpExists && t.Effect == ""
+		})},
+		{"resource requests and limits", c.Resources.Requests.Cpu().MilliValue() > 0 && c.Resources.Requests.Memory().Value() > 0 && c.Resources.Limits.Memory().Value() > 0},
+		{"startup, readiness and liveness probes", c.StartupProbe != nil && c.ReadinessProbe != nil && c.LivenessProbe != nil},
+	}
+	for _, check := range checks {
+		if !check.ok {
+			t.Errorf("DaemonSet lacks %s", check.what)
+		}
+	}
+	for _, m := range c.VolumeMounts {
+		if !m.ReadOnly {
+			t.Errorf("volume %s mounted read-write, want every host path read-only", m.Name)
+		}
+	}
+	for _, v := range pod.Volumes {
+		if v.HostPath == nil {
+			t.Errorf("volume %s is not a host path", v.Name)
+		}
+	}
+	for _, probe := range []*corev1.Probe{c.StartupProbe, c.ReadinessProbe, c.LivenessProbe} {
+		if probe == nil || probe.HTTPGet == nil {
+			continue
+		}
+		if !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == probe.HTTPGet.Port.String() }) {
+			t.Errorf("probe on port %s, which the container does not name", probe.HTTPGet.Port.String())
+		}
+	}
+}
+
+// The Service selects the DaemonSet's pods and the ServiceMonitor the
+// Service and its port; both monitors set job="rtsec" for the mixin.
+func TestMonitorsSelectTheExporter(t *testing.T) {
+	objects := decodeAll(t)
+	ds := find[*appsv1.DaemonSet](t, objects, "daemonset.yaml")
+	svc := find[*corev1.Service](t, objects, "service.yaml")
+	sm := find[*monitoringv1.ServiceMonitor](t, objects, "servicemonitor.yaml")
+	pm := find[*monitoringv1.PodMonitor](t, objects, "podmonitor/podmonitor.yaml")
+	podLabels := labels.Set(ds.Spec.Template.Labels)
+	container := ds.Spec.Template.Spec.Containers[0]
+
+	if !labels.SelectorFromSet(svc.Spec.Selector).Matches(podLabels) {
+		t.Errorf("Service selector %v does not match the pod labels %v", svc.Spec.Selector, podLabels)
+	}
+	for _, p := range svc.Spec.Ports {
+		if !slices.ContainsFunc(container.Ports, func(cp corev1.ContainerPort) bool { return cp.Name == p.TargetPort.String() }) {
+			t.Errorf("Service port %s targets %s, which the container does not name", p.Name, p.TargetPort.String())
+		}
+	}
+	if !selects(t, sm.Spec.Selector.MatchLabels, svc.Labels) {
+		t.Errorf("ServiceMonitor selector %v does not match the Service labels %v", sm.Spec.Selector.MatchLabels, svc.Labels)
+	}
+	for _, ep := range sm.Spec.Endpoints {
+		if !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == ep.Port }) {
+			t.Errorf("ServiceMonitor endpoint port %q is not a Service port name", ep.Port)
+		}
+	}
+	if got := svc.Labels[sm.Spec.JobLabel]; got != mixinJob {
+		t.Errorf("ServiceMonitor job (Service label %q) = %q, want %q", sm.Spec.JobLabel, got, mixinJob)
+	}
+	if !selects(t, pm.Spec.Selector.MatchLabels, podLabels) {
+		t.Errorf("PodMonitor selector %v does not match the pod labels %v", pm.Spec.Selector.MatchLabels, podLabels)
+	}
+	for _, ep := range pm.Spec.PodMetricsEndpoints {
+		if ep.Port == nil || !slices.ContainsFunc(container.Ports, func(p corev1.ContainerPort) bool { return p.Name == *ep.Port }) {
+			t.Errorf("PodMonitor endpoint port %v is not a container port name", ep.Port)
+		}
+	}
+	if got := podLabels[pm.Spec.JobLabel]; got != mixinJob {
+		t.Errorf("PodMonitor job (pod label %q) = %q, want %q", pm.Spec.JobLabel, got, mixinJob)
+	}
+}
+
+// selects reports whether a non-empty matchLabels selector matches set.
+func selects(t *testing.T, matchLabels, set map[string]string) bool {
+	t.Helper()
+	return len(matchLabels) > 0 && labels.SelectorFromSet(matchLabels).Matches(labels.Set(set))
+}
+
+// The generated manifests equal what `make generate` writes from alerts/
+// and dashboards/, and each dashboard ConfigMap is labelled for Grafana's
+// sidecar and holds a dashboard with a title and a uid.
+func TestGeneratedManifestsAreCurrent(t *testing.T) {
+	files, err := Generated(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range files {
+		got, err := os.ReadFile(filepath.Join(root, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from what make generate writes: run make generate", path)
+		}
+	}
+	objects := decodeAll(t)
+	find[*monitoringv1.PrometheusRule](t, objects, "prometheusrule.yaml")
+	dashboards, _ := filepath.Glob(filepath.Join(root, "dashboards", "*.json"))
+	var maps int
+	for _, o := range objects {
+		cm, ok := o.obj.(*corev1.ConfigMap)
+		if !ok {
+			continue
+		}
+		maps++
+		if cm.Labels[DashboardLabel] != "1" {
+			t.Errorf("ConfigMap %s: label %s=%q, want \"1\"", cm.Name, DashboardLabel, cm.Labels[DashboardLabel])
+		}
+		for key, data := range cm.Data {
+			var d struct{ Title, UID string }
+			if err := json.Unmarshal([]byte(data), &d); err != nil || d.Title == "" || d.UID == "" {
+				t.Errorf("ConfigMap %s key %s: not a dashboard with a title and uid (%v)", cm.Name, key, err)
+			}
+		}
+	}
+	if maps != len(dashboards) {
+		t.Errorf("%d dashboard ConfigMaps for %d dashboards", maps, len(dashboards))
+	}
+}
+
+// Every kustomization lists files that exist, and every manifest is listed
+// by the kustomization of its directory.
+func TestKustomizationsListEveryManifest(t *testing.T) {
+	objects := decodeAll(t)
+	listed := map[string]bool{}
+	for _, o := range objects {
+		k, ok := o.obj.(*kustomization)
+		if !ok {
+			continue
+		}
+		listed[o.file] = true
+		dir := filepath.Dir(o.file)
+		paths := slices.Clone(k.Resources)
+		for _, p := range k.Patches {
+			paths = append(paths, p.Path)
+		}
+		for _, p := range paths {
+			path := filepath.Join(dir, p)
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("%s lists %s: %v", o.file, p, err)
+			}
+			listed[path] = true
+		}
+	}
+	for _, o := range objects {
+		if !listed[o.file] {
+			t.Errorf("%s is in no kustomization", o.file)
+		}
+	}
+	base := find[*kustomization](t, objects, "kustomization.yaml")
+	image := find[*appsv1.DaemonSet](t, objects, "daemonset.yaml").Spec.Template.Spec.Containers[0].Image
+	if !slices.ContainsFunc(base.Images, func(i kustomizeImage) bool { return i.Name == image && i.NewName != "" }) {
+		t.Errorf("the base kustomization's images do not set the DaemonSet's image %q", image)
+	}
+}

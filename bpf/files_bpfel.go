@@ -43,10 +43,11 @@ type FilesPathKey struct {
 
 type FilesPending struct {
 	_         structs.HostLayout
+	Nr        uint32
 	Class     uint8
 	Op        uint8
 	Traversal uint8
-	Pad       [5]uint8
+	Pad       uint8
 }
 
 type FilesScratch struct {

@@ -169,10 +169,11 @@ struct {
 
 /* A path syscall classified at enter, counted at exit if it succeeded. */
 struct pending {
+	__u32 nr; /* the syscall, so a stale entry (a thread that died in it) never counts for another */
 	__u8 class;
 	__u8 op;
 	__u8 traversal;
-	__u8 pad[5];
+	__u8 pad;
 };
 
 struct {
@@ -721,9 +722,17 @@ int file_exit_openat2(struct trace_event_raw_sys_exit *ctx) { return on_open_exi
 
 /* ---- path syscalls: classified at enter, counted at exit ---- */
 
-static __always_inline void stash(__u8 class, __u8 op, bool traversal)
+/* The syscall number of a syscalls:sys_{enter,exit}_* record: an int
+ * (__syscall_nr) where vmlinux.h's raw_syscalls layout has a long id, so
+ * only the low 32 bits are the number. */
+static __always_inline __u32 syscall_nr(long id)
 {
-	struct pending p = {.class = class, .op = op, .traversal = traversal};
+	return (__u32)id & 0xffffff;
+}
+
+static __always_inline void stash(__u32 nr, __u8 class, __u8 op, bool traversal)
+{
+	struct pending p = {.nr = nr, .class = class, .op = op, .traversal = traversal};
 	__u64 id = bpf_get_current_pid_tgid();
 	if (bpf_map_update_elem(&file_pending, &id, &p, BPF_ANY))
 		count_stat(&file_stats, STAT_FILE_PENDING_FULL);
@@ -732,8 +741,9 @@ static __always_inline void stash(__u8 class, __u8 op, bool traversal)
 /* Classifies the path argument (dfd, upath) for op and stashes it. A
  * second path (the destination of rename, the new name of a link) is
  * classified when the first has no class. */
-static __noinline void path_op(int dfd, const char *upath, int dfd2, const char *upath2, __u8 op)
+static __noinline void path_op(int dfd, const char *upath, int dfd2, const char *upath2, __u32 opnr)
 {
+	__u8 op = opnr & 0xff;
 	struct scratch *s = get_scratch();
 	if (!s)
 		return;
@@ -761,12 +771,17 @@ static __noinline void path_op(int dfd, const char *upath, int dfd2, const char 
 		return;
 	if ((flags & CF_CREATES_ONLY) && op != FOP_CREATE && op != FOP_MKDIR && op != FOP_SYMLINK && op != FOP_LINK)
 		return;
-	stash(class, op, traversal);
+	stash(opnr >> 8, class, op, traversal);
 }
 
+/* The op and the syscall number (which the exit checks), in one argument:
+ * BPF functions take at most five. */
+#define OPNR(op) ((__u32)(op) | (syscall_nr(ctx->id) << 8))
+
 /* An fd syscall (fchmod, fchown, ftruncate): classified from the file. */
-static __noinline void fd_op(int fd, __u8 op)
+static __noinline void fd_op(int fd, __u32 opnr)
 {
+	__u8 op = opnr & 0xff;
 	struct file *f = fd_file(fd);
 	struct scratch *s = get_scratch();
 	if (!f || !s)
@@ -778,7 +793,7 @@ static __noinline void fd_op(int fd, __u8 op)
 		class = MC_OTHER;
 	if (!class || (cv && (cv->flags & CF_CREATES_ONLY)))
 		return;
-	stash(class, op, false);
+	stash(opnr >> 8, class, op, false);
 }
 
 static __always_inline __u8 chmod_op(__u64 mode)
@@ -789,77 +804,77 @@ static __always_inline __u8 chmod_op(__u64 mode)
 #define ARG(n) ((const char *)ctx->args[n])
 
 SEC("tracepoint/syscalls/sys_enter_unlink")
-int file_enter_unlink(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, FOP_UNLINK); return 0; }
+int file_enter_unlink(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, OPNR(FOP_UNLINK)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
-int file_enter_unlinkat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, FOP_UNLINK); return 0; }
+int file_enter_unlinkat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, OPNR(FOP_UNLINK)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_rmdir")
-int file_enter_rmdir(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, FOP_UNLINK); return 0; }
+int file_enter_rmdir(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, OPNR(FOP_UNLINK)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_rename")
-int file_enter_rename(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FOP_RENAME); return 0; }
+int file_enter_rename(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), OPNR(FOP_RENAME)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_renameat")
-int file_enter_renameat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), ctx->args[2], ARG(3), FOP_RENAME); return 0; }
+int file_enter_renameat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), ctx->args[2], ARG(3), OPNR(FOP_RENAME)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_renameat2")
-int file_enter_renameat2(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), ctx->args[2], ARG(3), FOP_RENAME); return 0; }
+int file_enter_renameat2(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), ctx->args[2], ARG(3), OPNR(FOP_RENAME)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_chmod")
-int file_enter_chmod(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, chmod_op(ctx->args[1])); return 0; }
+int file_enter_chmod(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, OPNR(chmod_op(ctx->args[1]))); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_fchmodat")
-int file_enter_fchmodat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, chmod_op(ctx->args[2])); return 0; }
+int file_enter_fchmodat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, OPNR(chmod_op(ctx->args[2]))); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_fchmodat2")
-int file_enter_fchmodat2(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, chmod_op(ctx->args[2])); return 0; }
+int file_enter_fchmodat2(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, OPNR(chmod_op(ctx->args[2]))); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_fchmod")
-int file_enter_fchmod(struct trace_event_raw_sys_enter *ctx) { fd_op(ctx->args[0], chmod_op(ctx->args[1])); return 0; }
+int file_enter_fchmod(struct trace_event_raw_sys_enter *ctx) { fd_op(ctx->args[0], OPNR(chmod_op(ctx->args[1]))); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_chown")
-int file_enter_chown(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, FOP_CHOWN); return 0; }
+int file_enter_chown(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, OPNR(FOP_CHOWN)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_lchown")
-int file_enter_lchown(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, FOP_CHOWN); return 0; }
+int file_enter_lchown(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, OPNR(FOP_CHOWN)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_fchownat")
-int file_enter_fchownat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, FOP_CHOWN); return 0; }
+int file_enter_fchownat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, OPNR(FOP_CHOWN)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_fchown")
-int file_enter_fchown(struct trace_event_raw_sys_enter *ctx) { fd_op(ctx->args[0], FOP_CHOWN); return 0; }
+int file_enter_fchown(struct trace_event_raw_sys_enter *ctx) { fd_op(ctx->args[0], OPNR(FOP_CHOWN)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_link")
-int file_enter_link(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FOP_LINK); return 0; }
+int file_enter_link(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), OPNR(FOP_LINK)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_linkat")
-int file_enter_linkat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), ctx->args[2], ARG(3), FOP_LINK); return 0; }
+int file_enter_linkat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), ctx->args[2], ARG(3), OPNR(FOP_LINK)); return 0; }
 
 /* A symlink's target is resolved against the cwd, not the link's directory. */
 SEC("tracepoint/syscalls/sys_enter_symlink")
-int file_enter_symlink(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), FOP_SYMLINK); return 0; }
+int file_enter_symlink(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), AT_FDCWD, ARG(1), OPNR(FOP_SYMLINK)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_symlinkat")
-int file_enter_symlinkat(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), ctx->args[1], ARG(2), FOP_SYMLINK); return 0; }
+int file_enter_symlinkat(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), ctx->args[1], ARG(2), OPNR(FOP_SYMLINK)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_mkdir")
-int file_enter_mkdir(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, FOP_MKDIR); return 0; }
+int file_enter_mkdir(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, OPNR(FOP_MKDIR)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_mkdirat")
-int file_enter_mkdirat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, FOP_MKDIR); return 0; }
+int file_enter_mkdirat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, OPNR(FOP_MKDIR)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_mknod")
-int file_enter_mknod(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, FOP_CREATE); return 0; }
+int file_enter_mknod(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, OPNR(FOP_CREATE)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_mknodat")
-int file_enter_mknodat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, FOP_CREATE); return 0; }
+int file_enter_mknodat(struct trace_event_raw_sys_enter *ctx) { path_op(ctx->args[0], ARG(1), 0, NULL, OPNR(FOP_CREATE)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_truncate")
-int file_enter_truncate(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, FOP_TRUNCATE); return 0; }
+int file_enter_truncate(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCWD, ARG(0), 0, NULL, OPNR(FOP_TRUNCATE)); return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_ftruncate")
-int file_enter_ftruncate(struct trace_event_raw_sys_enter *ctx) { fd_op(ctx->args[0], FOP_TRUNCATE); return 0; }
+int file_enter_ftruncate(struct trace_event_raw_sys_enter *ctx) { fd_op(ctx->args[0], OPNR(FOP_TRUNCATE)); return 0; }
 
 /* Every path syscall's exit: counts what its enter stashed, on success. */
 static __always_inline int on_path_exit(struct trace_event_raw_sys_exit *ctx)
@@ -870,7 +885,7 @@ static __always_inline int on_path_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	struct pending got = *p;
 	bpf_map_delete_elem(&file_pending, &id);
-	if (ctx->ret < 0)
+	if (ctx->ret < 0 || got.nr != syscall_nr(ctx->id))
 		return 0;
 	count(0, got.class, got.op);
 	if (got.traversal)

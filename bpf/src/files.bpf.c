@@ -696,12 +696,18 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 	if (!raw)
 		return 0;
 	struct file *f = bpf_rdonly_cast(raw, bpf_core_type_id_kernel(struct file));
-	if (f->f_mode & FMODE_WRITE) {
-		modifying_open(f, kind);
-		return 0;
-	}
 	struct inode *inode = f->f_inode;
 	__u16 mode = inode->i_mode;
+	if (f->f_mode & FMODE_WRITE) {
+		/* Character devices (/dev/null, ttys) are written all the time and
+		 * are never modifications of a class (/dev counts creations): no
+		 * walk. /dev/mem and friends still count, as kernel memory. */
+		if ((mode & S_IFMT) == S_IFCHR)
+			sensitive_read(f, inode, mode, kind);
+		else
+			modifying_open(f, kind);
+		return 0;
+	}
 	if ((mode & S_IFMT) == S_IFDIR)
 		return 0;
 	sensitive_read(f, inode, mode, kind);

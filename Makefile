@@ -76,6 +76,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./exporter/...
 	$(GO) run ./test/bench/execoverhead
 	$(GO) run ./test/bench/netoverhead
+	$(GO) run ./test/bench/fileoverhead
 
 clean:
 	rm -f rtsec_exporter

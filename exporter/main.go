@@ -62,6 +62,12 @@ func run() int {
 	// clean detach and exit 0 once loading is done.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if handled, err := collector.IntegrityCommand(logger); handled {
+		if err != nil {
+			return fail("%s", err)
+		}
+		return 0
+	}
 
 	if *goneGrace < 0 {
 		return fail("--container.gone-grace=%s: must not be negative", *goneGrace)

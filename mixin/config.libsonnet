@@ -56,6 +56,17 @@
     // Exec-rate anomaly: execs/s below which a workload is never anomalous.
     execRateMinRate: 0.5,
 
+    // File signals: namespaces whose file modifications and reads no alert reports (besides trustedNamespaces).
+    fileTrustedNamespaces: [],
+    // Namespace → path classes its containers may modify, e.g. { ci: ['bin_dirs', 'lib_dirs', 'package_db', 'etc'] } for image builds.
+    fileAllowedPerNamespace: {},
+    // Path classes the host itself (container_id="") may modify: package upgrades, runtime state, logs.
+    fileHostAllowedClasses: ['etc', 'bin_dirs', 'lib_dirs', 'package_db', 'root_home', 'log', 'kube', 'proc_sys', 'sysfs', 'boot', 'dev', 'runtime_state'],
+    // Read classes RtsecSensitiveFileRead reports.
+    fileSensitiveReadClasses: ['shadow', 'sudoers', 'ssh_private_key', 'cloud_credentials', 'k8s_token', 'kube_credentials', 'kernel_memory', 'raw_block_device'],
+    // Read classes the host may read: logins read shadow, the kubelet its credentials, udev block devices, tools /proc/<pid>/environ.
+    fileReadHostAllowedClasses: ['shadow', 'sudoers', 'kube_credentials', 'k8s_token', 'raw_block_device', 'proc_environ'],
+
     // Exporter health.
     bpfNoRunsWindow: '30m',
     bpfMapFillThreshold: 0.9,
@@ -87,6 +98,26 @@
       RtsecMinerExecuted: { severity: 'critical', 'for': '0m', category: 'impact', mitre_technique: 'T1496' },
       RtsecIOCBinaryExecuted: { severity: 'critical', 'for': '0m', category: 'threat_intel', mitre_technique: 'T1105' },
       RtsecExecLabelBudgetOverflow: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1562' },
+      RtsecWriteBelowEtc: { severity: 'warning', 'for': '0m', category: 'persistence', mitre_technique: 'T1098' },
+      RtsecWriteBelowBinaryDir: { severity: 'warning', 'for': '0m', category: 'persistence', mitre_technique: 'T1554' },
+      RtsecWriteBelowRoot: { severity: 'warning', 'for': '0m', category: 'persistence', mitre_technique: 'T1546' },
+      RtsecPackageDatabaseModified: { severity: 'warning', 'for': '0m', category: 'persistence', mitre_technique: 'T1554' },
+      RtsecCronJobScheduled: { severity: 'warning', 'for': '0m', category: 'persistence', mitre_technique: 'T1053.003' },
+      RtsecShellConfigModified: { severity: 'warning', 'for': '0m', category: 'persistence', mitre_technique: 'T1546.004' },
+      RtsecSudoersModified: { severity: 'critical', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1548.003' },
+      RtsecAuthorizedKeysModified: { severity: 'critical', 'for': '0m', category: 'persistence', mitre_technique: 'T1098.004' },
+      RtsecLdPreloadModified: { severity: 'critical', 'for': '0m', category: 'evasion', mitre_technique: 'T1574.006' },
+      RtsecReleaseAgentWrite: { severity: 'critical', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
+      RtsecLogCleared: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1070.002' },
+      RtsecShellHistoryDeleted: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1070.003' },
+      RtsecSensitiveFileLinked: { severity: 'warning', 'for': '0m', category: 'credential_access', mitre_technique: 'T1003.008' },
+      RtsecFileCreatedBelowDev: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1564' },
+      RtsecSetuidBitSet: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1548.001' },
+      RtsecDirectoryTraversal: { severity: 'warning', 'for': '0m', category: 'credential_access', mitre_technique: 'T1083' },
+      RtsecSensitiveFileRead: { severity: 'warning', 'for': '0m', category: 'credential_access', mitre_technique: 'T1552.001' },
+      RtsecOtherProcessMemoryRead: { severity: 'warning', 'for': '0m', category: 'credential_access', mitre_technique: 'T1003.007' },
+      RtsecFileIntegrityChanged: { severity: 'critical', 'for': '0m', category: 'integrity', mitre_technique: 'T1565.001' },
+      RtsecFileIntegrityBaselineCorrupt: { severity: 'warning', 'for': '0m', category: 'integrity', mitre_technique: 'T1070' },
       RtsecExporterDown: { severity: 'warning', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecExporterAbsent: { severity: 'critical', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecCollectorFailing: { severity: 'warning', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
@@ -106,6 +137,7 @@
       overview: 'rtsec-overview',
       workload: 'rtsec-workload',
       exporter: 'rtsec-exporter',
+      files: 'rtsec-files',
     },
     dashboardRefresh: '30s',
     dashboardTimeFrom: 'now-6h',

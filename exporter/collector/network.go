@@ -105,8 +105,8 @@ func (c *networkCollector) readCounts() (map[aggregate.Key]uint64, error) {
 	return live, nil
 }
 
-// name returns list[id], or false for an id the exporter does not know.
-func name(list []string, id byte) (string, bool) {
+// listName returns list[id], or false for an id the exporter does not know.
+func listName(list []string, id byte) (string, bool) {
 	if int(id) >= len(list) {
 		return "", false
 	}
@@ -124,7 +124,7 @@ func (c *networkCollector) counter(s aggregate.Series) prometheus.Metric {
 	// labels appends the names of the label ids at the given key positions.
 	labels := func(lists map[int][]string, order ...int) bool {
 		for _, pos := range order {
-			n, ok := name(lists[pos], ids[1+pos])
+			n, ok := listName(lists[pos], ids[1+pos])
 			if !ok {
 				return false
 			}

@@ -96,6 +96,8 @@ var All = slices.Concat(
 	[]Def{ContainerInfo},
 	[]Def{BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures},
 	[]Def{NetworkConnections, NetworkListens, NetworkListeningSockets, NetworkRawSockets, NetworkRuntimeSocketConnections, NetworkDNSQueries, NetworkDNSDistinctNames, NetworkDistinctDestinations},
+	[]Def{FileModifications, FileSensitiveReads, FileUnresolvedPaths},
+	[]Def{FileIntegrityChanged, FileIntegrityLastCheck, FileIntegrityChecks, FileIntegrityBaselineRebuilds},
 )
 
 // BuildInfo is the name of the build information metric.

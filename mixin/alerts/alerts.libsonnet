@@ -2,6 +2,7 @@
 (import 'process-exec.libsonnet') +
 (import 'exporter.libsonnet') +
 (import 'network.libsonnet') +
+(import 'files.libsonnet') +
 {
   local c = $._config,
   prometheusAlerts+:: {

@@ -2,4 +2,5 @@
 (import 'overview.libsonnet') +
 (import 'workload.libsonnet') +
 (import 'exporter.libsonnet') +
-(import 'network.libsonnet')
+(import 'network.libsonnet') +
+(import 'files.libsonnet')

@@ -1,4 +1,5 @@
 // All recording rule groups.
 (import 'process-exec.libsonnet') +
 (import 'risk.libsonnet') +
-(import 'network.libsonnet')
+(import 'network.libsonnet') +
+(import 'files.libsonnet')

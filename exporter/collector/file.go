@@ -1,0 +1,189 @@
+package collector
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/cilium/ebpf"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/exporter/aggregate"
+	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/fileclass"
+	"github.com/rtsec/rtsec/exporter/metricdef"
+)
+
+// Indexes of file_stats, as files.bpf.c defines them.
+const (
+	statFileCountsFull  = 0
+	statFilePendingFull = 1
+	statFileUnresolved  = 2
+)
+
+var fileClassesFile = kingpin.Flag("file.classes-file",
+	"YAML file of file path classes (see docs/files.md) replacing the built-in table.").Default("").String()
+
+func init() {
+	register("file", true, newFileCollector)
+}
+
+// fileCollector counts modifications of classified paths and reads of
+// sensitive files, classified in the kernel (files.bpf.c).
+type fileCollector struct {
+	objs                bpf.FilesObjects
+	resolver            *container.Resolver
+	modNames, readNames []string
+	mods, reads         *aggregate.Table
+
+	modDesc, readDesc, unresolvedDesc, insertFailures *prometheus.Desc
+}
+
+func newFileCollector(env Env) (Collector, error) {
+	table, err := fileclass.Load(*fileClassesFile)
+	if err != nil {
+		return nil, fmt.Errorf("--file.classes-file: %w", err)
+	}
+	spec, err := bpf.LoadFiles()
+	if err != nil {
+		return nil, err
+	}
+	// Every value of a fixed label set fits: no overflow to budget.
+	unbounded := func(container.Identity) int { return 1 << 16 }
+	c := &fileCollector{
+		resolver:       env.Resolver,
+		modNames:       table.Names(fileclass.Modify),
+		readNames:      table.Names(fileclass.Read),
+		mods:           aggregate.NewTable(unbounded),
+		reads:          aggregate.NewTable(unbounded),
+		modDesc:        metricdef.FileModifications.Desc(),
+		readDesc:       metricdef.FileSensitiveReads.Desc(),
+		unresolvedDesc: metricdef.FileUnresolvedPaths.Desc(),
+		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
+	}
+	if err := env.BPF.Load(spec, &c.objs); err != nil {
+		return nil, err
+	}
+	if err := table.Fill(c.objs.FileClasses, c.objs.ReadGate, c.objs.GateFilter); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// tableName returns names[id-1], or "" for an id the table does not know.
+func tableName(names []string, id uint8) string {
+	if id == 0 || int(id) > len(names) {
+		return ""
+	}
+	return names[id-1]
+}
+
+// readCounts splits the kernel's counts into modifications (value
+// "class/op") and reads (value "class").
+func (c *fileCollector) readCounts() (mods, reads map[aggregate.Key]uint64, err error) {
+	raw, err := bpfprog.Dump[bpf.FilesFileKey, uint64](c.objs.FileCounts)
+	if err != nil {
+		return nil, nil, err
+	}
+	mods, reads = map[aggregate.Key]uint64{}, map[aggregate.Key]uint64{}
+	for k, v := range raw {
+		if k.Read == 1 {
+			if n := tableName(c.readNames, k.Class); n != "" {
+				reads[aggregate.Key{CgroupID: k.CgroupId, Value: n}] += v
+			}
+			continue
+		}
+		class, op := tableName(c.modNames, k.Class), tableName(metricdef.FileOps, k.Op)
+		if class != "" && op != "" {
+			mods[aggregate.Key{CgroupID: k.CgroupId, Value: class + "/" + op}] += v
+		}
+	}
+	return mods, reads, nil
+}
+
+func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
+	mods, reads, err := c.readCounts()
+	if err != nil {
+		return err
+	}
+	series, _ := c.mods.Sum(mods, c.resolver.Resolve)
+	for _, s := range series {
+		class, op, _ := strings.Cut(s.Value, "/")
+		id := s.Identity
+		ch <- prometheus.MustNewConstMetric(c.modDesc, prometheus.CounterValue, float64(s.Count),
+			id.ID, id.Namespace, id.Pod, id.Container, class, op)
+	}
+	series, _ = c.reads.Sum(reads, c.resolver.Resolve)
+	for _, s := range series {
+		id := s.Identity
+		ch <- prometheus.MustNewConstMetric(c.readDesc, prometheus.CounterValue, float64(s.Count),
+			id.ID, id.Namespace, id.Pod, id.Container, s.Value)
+	}
+	unresolved, err := bpfprog.SumPerCPU(c.objs.FileStats, statFileUnresolved)
+	if err != nil {
+		return err
+	}
+	ch <- prometheus.MustNewConstMetric(c.unresolvedDesc, prometheus.CounterValue, float64(unresolved))
+	for mapName, index := range map[string]uint32{"file_counts": statFileCountsFull, "file_pending": statFilePendingFull} {
+		n, err := bpfprog.SumPerCPU(c.objs.FileStats, index)
+		if err != nil {
+			return err
+		}
+		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), mapName)
+	}
+	return nil
+}
+
+// CgroupIDs implements Forgetter.
+func (c *fileCollector) CgroupIDs() ([]uint64, error) {
+	raw, err := bpfprog.Dump[bpf.FilesFileKey, uint64](c.objs.FileCounts)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[uint64]bool{}
+	var ids []uint64
+	for k := range raw {
+		if !seen[k.CgroupId] {
+			seen[k.CgroupId] = true
+			ids = append(ids, k.CgroupId)
+		}
+	}
+	return ids, nil
+}
+
+// Forget implements Forgetter: the counts of the gone keys are retired into
+// their identities' sums, then their kernel entries deleted.
+func (c *fileCollector) Forget(ids []uint64) error {
+	gone := map[uint64]bool{}
+	for _, id := range ids {
+		gone[id] = true
+	}
+	mods, reads, err := c.readCounts()
+	if err != nil {
+		return err
+	}
+	for table, live := range map[*aggregate.Table]map[aggregate.Key]uint64{c.mods: mods, c.reads: reads} {
+		retired := map[aggregate.Key]uint64{}
+		for k, v := range live {
+			if gone[k.CgroupID] {
+				retired[k] = v
+			}
+		}
+		table.Retire(retired)
+	}
+	raw, err := bpfprog.Dump[bpf.FilesFileKey, uint64](c.objs.FileCounts)
+	if err != nil {
+		return err
+	}
+	for k := range raw {
+		if gone[k.CgroupId] {
+			if err := c.objs.FileCounts.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+				return fmt.Errorf("forget file count: %w", err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package fileclass
+
+// homes expands a path below a home directory to root's and every user's.
+func homes(rel ...string) []string {
+	var out []string
+	for _, r := range rel {
+		out = append(out, "/root/"+r, "/home/*/"+r)
+	}
+	return out
+}
+
+// Defaults is the built-in class table: the modification classes of the
+// issue's list (Falco's file rules) and the sensitive reads.
+func Defaults() []Class {
+	sshKeys := []string{"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"}
+	var userKeys []string
+	for _, k := range sshKeys {
+		userKeys = append(userKeys, homes(".ssh/"+k)...)
+	}
+	histories := homes(".bash_history", ".ash_history", ".sh_history", ".zsh_history", ".history")
+	return []Class{
+		{Name: "etc_passwd", Kind: Modify, Prefixes: []string{"/etc/passwd"}, LinkTarget: true},
+		{Name: "etc_shadow", Kind: Modify, Prefixes: []string{"/etc/shadow", "/etc/gshadow"}, LinkTarget: true},
+		{Name: "etc_group", Kind: Modify, Prefixes: []string{"/etc/group"}, LinkTarget: true},
+		{Name: "etc_sudoers", Kind: Modify, Prefixes: []string{"/etc/sudoers", "/etc/sudoers.d/"}, LinkTarget: true},
+		{Name: "etc_ld_preload", Kind: Modify, Prefixes: []string{"/etc/ld.so.preload"}, LinkTarget: true},
+		{Name: "etc_cron", Kind: Modify, Prefixes: []string{"/etc/crontab", "/etc/cron.d/", "/etc/cron.hourly/", "/etc/cron.daily/", "/etc/cron.weekly/", "/etc/cron.monthly/", "/var/spool/cron/"}, LinkTarget: true},
+		{Name: "etc_ssh", Kind: Modify, Prefixes: []string{"/etc/ssh/"}, LinkTarget: true},
+		{Name: "etc_pam", Kind: Modify, Prefixes: []string{"/etc/pam.d/", "/etc/security/"}, LinkTarget: true},
+		{Name: "shell_rc", Kind: Modify, Prefixes: append([]string{"/etc/profile", "/etc/profile.d/", "/etc/bash.bashrc", "/etc/bashrc", "/etc/environment", "/etc/zsh/"},
+			homes(".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zprofile", ".bash_logout")...), LinkTarget: true},
+		{Name: "etc", Kind: Modify, Prefixes: []string{"/etc/"}, LinkTarget: true},
+		{Name: "bin_dirs", Kind: Modify, Prefixes: []string{"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", "/usr/local/sbin/"}, LinkTarget: true},
+		{Name: "lib_dirs", Kind: Modify, Prefixes: []string{"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/"}},
+		{Name: "package_db", Kind: Modify, Prefixes: []string{"/var/lib/dpkg/", "/var/lib/rpm/", "/usr/lib/sysimage/rpm/", "/lib/apk/db/"}},
+		{Name: "ssh_authorized_keys", Kind: Modify, Prefixes: homes(".ssh/authorized_keys", ".ssh/authorized_keys2"), LinkTarget: true},
+		{Name: "shell_history", Kind: Modify, Prefixes: histories},
+		{Name: "root_home", Kind: Modify, Prefixes: []string{"/root/"}, LinkTarget: true},
+		{Name: "log", Kind: Modify, Prefixes: []string{"/var/log/"}},
+		{Name: "kube", Kind: Modify, Prefixes: []string{"/etc/kubernetes/", "/var/lib/kubelet/", "/var/run/secrets/kubernetes.io/", "/run/secrets/kubernetes.io/"}, LinkTarget: true},
+		{Name: "proc_sys", Kind: Modify, Prefixes: []string{"/proc/sys/", "/proc/sysrq-trigger"}},
+		{Name: "sysfs", Kind: Modify, Prefixes: []string{"/sys/kernel/", "/sys/module/", "/sys/power/", "/sys/firmware/"}},
+		{Name: "boot", Kind: Modify, Prefixes: []string{"/boot/"}},
+		{Name: "dev", Kind: Modify, Prefixes: []string{"/dev/"}, CreatesOnly: true},
+		{Name: "runtime_state", Kind: Modify, Prefixes: []string{"/run/containerd/", "/var/lib/containerd/", "/run/runc/", "/run/docker/", "/var/lib/docker/", "/run/crio/", "/var/lib/containers/"}},
+
+		{Name: "shadow", Kind: Read, Prefixes: []string{"/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-"}},
+		{Name: "sudoers", Kind: Read, Prefixes: []string{"/etc/sudoers", "/etc/sudoers.d/"}},
+		{Name: "ssh_private_key", Kind: Read, Prefixes: append(userKeys,
+			"/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_dsa_key", "/etc/ssh/ssh_host_ecdsa_key", "/etc/ssh/ssh_host_ed25519_key")},
+		{Name: "cloud_credentials", Kind: Read, Prefixes: homes(".aws/", ".config/gcloud/", ".azure/"),
+			Gate: []string{"adc.json", "credentials.db", "access_tokens.db"}},
+		{Name: "k8s_token", Kind: Read, Prefixes: []string{"/var/run/secrets/kubernetes.io/", "/run/secrets/kubernetes.io/", "/var/lib/kubelet/pods/"},
+			Gate: []string{"token"}, OwnToken: true},
+		{Name: "kube_credentials", Kind: Read, Prefixes: append([]string{"/etc/kubernetes/", "/var/lib/kubelet/pki/"}, homes(".kube/")...),
+			Gate: []string{"pki", "admin.conf", "kubelet.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"}},
+	}
+}

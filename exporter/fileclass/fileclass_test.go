@@ -1,0 +1,129 @@
+package fileclass
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefaultsValid(t *testing.T) {
+	table, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods, reads := table.Names(Modify), table.Names(Read)
+	if mods[0] != "cgroup_release_agent" || reads[0] != "traversal" {
+		t.Errorf("fixed classes must come first: %v, %v", mods[:2], reads[:2])
+	}
+	if len(mods) > 255 || len(reads) > 255 {
+		t.Errorf("class ids do not fit a byte: %d, %d", len(mods), len(reads))
+	}
+}
+
+// lookup is what the kernel's LPM trie answers for a normalised path.
+func lookup(entries []Entry, path string) Entry {
+	var best Entry
+	key := path + "\x00"
+	for _, e := range entries {
+		if strings.HasPrefix(key, e.Key) && len(e.Key) > len(best.Key) {
+			best = e
+		}
+	}
+	return best
+}
+
+func TestEntriesLongestPrefix(t *testing.T) {
+	table, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := table.Entries()
+	mods, reads := table.Names(Modify), table.Names(Read)
+	cases := []struct {
+		path, mod, read string
+		flags           uint8
+	}{
+		{"/etc/passwd", "etc_passwd", "", FlagLinkTarget},
+		{"/etc/passwd-", "etc", "", FlagLinkTarget},
+		{"/etc/shadow", "etc_shadow", "shadow", FlagLinkTarget},
+		{"/etc/sudoers.d/x", "etc_sudoers", "sudoers", FlagLinkTarget},
+		{"/etc/sudoers.d", "etc_sudoers", "sudoers", FlagLinkTarget},
+		{"/etc", "etc", "", FlagLinkTarget},
+		{"/etcetera/x", "", "", 0},
+		{"/etc/kubernetes/admin.conf", "kube", "kube_credentials", FlagLinkTarget},
+		{"/home/*/.ssh/authorized_keys", "ssh_authorized_keys", "", FlagLinkTarget},
+		{"/root/.ssh/id_rsa", "root_home", "ssh_private_key", FlagLinkTarget},
+		{"/root/.ssh/id_rsa.pub", "root_home", "", FlagLinkTarget},
+		{"/var/run/secrets/kubernetes.io/serviceaccount/token", "kube", "k8s_token", FlagLinkTarget | FlagOwnToken},
+		{"/dev/x", "dev", "", FlagCreatesOnly},
+		{"/var/log/syslog", "log", "", 0},
+		{"/tmp/x", "", "", 0},
+	}
+	for _, c := range cases {
+		e := lookup(entries, c.path)
+		mod, read := "", ""
+		if e.ModClass > 0 {
+			mod = mods[e.ModClass-1]
+		}
+		if e.ReadClass > 0 {
+			read = reads[e.ReadClass-1]
+		}
+		if mod != c.mod || read != c.read || e.Flags != c.flags {
+			t.Errorf("%s: got (%q, %q, flags %d), want (%q, %q, flags %d)", c.path, mod, read, e.Flags, c.mod, c.read, c.flags)
+		}
+	}
+}
+
+func TestGate(t *testing.T) {
+	table, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := table.Gate()
+	for name, want := range map[string]uint8{
+		"shadow": GatePath, "sudoers.d": GatePath, ".aws": GatePath, "token": GatePath,
+		"environ": GateProcEnviron, "mem": GateProcMem, "kcore": GateKcore,
+		"release_agent": GateReleaseAgent, "notify_on_relea": GateReleaseAgent,
+	} {
+		if gate[name] != want {
+			t.Errorf("gate[%q] = %d, want %d", name, gate[name], want)
+		}
+	}
+	for name := range gate {
+		if len(name) > GateLen {
+			t.Errorf("gate name %q longer than %d bytes", name, GateLen)
+		}
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	cases := map[string]string{
+		"relative":  "classes: [{name: a, kind: modify, prefixes: [etc/]}]",
+		"dotdot":    "classes: [{name: a, kind: modify, prefixes: [/etc/../x]}]",
+		"wildcard":  "classes: [{name: a, kind: modify, prefixes: [/etc/*/x]}]",
+		"kind":      "classes: [{name: a, kind: delete, prefixes: [/x]}]",
+		"reserved":  "classes: [{name: traversal, kind: read, prefixes: [/x]}]",
+		"duplicate": "classes: [{name: a, kind: read, prefixes: [/x]}, {name: b, kind: read, prefixes: [/x]}]",
+		"unknown":   "classes: [{name: a, kind: read, prefixes: [/x], colour: red}]",
+		"empty":     "classes: []",
+	}
+	for name, doc := range cases {
+		path := filepath.Join(t.TempDir(), "classes.yaml")
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(path); err == nil {
+			t.Errorf("%s: Load accepted %s", name, doc)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "ok.yaml")
+	os.WriteFile(path, []byte("classes: [{name: app_config, kind: modify, prefixes: [/srv/app/conf/, /home/*/.apprc]}]"), 0o644)
+	table, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := table.Names(Modify); got[len(got)-1] != "app_config" {
+		t.Errorf("names = %v, want app_config last", got)
+	}
+}

@@ -1,0 +1,196 @@
+package fileclass
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/rtsec/rtsec/bpf"
+)
+
+// Class flags, as files.bpf.c defines them.
+const (
+	FlagCreatesOnly = 1
+	FlagLinkTarget  = 2
+	FlagOwnToken    = 4
+)
+
+// Read gate values, as files.bpf.c defines them.
+const (
+	GatePath         = 1
+	GateProcEnviron  = 2
+	GateProcMem      = 3
+	GateKcore        = 4
+	GateReleaseAgent = 5
+)
+
+// GateLen is how many bytes of a file name the kernel's read gate compares.
+const GateLen = 15
+
+// Entry is one prefix of the kernel's LPM trie and what it classifies as.
+type Entry struct {
+	// Key is the prefix's bytes; an exact path ends with a NUL.
+	Key       string
+	ModClass  uint8
+	ReadClass uint8
+	Flags     uint8
+}
+
+// Entries returns the trie entries. Each prefix gets the modification
+// class and the read class of the longest prefix of either kind that
+// covers it, so one longest-prefix lookup answers both questions.
+func (t *Table) Entries() []Entry {
+	type owner struct {
+		class *Class
+		id    uint8
+	}
+	byKey := map[string][2]*owner{}
+	modIDs, readIDs := len(FixedModify), len(FixedRead)
+	for i := range t.Classes {
+		c := &t.Classes[i]
+		var id uint8
+		slot := 0
+		if c.Kind == Modify {
+			modIDs++
+			id = uint8(modIDs)
+		} else {
+			readIDs++
+			id, slot = uint8(readIDs), 1
+		}
+		for _, p := range c.Prefixes {
+			for _, k := range keys(p) {
+				o := byKey[k]
+				o[slot] = &owner{c, id}
+				byKey[k] = o
+			}
+		}
+	}
+	all := make([]string, 0, len(byKey))
+	for k := range byKey {
+		all = append(all, k)
+	}
+	slices.Sort(all)
+	entries := make([]Entry, 0, len(all))
+	for _, k := range all {
+		e := Entry{Key: k}
+		for slot := range 2 {
+			var best *owner
+			bestLen := -1
+			for _, other := range all {
+				if o := byKey[other][slot]; o != nil && strings.HasPrefix(k, other) && len(other) > bestLen {
+					best, bestLen = o, len(other)
+				}
+			}
+			if best == nil {
+				continue
+			}
+			if slot == 0 {
+				e.ModClass = best.id
+				if best.class.CreatesOnly {
+					e.Flags |= FlagCreatesOnly
+				}
+				if best.class.LinkTarget {
+					e.Flags |= FlagLinkTarget
+				}
+			} else {
+				e.ReadClass = best.id
+				if best.class.OwnToken {
+					e.Flags |= FlagOwnToken
+				}
+			}
+		}
+		entries = append(entries, e)
+	}
+	return entries
+}
+
+// keys returns the trie keys of a prefix: a directory prefix covers the
+// directory itself and what is below it.
+func keys(p string) []string {
+	if strings.HasSuffix(p, "/") {
+		if p == "/" {
+			return []string{"/"}
+		}
+		return []string{p, strings.TrimSuffix(p, "/") + "\x00"}
+	}
+	return []string{p + "\x00"}
+}
+
+// Gate returns the read gate: file names (cut to GateLen bytes) whose
+// read-only opens the kernel looks at more closely, and how.
+func (t *Table) Gate() map[string]uint8 {
+	gate := map[string]uint8{}
+	add := func(name string, v uint8) {
+		if name == "" || name == "*" {
+			return
+		}
+		if len(name) > GateLen {
+			name = name[:GateLen]
+		}
+		if _, fixed := gate[name]; !fixed || v != GatePath {
+			gate[name] = v
+		}
+	}
+	for _, c := range t.Classes {
+		if c.Kind != Read {
+			continue
+		}
+		for _, p := range c.Prefixes {
+			add(path.Base(p), GatePath)
+		}
+		for _, g := range c.Gate {
+			add(g, GatePath)
+		}
+	}
+	for name, v := range map[string]uint8{
+		"environ": GateProcEnviron, "mem": GateProcMem, "kcore": GateKcore,
+		"release_agent": GateReleaseAgent, "notify_on_release": GateReleaseAgent,
+	} {
+		add(name, v)
+	}
+	return gate
+}
+
+// GateFilter returns the kernel's cheap pre-check of the read gate: entry
+// min(len, GateLen) has bit (first byte & 63) set for each gate name.
+func (t *Table) GateFilter() [GateLen + 1]uint64 {
+	var filter [GateLen + 1]uint64
+	for name := range t.Gate() {
+		filter[min(len(name), GateLen)] |= 1 << (name[0] & 63)
+	}
+	return filter
+}
+
+// Fill writes the table into the kernel's trie (file_classes), read gate
+// (read_gate) and its filter (gate_filter) of files.bpf.c.
+func (t *Table) Fill(classes, gate, filter *ebpf.Map) error {
+	for _, e := range t.Entries() {
+		var key bpf.FilesPathKey
+		key.Prefixlen = uint32(8 * len(e.Key))
+		for i := 0; i < len(e.Key); i++ {
+			key.Path[i] = int8(e.Key[i])
+		}
+		val := bpf.FilesClassVal{ModClass: e.ModClass, ReadClass: e.ReadClass, Flags: e.Flags}
+		if err := classes.Put(&key, &val); err != nil {
+			return fmt.Errorf("file class prefix %q: %w", strings.TrimSuffix(e.Key, "\x00"), err)
+		}
+	}
+	for name, v := range t.Gate() {
+		var key bpf.FilesGateKey
+		for i := 0; i < len(name); i++ {
+			key.Name[i] = int8(name[i])
+		}
+		if err := gate.Put(&key, v); err != nil {
+			return fmt.Errorf("read gate %q: %w", name, err)
+		}
+	}
+	for i, bits := range t.GateFilter() {
+		if err := filter.Put(uint32(i), bits); err != nil {
+			return fmt.Errorf("read gate filter: %w", err)
+		}
+	}
+	return nil
+}

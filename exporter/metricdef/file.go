@@ -1,0 +1,31 @@
+package metricdef
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// FileOps are the values of the op label of file modifications, in the
+// kernel's order (files.bpf.c numbers them from 1).
+var FileOps = []string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", "traversal"}
+
+// File signals: modifications of classified paths and sensitive reads.
+var (
+	FileModifications = Def{
+		Name: "rtsec_file_modifications_total", Type: prometheus.CounterValue, Collector: "file",
+		Help: "Successful modifications of files in a path class (opens for writing, creations, truncations, unlinks, renames, mode and owner changes, links, directories), by container, class and operation. op=\"traversal\" additionally counts those whose path argument held \"..\".",
+		Labels: withIdentity(
+			Label{Name: "path_class", Example: "etc_passwd", Bound: "the modification classes of the class table (built-in or --file.classes-file, at most 240), plus cgroup_release_agent and other (setuid bits set outside every class)"},
+			Label{Name: "op", Values: FileOps},
+		),
+	}
+	FileSensitiveReads = Def{
+		Name: "rtsec_file_sensitive_reads_total", Type: prometheus.CounterValue, Collector: "file",
+		Help: "Read-only opens of sensitive files, by container and file class. file_class=\"traversal\" additionally counts those whose path argument held \"..\"; k8s_own_token is a pod reading its own service-account token.",
+		Labels: withIdentity(Label{
+			Name: "file_class", Example: "shadow",
+			Bound: "the read classes of the class table (built-in or --file.classes-file, at most 240), plus traversal, kernel_memory, raw_block_device, proc_environ, proc_mem, k8s_own_token",
+		}),
+	}
+	FileUnresolvedPaths = Def{
+		Name: "rtsec_file_unresolved_paths_total", Type: prometheus.CounterValue, Collector: "file",
+		Help: "Paths the kernel could not resolve within its bounds (deeper than 16 components when walked, or longer than 2 KiB normalised), so they went unclassified.",
+	}
+)

@@ -1,0 +1,49 @@
+// Files: modifications by class and op per workload, sensitive reads, and
+// the file integrity status of each node.
+local g = import '../lib/grafana.libsonnet';
+
+{
+  grafanaDashboards+:: {
+    local c = $._config,
+    local r = $._records,
+    local sel = c.rtsecSelector,
+    'rtsec-files.json': g.dashboard(c, 'files', 'Files', [
+      [5, [
+        g.stat('Files changed vs integrity baseline', [g.target('sum(rtsec_file_integrity_changed{%s})' % sel, 'changed')]),
+        g.stat('Modifications in the last %s' % c.eventWindow, [g.target('sum(%s)' % r.fileModIncrease, 'modifications')]),
+        g.stat('Sensitive reads in the last %s' % c.eventWindow, [g.target('sum(%s{file_class!="k8s_own_token"})' % r.fileReadIncrease, 'reads')]),
+        g.stat('Unresolved paths',
+               [g.target('sum(increase(rtsec_file_unresolved_paths_total{%s}[1h]))' % sel, 'last 1h')],
+               'short',
+               'Paths deeper or longer than the kernel resolves: they went unclassified.'),
+      ]],
+      [9, [
+        g.table('Modifications by workload, class and op (last %s)' % c.eventWindow,
+                [g.target('sum by (instance, namespace, pod, container, container_id, path_class, op) (%s)' % r.fileModIncrease, '', true)]),
+        g.table('Sensitive reads by workload and class (last %s)' % c.eventWindow,
+                [g.target('sum by (instance, namespace, pod, container, container_id, file_class) (%s)' % r.fileReadIncrease, '', true)]),
+      ]],
+      [9, [
+        g.timeseries('Modification rate by class and op',
+                     [g.target('sum by (path_class, op) (rate(rtsec_file_modifications_total{%s}[$__rate_interval]))' % sel, '{{path_class}} {{op}}')],
+                     'ops',
+                     '',
+                     true),
+        g.timeseries('Sensitive read rate by class',
+                     [g.target('sum by (file_class) (rate(rtsec_file_sensitive_reads_total{%s}[$__rate_interval]))' % sel, '{{file_class}}')],
+                     'ops',
+                     '',
+                     true),
+      ]],
+      [8, [
+        g.table('File integrity status',
+                [g.target('max by (instance, path) (rtsec_file_integrity_changed{%s})' % sel, '', true)],
+                '1: differs from the baseline until accepted with rtsec_exporter --integrity.rebaseline.'),
+        g.table('Integrity checks and baseline rebuilds', [
+          g.target('time() - max by (instance) (rtsec_file_integrity_last_check_timestamp_seconds{%s})' % sel, '', true),
+          g.target('sum by (instance, reason) (rtsec_file_integrity_baseline_rebuilds_total{%s})' % sel, '', true),
+        ]),
+      ]],
+    ], []),
+  },
+}

@@ -1,0 +1,125 @@
+package integration
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/rtsec/rtsec/test/exporter"
+	"github.com/rtsec/rtsec/test/runc"
+)
+
+const (
+	fileMods  = "rtsec_file_modifications_total"
+	fileReads = "rtsec_file_sensitive_reads_total"
+)
+
+// fileCounts returns a container's file series as "mod class/op" and
+// "read class" → count.
+func fileCounts(m exporter.Metrics, containerID string) map[string]float64 {
+	out := map[string]float64{}
+	mine := map[string]string{"container_id": containerID}
+	for _, s := range m.Series(fileMods, mine) {
+		l := exporter.Labels(s)
+		out["mod "+l["path_class"]+"/"+l["op"]] += s.Counter.GetValue()
+	}
+	for _, s := range m.Series(fileReads, mine) {
+		out["read "+exporter.Labels(s)["file_class"]] += s.Counter.GetValue()
+	}
+	return out
+}
+
+// delta returns after - before for every series that changed.
+func delta(before, after map[string]float64) map[string]float64 {
+	d := map[string]float64{}
+	for k, v := range after {
+		if v != before[k] {
+			d[k] = v - before[k]
+		}
+	}
+	return d
+}
+
+// Each command runs in a real runc container; the container's file series
+// must change by exactly the expected deltas, and no other series of the
+// container may move.
+func TestFileSignalsInContainer(t *testing.T) {
+	t.Parallel()
+	e := exporter.Start(t, "--collector.disable-defaults", "--collector.file", "--collector.container")
+	c := runc.Start(t, runc.Options{Files: map[string][]byte{
+		"etc/shadow":         []byte("root:*:19000:0:99999:7:::\n"),
+		"etc/cron.d/.keep":   nil,
+		"var/log/app.log":    []byte("old\n"),
+		"var/log/x.log":      []byte("old\n"),
+		"root/.ssh/.keep":    nil,
+		"root/.bash_history": []byte("ls\n"),
+		"data/.keep":         nil,
+		"var/lib/app/.keep":  nil,
+		"var/run/secrets/kubernetes.io/serviceaccount/token": []byte("jwt"),
+	}})
+	cases := []struct {
+		name, script string
+		want         map[string]float64
+	}{
+		{"append to passwd", "echo x >> /etc/passwd", map[string]float64{"mod etc_passwd/write": 1}},
+		{"truncate shadow through ..", "cd /etc && echo x > ./../etc/shadow", map[string]float64{"mod etc_shadow/truncate": 1, "mod etc_shadow/traversal": 1}},
+		{"create below etc", "echo x > /etc/rtsec.conf", map[string]float64{"mod etc/create": 1}},
+		{"cron job", "echo '* * * * * root sh' > /etc/cron.d/job", map[string]float64{"mod etc_cron/create": 1}},
+		{"ld.so.preload", "echo /x.so > /etc/ld.so.preload", map[string]float64{"mod etc_ld_preload/create": 1}},
+		{"authorized_keys", "echo ssh-ed25519 AAAA > /root/.ssh/authorized_keys", map[string]float64{"mod ssh_authorized_keys/create": 1}},
+		{"symlink to shadow", "ln -s /etc/shadow /tmp/s", map[string]float64{"mod etc_shadow/symlink": 1}},
+		{"relative symlink through ..", "cd /tmp && ln -s ../etc/../etc/shadow s2", map[string]float64{"mod etc_shadow/symlink": 1, "mod etc_shadow/traversal": 1}},
+		{"hardlink to passwd", "ln /etc/passwd /tmp/p", map[string]float64{"mod etc_passwd/link": 1}},
+		{"setuid bit", "touch /tmp/suid && chmod u+s /tmp/suid", map[string]float64{"mod other/setuid_bit": 1}},
+		{"chmod in etc", "chmod 600 /etc/rtsec.conf", map[string]float64{"mod etc/chmod": 1}},
+		{"file created below dev", "touch /dev/rtsec-x", map[string]float64{"mod dev/create": 1}},
+		{"write to dev/null is not a modification", "echo x > /dev/null", map[string]float64{}},
+		{"log deleted", "rm /var/log/x.log", map[string]float64{"mod log/unlink": 1}},
+		{"log truncated", ": > /var/log/app.log", map[string]float64{"mod log/truncate": 1}},
+		{"shell history unlinked", "rm /root/.bash_history", map[string]float64{"mod shell_history/unlink": 1}},
+		{"shell history symlinked to dev/null", "ln -s /dev/null /root/.bash_history", map[string]float64{"mod shell_history/symlink": 1}},
+		{"mkdir in bin", "mkdir /bin/rtsec-d", map[string]float64{"mod bin_dirs/mkdir": 1}},
+		{"rename into bin", "cp /bin/busybox /tmp/bb && mv /tmp/bb /bin/bb2", map[string]float64{"mod bin_dirs/rename": 1}},
+		{"read shadow", "cat /etc/shadow", map[string]float64{"read shadow": 1}},
+		{"read shadow through ..", "cat /tmp/../etc/shadow", map[string]float64{"read shadow": 1, "read traversal": 1}},
+		{"read shadow relative to cwd", "cd /etc && cat shadow", map[string]float64{"read shadow": 1}},
+		{"failed open is not counted", "cat /etc/sudoers 2>/dev/null; true", map[string]float64{}},
+		{"other process environ", "sleep 30 & p=$!; cat /proc/$p/environ; kill $p", map[string]float64{"read proc_environ": 1}},
+		{"chown in etc", "chown 0:0 /etc/rtsec.conf", map[string]float64{"mod etc/chown": 1}},
+		{"truncate syscall", "truncate -s 0 /etc/rtsec.conf", map[string]float64{"mod etc/write": 1, "mod etc/truncate": 1}},
+		{"own service-account token", "cat /var/run/secrets/kubernetes.io/serviceaccount/token", map[string]float64{"read k8s_own_token": 1}},
+		{"own environ", "cat /proc/self/environ", map[string]float64{}},
+		{"benign: app data and its own log", "echo x > /data/db && echo y >> /var/lib/app/state && cat /data/db /etc/passwd", map[string]float64{}},
+		{"benign: log rotation", "mv /var/log/app.log /var/log/app.log.1", map[string]float64{"mod log/rename": 1}},
+	}
+	for _, tc := range cases {
+		before := fileCounts(e.Scrape(t), c.Name())
+		if out, err := c.Exec(t, "sh", "-c", tc.script); err != nil {
+			t.Errorf("%s: %v: %s", tc.name, err, out)
+			continue
+		}
+		got := delta(before, fileCounts(e.Scrape(t), c.Name()))
+		if !maps.Equal(got, tc.want) {
+			t.Errorf("%s (%q): series moved by %v, want %v", tc.name, tc.script, got, tc.want)
+		}
+	}
+	// The same token read from the host, through the container's root, is
+	// another workload's token.
+	hostBefore := fileCounts(e.Scrape(t), "")
+	if _, err := os.ReadFile(fmt.Sprintf("/proc/%d/root/var/run/secrets/kubernetes.io/serviceaccount/token", c.Pid())); err != nil {
+		t.Fatal(err)
+	}
+	if got := delta(hostBefore, fileCounts(e.Scrape(t), ""))["read k8s_token"]; got != 1 {
+		t.Errorf("host read of a container's token through /proc/<pid>/root: k8s_token moved by %v, want 1", got)
+	}
+	// Labels come from the fixed sets only.
+	m := e.Scrape(t)
+	for _, s := range m.Series(fileMods, map[string]string{"container_id": c.Name()}) {
+		l := exporter.Labels(s)
+		if !slices.Contains([]string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", "traversal"}, l["op"]) {
+			t.Errorf("unexpected op label %v", l)
+		}
+	}
+}

@@ -93,6 +93,7 @@ var (
 var All = slices.Concat(
 	[]Def{ScrapeCollectorSuccess, ScrapeCollectorDuration},
 	[]Def{ProcessExecs, LabelOverflows},
+	[]Def{ProcessSuspiciousExecs, ProcessClassExecs, PrivilegeChanges, SensitiveSyscalls, Events, EventsLost},
 	[]Def{ContainerInfo},
 	[]Def{BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures},
 )

@@ -103,7 +103,9 @@ type Decoder struct {
 	Now     func() time.Time
 }
 
-// Redacted replaces what an argument shows of a secret.
+// Redacted replaces what an argument shows of a secret: each match of a
+// redaction expression, except its first capture group when it has one
+// (so `(--password=).+` keeps the option's name).
 const Redacted = "<redacted>"
 
 // Decode parses one record.
@@ -137,7 +139,7 @@ func (d Decoder) Decode(raw []byte) (Line, error) {
 
 func (d Decoder) redact(arg string) string {
 	for _, re := range d.Redact {
-		arg = re.ReplaceAllString(arg, Redacted)
+		arg = re.ReplaceAllString(arg, "${1}"+Redacted)
 	}
 	return arg
 }

@@ -1,4 +1,5 @@
 // All dashboards, keyed by file name.
 (import 'overview.libsonnet') +
 (import 'workload.libsonnet') +
-(import 'exporter.libsonnet')
+(import 'exporter.libsonnet') +
+(import 'process-signals.libsonnet')

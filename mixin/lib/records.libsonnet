@@ -19,6 +19,13 @@
     workloadExecRateAvg: '%s_avg_over_time_%s' % [self.workloadExecRate, c.execRateBaselineWindow],
     workloadExecRateStddev: '%s_stddev_over_time_%s' % [self.workloadExecRate, c.execRateBaselineWindow],
     workloadExecRateZScore: self.workloadExecRate + '_zscore',
+    // Process signals per container and label value in eventWindow, new counter series included.
+    suspiciousIncrease: 'namespace_pod_container_reason:rtsec_process_suspicious_execs:increase' + c.eventWindow,
+    classIncrease: 'namespace_pod_container_class:rtsec_process_class_execs:increase' + c.eventWindow,
+    privilegeIncrease: 'namespace_pod_container_kind:rtsec_privilege_changes:increase' + c.eventWindow,
+    syscallIncrease: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:increase' + c.eventWindow,
+    // Critical process events per container in highRiskWindow (threat model's HighRiskProcess).
+    criticalEvents: 'namespace_pod_container:rtsec_critical_events:increase' + c.highRiskWindow,
     // Every container (and the host) the exporter reports.
     observed: 'namespace_pod_container:rtsec_observed:group',
     // Risk factors and score per container.

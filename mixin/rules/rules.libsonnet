@@ -1,3 +1,4 @@
 // All recording rule groups.
 (import 'process-exec.libsonnet') +
+(import 'process-signals.libsonnet') +
 (import 'risk.libsonnet')

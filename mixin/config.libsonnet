@@ -34,8 +34,9 @@
     execAllowedPerNamespace: {},
     // Namespaces whose execs no list alert reports (miners and IOCs excepted).
     trustedNamespaces: [],
-    // Execs in a container's first (containerStartupGrace - eventWindow) are ignored by the list alerts (entrypoint scripts); '0s' disables.
-    containerStartupGrace: '10m',
+    // Execs a container makes in its first containerStartupGrace (its entrypoint) are ignored by the list alerts; later ones alert at once.
+    // Must be at least the scrape and evaluation interval, or a young container may never be seen young; '0s' disables.
+    containerStartupGrace: '1m',
 
     // New binary: how far back "seen before" looks.
     newBinaryHistoryWindow: '7d',

@@ -8,8 +8,9 @@ package container
 type Identity struct {
 	// ID is the runtime's container id ("" for the host).
 	ID string
-	// Runtime names the runtime that laid out the cgroup path:
-	// docker, containerd, cri-o, podman or runc ("" for the host).
+	// Runtime names the runtime that laid out the cgroup path or keeps the
+	// container's state: docker, containerd, cri-o, podman or runc ("" for
+	// the host, and where neither says, e.g. kubepods under cgroupfs).
 	Runtime string
 	// PodUID is the Kubernetes pod uid when the path is under kubepods.
 	PodUID string

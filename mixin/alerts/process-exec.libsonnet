@@ -10,10 +10,10 @@ local u = import '../lib/utils.libsonnet';
     // Miners and IOCs also count on the host, where the identity labels are empty.
     local whereAny = '{{ if $labels.container_id }}%s{{ else }}on host {{ $labels.instance }}{{ end }}' % where,
     local times = '{{ $value | printf "%.0f" }} time(s) in the last ' + c.eventWindow,
-    // Entrypoint scripts run shells and helpers: ignore what a container does in its first minutes.
+    // Entrypoint scripts run shells and helpers: ignore execs made while the container was young, report later ones at once.
     local afterStartup(expr) =
       if u.isZero(c.containerStartupGrace) then expr
-      else '(\n%s\n)\nunless on (instance, container_id)\n%s\n' % [u.indent(expr, 2), r.containerStartedRecently],
+      else '(\n%s\n)\nand on (%s, binary)\n(%s > 0)\n' % [u.indent(expr, 2), c.containerLabels, r.execAfterStartup],
     // Execs in containers of the given binaries that no allowlist covers.
     local listed(names) = afterStartup(std.join('\nor\n', u.notAllowed(c, r.execIncrease, 'container_id!="", binary=~"%s"' % u.anyOf(names))) + '\n'),
     groups+: [

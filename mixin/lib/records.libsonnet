@@ -11,6 +11,10 @@
     workloadExecRate: 'namespace_workload_container:rtsec_process_execs:rate' + c.rateWindow,
     // Containers that appeared less than containerStartupGrace ago.
     containerStartedRecently: 'instance_container_id:rtsec_container_info:started_recently',
+    // Exec counts per container and binary while the container started recently.
+    execDuringStartup: 'namespace_pod_container_binary:rtsec_process_execs:during_startup',
+    // Exec counts per container and binary since the container's startup grace ended.
+    execAfterStartup: 'namespace_pod_container_binary:rtsec_process_execs:after_startup',
     // 1 while a workload has a live exec counter for a binary.
     workloadBinaryPresent: 'namespace_workload_container_binary:rtsec_process_execs:present',
     // 1 while a workload has any live exec counter.

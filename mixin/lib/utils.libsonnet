@@ -63,4 +63,15 @@
 
   // True when a duration string is zero.
   isZero(d):: std.member(['0', '0s', '0m', '0h'], d),
+
+  // Seconds in a Prometheus duration such as '90s', '5m', '1h30m', '7d' or '1w'.
+  seconds(d)::
+    local unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+    local step(acc, ch) =
+      if std.member('0123456789', ch) then acc { n: acc.n * 10 + std.parseInt(ch) }
+      else { n: 0, total: acc.total + acc.n * unit[ch] };
+    std.foldl(step, std.stringChars(d), { n: 0, total: 0 }).total,
+
+  // The sum of two durations, as a duration.
+  addDurations(a, b):: '%ds' % (self.seconds(a) + self.seconds(b)),
 }

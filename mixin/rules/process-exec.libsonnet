@@ -38,7 +38,7 @@ local u = import '../lib/utils.libsonnet';
             ||| % (c { withWorkload: u.block(u.withWorkload(c, 'rate(%s[%s])' % [inContainer, c.rateWindow]), 2) }),
           },
         ] + (
-          // No startup grace, no record (offset 0s does not parse).
+          // No startup grace, no records (offset 0s does not parse).
           if u.isZero(c.containerStartupGrace) then [] else [
             {
               // Absent rtsec_container_info means "not known to be young": the guard then lets alerts through.
@@ -48,6 +48,28 @@ local u = import '../lib/utils.libsonnet';
                 unless
                 group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""} offset %(containerStartupGrace)s)
               ||| % c,
+            },
+            {
+              // Exec counts while the container is young: the last one is what its entrypoint ran.
+              record: r.execDuringStartup,
+              expr: |||
+                sum by (%(containerLabels)s, binary) (%(inContainer)s)
+                and on (instance, container_id)
+                %(recent)s
+              ||| % (c { inContainer: inContainer, recent: r.containerStartedRecently }),
+            },
+            {
+              // Execs since the container stopped being young (all of them where it was never seen young).
+              record: r.execAfterStartup,
+              expr: |||
+                sum by (%(containerLabels)s, binary) (%(inContainer)s)
+                -
+                (
+                  last_over_time(%(during)s[%(range)s])
+                  or
+                  sum by (%(containerLabels)s, binary) (%(inContainer)s) * 0
+                )
+              ||| % (c { inContainer: inContainer, during: r.execDuringStartup, range: u.addDurations(c.containerStartupGrace, c.eventWindow) }),
             },
           ]
         ),

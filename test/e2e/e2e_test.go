@@ -1,0 +1,196 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtsec/rtsec/internal/testenv"
+)
+
+// ReportDirEnv names a directory the report is also written to (e.g.
+// test/e2e/report); unset, it goes to a temporary directory only.
+const ReportDirEnv = "RTSEC_E2E_REPORT_DIR"
+
+// summary is TestE2E's summary line, printed by TestMain as the last line
+// of the output.
+var summary string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if summary != "" {
+		fmt.Println(summary)
+	}
+	os.Exit(code)
+}
+
+// TestE2E runs every scenario against a real exporter → Prometheus →
+// Alertmanager → webhook pipeline and writes the detection report.
+func TestE2E(t *testing.T) {
+	started := time.Now()
+	stack := Start(t, Options{Fast: true})
+	t.Logf("stack: exporter %s, prometheus %s, alertmanager %s, webhook %s, rules %s",
+		stack.Exporter, stack.Prometheus, stack.Alertmanager, stack.Webhook, stack.Rules)
+	results := Run(t, stack.Webhook, Scenarios, DefaultTiming)
+	report := NewReport(results, started)
+
+	dir, err := os.MkdirTemp("", "rtsec-e2e-report-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := []string{dir}
+	if extra := os.Getenv(ReportDirEnv); extra != "" {
+		dirs = append(dirs, extra)
+	}
+	for _, d := range dirs {
+		if err := report.Write(d); err != nil {
+			t.Error(err)
+		}
+	}
+	fmt.Print(report.Markdown())
+	fmt.Printf("\nreport written to %s (report.json, report.md)\n", strings.Join(dirs, " and "))
+	summary = report.Summary()
+
+	for _, r := range results {
+		t.Run(r.Name, func(t *testing.T) {
+			for _, e := range r.Expected {
+				if !e.Detected {
+					t.Errorf("expected %s within %v of the action, not received; received: %s",
+						e.Match, DefaultTiming.Timeout, orNone(alertNames(r.Received)))
+				}
+			}
+			for _, f := range r.Forbidden {
+				t.Errorf("forbidden alert received %.1fs after the action: %v", f.Seconds, f.Labels)
+			}
+		})
+	}
+	if t.Failed() {
+		t.Logf("exporter output:\n%s", stack.ExporterOutput())
+	}
+}
+
+// TestScenarioTable checks the table: unique names, an action each, and
+// benign scenarios that forbid and expect nothing else.
+func TestScenarioTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Scenarios {
+		if s.Name == "" || seen[s.Name] || s.Action == nil || s.Description == "" {
+			t.Errorf("scenario %q: needs a unique name, a description and an action", s.Name)
+		}
+		seen[s.Name] = true
+		if s.Benign && (len(s.Expect) > 0 || len(s.Forbid) == 0) {
+			t.Errorf("benign scenario %s: expects %v, forbids %v; want nothing expected and something forbidden", s.Name, s.Expect, s.Forbid)
+		}
+		if !s.Benign && len(s.Expect) == 0 {
+			t.Errorf("attack scenario %s expects no alert", s.Name)
+		}
+	}
+}
+
+// TestEvaluate checks matching: own containers only, expected alerts only
+// after the action, forbidden ones whenever, resolved ones never.
+func TestEvaluate(t *testing.T) {
+	action := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	alert := func(status, name, container, binary string) Alert {
+		return Alert{Status: status, Labels: map[string]string{"alertname": name, "container_id": container, "binary": binary}}
+	}
+	ns := []Notification{
+		{Received: action.Add(-time.Second), Alerts: []Alert{alert("firing", "RtsecMinerExecuted", "", "xmrig")}},
+		{Received: action.Add(2 * time.Second), Alerts: []Alert{alert("firing", "RtsecShellInContainer", "other", "sh")}},
+		{Received: action.Add(3 * time.Second), Alerts: []Alert{alert("firing", "RtsecShellInContainer", "mine", "sh")}},
+		{Received: action.Add(4 * time.Second), Alerts: []Alert{alert("firing", "RtsecShellInContainer", "mine", "sh"), alert("firing", "RtsecNetworkToolInContainer", "mine", "nc")}},
+		{Received: action.Add(5 * time.Second), Alerts: []Alert{alert("resolved", "RtsecMinerExecuted", "mine", "xmrig")}},
+	}
+	cases := []struct {
+		name          string
+		scenario      Scenario
+		wantDetected  []bool
+		wantSeconds   float64
+		wantReceived  int
+		wantForbidden int
+	}{
+		{
+			name:         "own container, first notification",
+			scenario:     Scenario{Expect: []Match{Named("RtsecShellInContainer", "binary", "sh")}},
+			wantDetected: []bool{true}, wantSeconds: 3, wantReceived: 2,
+		},
+		{
+			name:         "host alert before the action does not count",
+			scenario:     Scenario{Expect: []Match{Named("RtsecMinerExecuted", "container_id", "")}},
+			wantDetected: []bool{false}, wantReceived: 2,
+		},
+		{
+			name:         "resolved alerts are not received",
+			scenario:     Scenario{Expect: []Match{Named("RtsecMinerExecuted")}},
+			wantDetected: []bool{false}, wantReceived: 2,
+		},
+		{
+			name:         "forbidden",
+			scenario:     Scenario{Benign: true, Forbid: anyAlert},
+			wantDetected: nil, wantReceived: 2, wantForbidden: 2,
+		},
+		{
+			name:         "forbidden by name",
+			scenario:     Scenario{Forbid: []Match{Named("RtsecNetworkToolInContainer")}},
+			wantDetected: nil, wantReceived: 2, wantForbidden: 1,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := Evaluate(c.scenario, []string{"mine"}, action, ns)
+			var detected []bool
+			for i, e := range r.Expected {
+				detected = append(detected, e.Detected)
+				if e.Detected && i == 0 && e.Alert.Seconds != c.wantSeconds {
+					t.Errorf("time-to-alert = %v, want %v", e.Alert.Seconds, c.wantSeconds)
+				}
+			}
+			if fmt.Sprint(detected) != fmt.Sprint(c.wantDetected) {
+				t.Errorf("detected = %v, want %v", detected, c.wantDetected)
+			}
+			if len(r.Received) != c.wantReceived || len(r.Forbidden) != c.wantForbidden {
+				t.Errorf("received %d, forbidden %d; want %d, %d", len(r.Received), len(r.Forbidden), c.wantReceived, c.wantForbidden)
+			}
+		})
+	}
+}
+
+// TestSummary pins the summary line's form.
+func TestSummary(t *testing.T) {
+	got := func(s float64) *Received { return &Received{Seconds: s} }
+	results := []Result{
+		{Name: "a", Expected: []Expected{{Detected: true, Alert: got(2)}, {Detected: true, Alert: got(4.25)}}},
+		{Name: "b", Expected: []Expected{{Detected: true, Alert: got(3)}, {Detected: false}}},
+		{Name: "c", Benign: true, Received: []Received{{}}},
+	}
+	want := "e2e: detected 1/2 scenarios, false positives 1, time-to-alert median 3.0s max 4.2s"
+	if s := NewReport(results, time.Now()).Summary(); s != want {
+		t.Errorf("summary = %q, want %q", s, want)
+	}
+}
+
+// TestRulesRender generates the e2e rules and checks them with promtool.
+func TestRulesRender(t *testing.T) {
+	for _, fast := range []bool{true, false} {
+		dir := t.TempDir()
+		files, err := RenderRules(dir, fast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, "alerts", "rtsec-alerts.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast != strings.Contains(string(data), "increase1m") {
+			t.Errorf("fast=%v: alerts use the 1m event window: %v, want %v", fast, !fast, fast)
+		}
+		promtool := testenv.RequireCommand(t, "promtool")
+		if out, err := exec.Command(promtool, append([]string{"check", "rules"}, files...)...).CombinedOutput(); err != nil {
+			t.Errorf("promtool check rules (fast=%v): %v\n%s", fast, err, out)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package e2e
+
+import (
+	"fmt"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtsec/rtsec/test/runc"
+)
+
+// Scenario is a small script of attacker or benign behaviour and the alerts
+// it must and must not raise. Scenarios live in one table, Scenarios.
+type Scenario struct {
+	// Name is the scenario's id: make scenario NAME=<name>.
+	Name string
+	// Description says what it does and why it should (not) alert.
+	Description string
+	// Benign scenarios must raise nothing: their alerts are false positives.
+	Benign bool
+	// Container configures the scenario's main container, started before
+	// Setup; the zero value sleeps on a writable busybox rootfs.
+	Container runc.Options
+	// Age is how long the action waits after Setup, e.g. for a workload to
+	// build the history the new-binary alert needs; at least Timing.MinAge.
+	Age time.Duration
+	// Setup prepares the scenario (files, more containers); optional, not
+	// timed.
+	Setup func(e *Env)
+	// Action is the behaviour; time-to-alert counts from its start.
+	Action func(e *Env)
+	// Expect are the alerts that must reach the webhook.
+	Expect []Match
+	// Forbid are the alerts that must not.
+	Forbid []Match
+}
+
+// Match selects alerts: by alertname ("" is any) and exact label values.
+// Without a container_id in Labels, only alerts of the scenario's own
+// containers match, so no scenario mistakes another's alert for its own;
+// container_id "" selects host alerts.
+type Match struct {
+	Alert  string
+	Labels map[string]string
+}
+
+// Named returns a Match of alertname name ("" for any) and labels given
+// as pairs ("binary", "sh", …).
+func Named(name string, labelPairs ...string) Match {
+	m := Match{Alert: name, Labels: map[string]string{}}
+	for i := 0; i+1 < len(labelPairs); i += 2 {
+		m.Labels[labelPairs[i]] = labelPairs[i+1]
+	}
+	return m
+}
+
+// Matches reports whether alert a, raised while the scenario's containers
+// were containers, is selected by m.
+func (m Match) Matches(a Alert, containers []string) bool {
+	if m.Alert != "" && a.Labels["alertname"] != m.Alert {
+		return false
+	}
+	for k, v := range m.Labels {
+		if a.Labels[k] != v {
+			return false
+		}
+	}
+	if _, ok := m.Labels["container_id"]; ok {
+		return true
+	}
+	return slices.Contains(containers, a.Labels["container_id"])
+}
+
+// String is the match in PromQL selector form, e.g.
+// RtsecShellInContainer{binary="sh"}.
+func (m Match) String() string {
+	name := m.Alert
+	if name == "" {
+		name = "any alert"
+	}
+	keys := make([]string, 0, len(m.Labels))
+	for k := range m.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	pairs := make([]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = fmt.Sprintf("%s=%q", k, m.Labels[k])
+	}
+	if _, ok := m.Labels["container_id"]; !ok {
+		pairs = append(pairs, "container_id=<scenario's>")
+	}
+	return name + "{" + strings.Join(pairs, ", ") + "}"
+}
+
+// Env is what a scenario's Setup and Action act through.
+type Env struct {
+	// T fails the run; Fatal stops it.
+	T testing.TB
+	// Name is the scenario's name.
+	Name string
+	// Containers are the ids of the scenario's containers, main first.
+	Containers []string
+	main       *runc.Container
+	hostDir    string
+}
+
+// Start runs one more container for the scenario; it is removed when the
+// run ends.
+func (e *Env) Start(opts runc.Options) *runc.Container {
+	e.T.Helper()
+	c := runc.Start(e.T, opts)
+	e.Containers = append(e.Containers, c.Name())
+	return c
+}
+
+// Main returns the scenario's main container.
+func (e *Env) Main() *runc.Container { return e.main }
+
+// Exec runs args in the main container and fails the run if it fails.
+func (e *Env) Exec(args ...string) string {
+	e.T.Helper()
+	return e.Main().MustExec(e.T, args...)
+}
+
+// Try runs args in the main container when failing is expected (a network
+// tool without a network, a busybox link whose name is no applet): the
+// exec is what counts.
+func (e *Env) Try(args ...string) {
+	e.T.Helper()
+	if out, err := e.Main().Exec(e.T, args...); err != nil {
+		e.T.Logf("%s: %v (a failure is expected): %s", e.Name, err, strings.TrimSpace(out))
+	}
+}
+
+// Delete force-deletes container c before the run ends (churn).
+func (e *Env) Delete(c *runc.Container) {
+	e.T.Helper()
+	if out, err := exec.Command("runc", "delete", "--force", c.Name()).CombinedOutput(); err != nil {
+		e.T.Fatalf("runc delete --force %s: %v: %s", c.Name(), err, out)
+	}
+}

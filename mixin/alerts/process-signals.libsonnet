@@ -11,16 +11,18 @@ local u = import '../lib/utils.libsonnet';
     local where = 'in container {{ $labels.namespace }}/{{ $labels.pod }}/{{ $labels.container }} (container_id {{ $labels.container_id }}) on {{ $labels.instance }}',
     local whereAny = '{{ if $labels.container_id }}%s{{ else }}on host {{ $labels.instance }}{{ end }}' % where,
     local times = '{{ $value | printf "%.0f" }} time(s) in the last ' + c.eventWindow,
-    // An alert on the events of one recorded increase; inContainer drops the host, guarded ignores container startup.
-    local event(name, record, matchers, summary, what, inContainer=true, guarded=false) =
+    // An alert on the events of one recorded increase; inContainer drops the host. Guarded alerts ignore what a
+    // container did while young (entrypoints) and report later events at once, like the exec alerts: `after` is
+    // the after-startup record of the alert's label.
+    local event(name, record, matchers, summary, what, inContainer=true, after=null, label='') =
       local expr = '%s{%s}\n' % [record, u.matchers([if inContainer then 'container_id!=""' else '', matchers])];
-      a.new(c,
-            name,
-            if guarded then u.afterStartup(c, r, expr) else expr,
-            summary,
-            '%s %s %s.' % [what, times, if inContainer then where else whereAny]),
-    local reason(name, value, summary, what, guarded=false) = event(name, r.suspiciousIncrease, 'reason="%s"' % value, summary, what, true, guarded),
-    local class(name, value, summary, what) = event(name, r.classIncrease, 'class="%s"' % value, summary, what, true, true),
+      local guarded =
+        if after == null || u.isZero(c.containerStartupGrace) then expr
+        else '(\n%s\n)\nand on (%s, %s)\n(%s > 0)\n' % [u.indent(expr, 2), c.containerLabels, label, after];
+      a.new(c, name, guarded, summary, '%s %s %s.' % [what, times, if inContainer then where else whereAny]),
+    local reason(name, value, summary, what, guarded=false) =
+      event(name, r.suspiciousIncrease, 'reason="%s"' % value, summary, what, true, if guarded then r.suspiciousAfterStartup else null, 'reason'),
+    local class(name, value, summary, what) = event(name, r.classIncrease, 'class="%s"' % value, summary, what, true, r.classAfterStartup, 'class'),
     local kind(name, value, summary, what, inContainer=true) = event(name, r.privilegeIncrease, 'kind="%s"' % value, summary, what, inContainer),
     local syscall(name, names, summary, inContainer=true) =
       event(name, r.syscallIncrease, 'syscall=~"%s"' % u.anyOf(names), summary, 'Syscall {{ $labels.syscall }} (result {{ $labels.result }}) was called', inContainer),

@@ -46,11 +46,6 @@
     local lines = std.split(std.rstripChars(s, '\n'), '\n');
     std.join('\n', [if l == '' then l else std.repeat(' ', n) + l for l in lines]),
 
-  // expr without the containers that started less than containerStartupGrace ago (entrypoint scripts).
-  afterStartup(config, records, expr)::
-    if self.isZero(config.containerStartupGrace) then expr
-    else '(\n%s\n)\nunless on (instance, container_id)\n%s\n' % [self.indent(expr, 2), records.containerStartedRecently],
-
   // Counter events in a window: increase, plus the value of series created within it (their first value is events too).
   eventIncrease(sel, by, window)::
     |||

@@ -20,14 +20,41 @@ local u = import '../lib/utils.libsonnet';
       sel('rtsec_sensitive_syscalls_total', 'syscall=~"%s"' % u.anyOf(c.criticalSyscalls)),
       sel('rtsec_process_class_execs_total', 'class="miner"'),
     ],
+    // Like the exec counts (process-exec.libsonnet): the count a container reached while young, and its events since.
+    local startup(metric, label, during, after) =
+      local inContainer = sel(metric, 'container_id!=""');
+      if u.isZero(c.containerStartupGrace) then [] else [
+        {
+          record: during,
+          expr: |||
+            sum by (%(containerLabels)s, %(label)s) (%(inContainer)s)
+            and on (instance, container_id)
+            %(recent)s
+          ||| % (c { label: label, inContainer: inContainer, recent: r.containerStartedRecently }),
+        },
+        {
+          record: after,
+          expr: |||
+            sum by (%(containerLabels)s, %(label)s) (%(inContainer)s)
+            -
+            (
+              last_over_time(%(during)s[%(range)s])
+              or
+              sum by (%(containerLabels)s, %(label)s) (%(inContainer)s) * 0
+            )
+          ||| % (c { label: label, inContainer: inContainer, during: during, range: u.addDurations(c.containerStartupGrace, c.eventWindow) }),
+        },
+      ],
     groups+: [
       {
         name: 'rtsec-process-signals.rules',
         rules: [
-          increase(['suspiciousIncrease', 'rtsec_process_suspicious_execs_total'], 'reason'),
-          increase(['classIncrease', 'rtsec_process_class_execs_total'], 'class'),
-          increase(['privilegeIncrease', 'rtsec_privilege_changes_total'], 'kind'),
-          increase(['syscallIncrease', 'rtsec_sensitive_syscalls_total'], 'syscall, result'),
+                 increase(['suspiciousIncrease', 'rtsec_process_suspicious_execs_total'], 'reason'),
+                 increase(['classIncrease', 'rtsec_process_class_execs_total'], 'class'),
+                 increase(['privilegeIncrease', 'rtsec_privilege_changes_total'], 'kind'),
+                 increase(['syscallIncrease', 'rtsec_sensitive_syscalls_total'], 'syscall, result'),
+               ] + startup('rtsec_process_suspicious_execs_total', 'reason', r.suspiciousDuringStartup, r.suspiciousAfterStartup)
+               + startup('rtsec_process_class_execs_total', 'class', r.classDuringStartup, r.classAfterStartup) + [
           {
             // Each kind gets its own `signal` label so that `or` keeps them all before the sum.
             record: r.criticalEvents,

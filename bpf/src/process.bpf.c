@@ -13,6 +13,7 @@
 #include "process/suspicious.h"
 #include "process/privilege.h"
 #include "process/syscalls.h"
+#include "process/runtime.h"
 
 #define BINARY_LEN 32
 #define PATH_SCAN 256
@@ -140,6 +141,8 @@ static __always_inline void classify_exec(struct task_struct *p, struct linux_bi
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	if (runtime_self_exec(BPF_CORE_READ(bprm, file)))
+		return 0;
 	struct exec_key key = {};
 	key.cgroup_id = bpf_get_current_cgroup_id();
 	read_basename(BPF_CORE_READ(bprm, filename), key.binary);

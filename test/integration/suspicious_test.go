@@ -120,3 +120,30 @@ func TestClassExecs(t *testing.T) {
 		}
 	}
 }
+
+// runc 1.1 re-executes a private copy of itself (a memfd or a detached
+// read-only bind) inside each new container's cgroup, at run and at exec:
+// those execs are the runtime's, not the container's, and must show neither
+// as execs ("6", "exe") nor as fileless executions. It takes either path
+// about half of the time, so several containers cover both.
+func TestRuntimeReexecNotCounted(t *testing.T) {
+	t.Parallel()
+	e := exporter.Start(t)
+	var cs []*runc.Container
+	for range 6 {
+		c := runc.Start(t, runc.Options{})
+		c.MustExec(t, "/bin/true")
+		cs = append(cs, c)
+	}
+	m := e.Scrape(t)
+	for _, c := range cs {
+		for _, s := range m.Series(execs, map[string]string{"container_id": c.Name()}) {
+			if b := exporter.Labels(s)["binary"]; b != "sleep" && b != "true" {
+				t.Errorf("container %s has execs of %q (%v), want only sleep and true", c.Name(), b, s.Counter.GetValue())
+			}
+		}
+		if got := reasonCounts(m, c.Name()); len(got) != 0 {
+			t.Errorf("container %s has suspicious execs %v, want none", c.Name(), got)
+		}
+	}
+}

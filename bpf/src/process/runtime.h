@@ -29,4 +29,28 @@ static __always_inline bool runtime_setup(struct task_struct *task)
 	return ns != BPF_CORE_READ(task, nsproxy, mnt_ns);
 }
 
+/* Whether an exec is the runtime re-executing a private copy of itself
+ * (runc 1.1 clones its binary into a sealed memfd named
+ * "runc_cloned:/proc/self/exe", or binds it read-only on a detached mount,
+ * and execs that inside the new container's cgroup at every start and
+ * exec). Such execs are not the container's: they are neither counted nor
+ * classified. An attacker would need the memfd name or CAP_SYS_ADMIN (to
+ * detach a mount) to pass for one. */
+static __always_inline bool runtime_self_exec(struct file *f)
+{
+	if (!f)
+		return false;
+	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+	struct mount *m = container_of(vm, struct mount, mnt);
+	if (!BPF_CORE_READ(m, mnt_ns))
+		return true;
+	char name[24] = {};
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	const char want[] = "memfd:runc_cloned:";
+	for (int i = 0; i < sizeof(want) - 1; i++)
+		if (name[i] != want[i])
+			return false;
+	return true;
+}
+
 #endif

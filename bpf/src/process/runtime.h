@@ -1,13 +1,13 @@
 /* The container runtime's own setup: runc init (and crun…) makes mount,
  * pivot_root, setns, keyctl, set*id and capset calls inside the new
  * container's cgroup, at every container start and every `runc exec`,
- * before it execs the container's program. Its executable then lives on a
- * mount of another mount namespace (the host's) or on a detached mount
- * (runc 1.1 execs a read-only bind of itself), which a program started
- * inside the container cannot without CAP_SYS_ADMIN: containers'
- * executables come from their own mounts, or from kernel-internal ones
- * (memfd), which this check does not exempt. Known gap: a host-PID
- * container can exec a host binary through /proc/1/root and be exempt. */
+ * before it execs the container's program. Its executable then is the
+ * runtime's private clone (runtime_clone) or lives on a mount of another
+ * mount namespace (the host's), which a program started inside the
+ * container cannot reach: containers' executables come from their own
+ * mounts, or from kernel-internal ones (memfd), which are not exempt unless
+ * named like runc's clone. Known gap: a host-PID container can exec a host
+ * binary through /proc/1/root and be exempt from the syscall signals. */
 #ifndef RTSEC_PROCESS_RUNTIME_H
 #define RTSEC_PROCESS_RUNTIME_H
 
@@ -15,28 +15,12 @@
 
 #define MAX_ERRNO 4095
 
-static __always_inline bool runtime_setup(struct task_struct *task)
-{
-	struct vfsmount *vm = BPF_CORE_READ(task, mm, exe_file, f_path.mnt);
-	if (!vm)
-		return false;
-	struct mount *m = container_of(vm, struct mount, mnt);
-	struct mnt_namespace *ns = BPF_CORE_READ(m, mnt_ns);
-	/* MNT_NS_INTERNAL, an error pointer: a kernel mount (memfd) */
-	if ((unsigned long)ns >= (unsigned long)-MAX_ERRNO)
-		return false;
-	/* NULL: a detached mount, like runc 1.1's read-only bind of itself */
-	return ns != BPF_CORE_READ(task, nsproxy, mnt_ns);
-}
-
-/* Whether an exec is the runtime re-executing a private copy of itself
- * (runc 1.1 clones its binary into a sealed memfd named
- * "runc_cloned:/proc/self/exe", or binds it read-only on a detached mount,
- * and execs that inside the new container's cgroup at every start and
- * exec). Such execs are not the container's: they are neither counted nor
- * classified. An attacker would need the memfd name or CAP_SYS_ADMIN (to
- * detach a mount) to pass for one. */
-static __always_inline bool runtime_self_exec(struct file *f)
+/* Whether f is the runtime's private copy of itself: runc 1.1 clones its
+ * binary into a sealed memfd named "runc_cloned:/proc/self/exe", or binds
+ * it read-only on a detached mount, and runs that as runc init. An
+ * attacker would need that memfd name, or CAP_SYS_ADMIN to detach a
+ * mount, to pass for it. */
+static __always_inline bool runtime_clone(struct file *f)
 {
 	if (!f)
 		return false;
@@ -51,6 +35,25 @@ static __always_inline bool runtime_self_exec(struct file *f)
 		if (name[i] != want[i])
 			return false;
 	return true;
+}
+
+/* Whether task is the runtime setting up or entering a container: its
+ * executable is the runtime's clone, or lives on a mount of another mount
+ * namespace (the host's) than the one the task is in now. */
+static __always_inline bool runtime_setup(struct task_struct *task)
+{
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe)
+		return false;
+	if (runtime_clone(exe))
+		return true;
+	struct vfsmount *vm = BPF_CORE_READ(exe, f_path.mnt);
+	struct mount *m = container_of(vm, struct mount, mnt);
+	struct mnt_namespace *ns = BPF_CORE_READ(m, mnt_ns);
+	/* MNT_NS_INTERNAL, an error pointer: a kernel mount (memfd) */
+	if ((unsigned long)ns >= (unsigned long)-MAX_ERRNO)
+		return false;
+	return ns != BPF_CORE_READ(task, nsproxy, mnt_ns);
 }
 
 #endif

@@ -6,6 +6,7 @@
 //	rtsec-attack tty-shell SHELL          run SHELL -c true with a controlling terminal
 //	rtsec-attack setuid                   (setuid-root, run by a user) drop euid, then regain 0
 //	rtsec-attack capset                   drop an effective capability, then raise it
+//	rtsec-attack drop PROG ARGS…          clear effective capabilities, settle uids, exec PROG, as services do
 //	rtsec-attack syscalls                 call each sensitive syscall once; print "NAME RESULT"
 package main
 
@@ -33,6 +34,8 @@ func main() {
 		err = setuid()
 	case "capset":
 		err = capset()
+	case "drop":
+		err = drop(args)
 	case "syscalls":
 		err = syscalls()
 	default:

@@ -52,3 +52,27 @@ func capset() error {
 	fmt.Fprintln(os.Stdout, "capset raised")
 	return nil
 }
+
+// drop is what a well-behaved service does at start: clear its effective
+// capabilities (capset) and settle its uids (setresuid to its own real uid),
+// then exec its program. No privilege is gained, so nothing may count.
+func drop(args []string) error {
+	if err := needProgram(args); err != nil {
+		return err
+	}
+	runtime.LockOSThread()
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capget: %w", err)
+	}
+	data[0].Effective, data[1].Effective = 0, 0
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capset: %w", err)
+	}
+	uid := uintptr(unix.Getuid())
+	if _, _, errno := unix.RawSyscall(unix.SYS_SETRESUID, uid, uid, uid); errno != 0 {
+		return fmt.Errorf("setresuid(%d): %w", uid, errno)
+	}
+	return execv(args[0], args)
+}

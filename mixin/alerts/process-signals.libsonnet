@@ -11,11 +11,11 @@ local u = import '../lib/utils.libsonnet';
     local where = 'in container {{ $labels.namespace }}/{{ $labels.pod }}/{{ $labels.container }} (container_id {{ $labels.container_id }}) on {{ $labels.instance }}',
     local whereAny = '{{ if $labels.container_id }}%s{{ else }}on host {{ $labels.instance }}{{ end }}' % where,
     local times = '{{ $value | printf "%.0f" }} time(s) in the last ' + c.eventWindow,
-    // An alert on the events of one recorded increase; inContainer drops the host. Guarded alerts ignore what a
+    // An alert on the events of one recorded increase, outside trusted namespaces; inContainer drops the host. Guarded alerts ignore what a
     // container did while young (entrypoints) and report later events at once, like the exec alerts: `after` is
     // the after-startup record of the alert's label.
     local event(name, record, matchers, summary, what, inContainer=true, after=null, label='') =
-      local expr = '%s{%s}\n' % [record, u.matchers([if inContainer then 'container_id!=""' else '', matchers])];
+      local expr = '%s{%s}\n' % [record, u.matchers([if inContainer then 'container_id!=""' else '', matchers, u.notIn('namespace', c.trustedNamespaces)])];
       local guarded =
         if after == null || u.isZero(c.containerStartupGrace) then expr
         else '(\n%s\n)\nand on (%s, %s)\n(%s > 0)\n' % [u.indent(expr, 2), c.containerLabels, label, after];
@@ -24,8 +24,16 @@ local u = import '../lib/utils.libsonnet';
       event(name, r.suspiciousIncrease, 'reason="%s"' % value, summary, what, true, if guarded then r.suspiciousAfterStartup else null, 'reason'),
     local class(name, value, summary, what) = event(name, r.classIncrease, 'class="%s"' % value, summary, what, true, r.classAfterStartup, 'class'),
     local kind(name, value, summary, what, inContainer=true) = event(name, r.privilegeIncrease, 'kind="%s"' % value, summary, what, inContainer),
+    // In containers, runc's setup can slip a call in as the container starts (docs/mixin.md): guarded like execs.
     local syscall(name, names, summary, inContainer=true) =
-      event(name, r.syscallIncrease, 'syscall=~"%s"' % u.anyOf(names), summary, 'Syscall {{ $labels.syscall }} (result {{ $labels.result }}) was called', inContainer),
+      event(name,
+            r.syscallIncrease,
+            'syscall=~"%s"' % u.anyOf(names),
+            summary,
+            'Syscall {{ $labels.syscall }} (result {{ $labels.result }}) was called',
+            inContainer,
+            if inContainer then r.syscallAfterStartup else null,
+            'syscall, result'),
     groups+: [
       {
         name: 'rtsec-process-suspicious',

@@ -30,6 +30,8 @@
     suspiciousDuringStartup: 'namespace_pod_container_reason:rtsec_process_suspicious_execs:during_startup',
     classAfterStartup: 'namespace_pod_container_class:rtsec_process_class_execs:after_startup',
     classDuringStartup: 'namespace_pod_container_class:rtsec_process_class_execs:during_startup',
+    syscallAfterStartup: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:after_startup',
+    syscallDuringStartup: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:during_startup',
     privilegeIncrease: 'namespace_pod_container_kind:rtsec_privilege_changes:increase' + c.eventWindow,
     syscallIncrease: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:increase' + c.eventWindow,
     // Critical process events per container in highRiskWindow (threat model's HighRiskProcess).

@@ -54,7 +54,8 @@ local u = import '../lib/utils.libsonnet';
                  increase(['privilegeIncrease', 'rtsec_privilege_changes_total'], 'kind'),
                  increase(['syscallIncrease', 'rtsec_sensitive_syscalls_total'], 'syscall, result'),
                ] + startup('rtsec_process_suspicious_execs_total', 'reason', r.suspiciousDuringStartup, r.suspiciousAfterStartup)
-               + startup('rtsec_process_class_execs_total', 'class', r.classDuringStartup, r.classAfterStartup) + [
+               + startup('rtsec_process_class_execs_total', 'class', r.classDuringStartup, r.classAfterStartup)
+               + startup('rtsec_sensitive_syscalls_total', 'syscall, result', r.syscallDuringStartup, r.syscallAfterStartup) + [
           {
             // Each kind gets its own `signal` label so that `or` keeps them all before the sum.
             record: r.criticalEvents,

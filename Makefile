@@ -68,6 +68,7 @@ scenario:
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./exporter/...
 	$(GO) run ./test/bench/execoverhead
+	$(GO) run ./test/bench/syscalloverhead
 
 clean:
 	rm -f rtsec_exporter

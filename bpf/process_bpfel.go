@@ -32,6 +32,13 @@ type ProcessExecKey struct {
 	Binary   [32]int8
 }
 
+type ProcessRuntimeInode struct {
+	_   structs.HostLayout
+	Ino uint64
+	Dev uint32
+	Pad uint32
+}
+
 type ProcessScratch struct {
 	_    structs.HostLayout
 	Path [256]int8
@@ -65,6 +72,7 @@ const (
 	ProcessMapExecCounts           = "exec_counts"
 	ProcessMapExecScratch          = "exec_scratch"
 	ProcessMapExecStats            = "exec_stats"
+	ProcessMapRuntimeBinaries      = "runtime_binaries"
 	ProcessMapSignalCounts         = "signal_counts"
 	ProcessMapSignalStats          = "signal_stats"
 	ProcessMapSyscallPending       = "syscall_pending"
@@ -182,19 +190,20 @@ type ProcessProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProcessMapSpecs struct {
-	ClassNames     *ebpf.MapSpec `ebpf:"class_names"`
-	EventCounts    *ebpf.MapSpec `ebpf:"event_counts"`
-	EventStats     *ebpf.MapSpec `ebpf:"event_stats"`
-	EventWindows   *ebpf.MapSpec `ebpf:"event_windows"`
-	Events         *ebpf.MapSpec `ebpf:"events"`
-	ExecBudgets    *ebpf.MapSpec `ebpf:"exec_budgets"`
-	ExecCounts     *ebpf.MapSpec `ebpf:"exec_counts"`
-	ExecScratch    *ebpf.MapSpec `ebpf:"exec_scratch"`
-	ExecStats      *ebpf.MapSpec `ebpf:"exec_stats"`
-	SignalCounts   *ebpf.MapSpec `ebpf:"signal_counts"`
-	SignalStats    *ebpf.MapSpec `ebpf:"signal_stats"`
-	SyscallPending *ebpf.MapSpec `ebpf:"syscall_pending"`
-	TaskCreds      *ebpf.MapSpec `ebpf:"task_creds"`
+	ClassNames      *ebpf.MapSpec `ebpf:"class_names"`
+	EventCounts     *ebpf.MapSpec `ebpf:"event_counts"`
+	EventStats      *ebpf.MapSpec `ebpf:"event_stats"`
+	EventWindows    *ebpf.MapSpec `ebpf:"event_windows"`
+	Events          *ebpf.MapSpec `ebpf:"events"`
+	ExecBudgets     *ebpf.MapSpec `ebpf:"exec_budgets"`
+	ExecCounts      *ebpf.MapSpec `ebpf:"exec_counts"`
+	ExecScratch     *ebpf.MapSpec `ebpf:"exec_scratch"`
+	ExecStats       *ebpf.MapSpec `ebpf:"exec_stats"`
+	RuntimeBinaries *ebpf.MapSpec `ebpf:"runtime_binaries"`
+	SignalCounts    *ebpf.MapSpec `ebpf:"signal_counts"`
+	SignalStats     *ebpf.MapSpec `ebpf:"signal_stats"`
+	SyscallPending  *ebpf.MapSpec `ebpf:"syscall_pending"`
+	TaskCreds       *ebpf.MapSpec `ebpf:"task_creds"`
 }
 
 // ProcessVariableSpecs contains global variables before they are loaded into the kernel.
@@ -228,19 +237,20 @@ func (o *ProcessObjects) Close() error {
 //
 // It can be passed to LoadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProcessMaps struct {
-	ClassNames     *ebpf.Map `ebpf:"class_names"`
-	EventCounts    *ebpf.Map `ebpf:"event_counts"`
-	EventStats     *ebpf.Map `ebpf:"event_stats"`
-	EventWindows   *ebpf.Map `ebpf:"event_windows"`
-	Events         *ebpf.Map `ebpf:"events"`
-	ExecBudgets    *ebpf.Map `ebpf:"exec_budgets"`
-	ExecCounts     *ebpf.Map `ebpf:"exec_counts"`
-	ExecScratch    *ebpf.Map `ebpf:"exec_scratch"`
-	ExecStats      *ebpf.Map `ebpf:"exec_stats"`
-	SignalCounts   *ebpf.Map `ebpf:"signal_counts"`
-	SignalStats    *ebpf.Map `ebpf:"signal_stats"`
-	SyscallPending *ebpf.Map `ebpf:"syscall_pending"`
-	TaskCreds      *ebpf.Map `ebpf:"task_creds"`
+	ClassNames      *ebpf.Map `ebpf:"class_names"`
+	EventCounts     *ebpf.Map `ebpf:"event_counts"`
+	EventStats      *ebpf.Map `ebpf:"event_stats"`
+	EventWindows    *ebpf.Map `ebpf:"event_windows"`
+	Events          *ebpf.Map `ebpf:"events"`
+	ExecBudgets     *ebpf.Map `ebpf:"exec_budgets"`
+	ExecCounts      *ebpf.Map `ebpf:"exec_counts"`
+	ExecScratch     *ebpf.Map `ebpf:"exec_scratch"`
+	ExecStats       *ebpf.Map `ebpf:"exec_stats"`
+	RuntimeBinaries *ebpf.Map `ebpf:"runtime_binaries"`
+	SignalCounts    *ebpf.Map `ebpf:"signal_counts"`
+	SignalStats     *ebpf.Map `ebpf:"signal_stats"`
+	SyscallPending  *ebpf.Map `ebpf:"syscall_pending"`
+	TaskCreds       *ebpf.Map `ebpf:"task_creds"`
 }
 
 func (m *ProcessMaps) Close() error {
@@ -254,6 +264,7 @@ func (m *ProcessMaps) Close() error {
 		m.ExecCounts,
 		m.ExecScratch,
 		m.ExecStats,
+		m.RuntimeBinaries,
 		m.SignalCounts,
 		m.SignalStats,
 		m.SyscallPending,

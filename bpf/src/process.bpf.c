@@ -141,8 +141,8 @@ static __always_inline void classify_exec(struct task_struct *p, struct linux_bi
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	/* runc re-executing its clone in a new container is not the container's */
-	if (runtime_clone(BPF_CORE_READ(bprm, file)))
+	/* runc (re-)executing itself in a new container is not the container's */
+	if (runtime_file(BPF_CORE_READ(bprm, file)))
 		return 0;
 	struct exec_key key = {};
 	key.cgroup_id = bpf_get_current_cgroup_id();

@@ -114,6 +114,9 @@ func newProcessCollector(env Env) (Collector, error) {
 	if err := env.BPF.Load(spec, &c.objs); err != nil {
 		return nil, err
 	}
+	if err := loadRuntimeBinaries(&c.objs, env.Logger); err != nil {
+		return nil, err
+	}
 	if c.signals, err = newSignals(&c.objs, list, env.Resolver); err != nil {
 		return nil, err
 	}

@@ -105,10 +105,13 @@ static __always_inline int setid_exit(long ret)
 		return 0;
 	__u32 tid = task->pid;
 	__u32 euid = BPF_CORE_READ(task, cred, euid.val);
+	__u64 caps = task_cap_effective(task);
 	struct task_creds *before = bpf_map_lookup_elem(&task_creds, &tid);
+	if (before && before->euid == euid && before->cap_effective == caps)
+		return 0;
 	if (ret == 0 && before && before->euid != 0 && euid == 0)
 		privilege_change(task, KIND_SETUID_ROOT);
-	creds_seen(tid, euid, task_cap_effective(task));
+	creds_seen(tid, euid, caps);
 	return 0;
 }
 

@@ -154,3 +154,20 @@ func TestRuntimeReexecNotCounted(t *testing.T) {
 		}
 	}
 }
+
+// An executable in an overlayfs upper layer (created or modified after the
+// mount) is upper_layer; one still in the lower layer is not. A privileged
+// container mounts its own overlay, as a container runtime mounts a rootfs.
+func TestUpperLayerExec(t *testing.T) {
+	t.Parallel()
+	e := exporter.Start(t)
+	c := runc.Start(t, runc.Options{Privileged: true})
+	c.MustExec(t, "sh", "-c", "mkdir -p /ovl/lower /ovl/upper /ovl/work /ovl/merged && cp /bin/busybox /ovl/lower/true && "+
+		"mount -t overlay overlay -o lowerdir=/ovl/lower,upperdir=/ovl/upper,workdir=/ovl/work /ovl/merged && "+
+		"mkdir /ovl/merged/new && cp /bin/busybox /ovl/merged/new/true && "+
+		"/ovl/merged/true && /ovl/merged/new/true && /ovl/merged/new/true")
+	got := reasonCounts(e.Scrape(t), c.Name())
+	if got["upper_layer"] != 2 {
+		t.Errorf("%s{container_id=%q, reason=\"upper_layer\"} = %v, want 2 (the dropped binary, not the lower one); all: %v", suspicious, c.Name(), got["upper_layer"], got)
+	}
+}

@@ -55,6 +55,10 @@ func run() int {
 	kingpin.HelpFlag.Short('h')
 	kingpin.Parse()
 	logger := promslog.New(logConfig)
+	// From here on SIGINT/SIGTERM end the exporter cleanly, also while it
+	// is still loading its BPF programs: it then detaches them and exits 0.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
 
 	if *goneGrace < 0 {
 		return fail("--container.gone-grace=%s: must not be negative", *goneGrace)
@@ -102,8 +106,6 @@ func run() int {
 		registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	go reap(ctx, resolver, signals, logger)
 
 	server, err := newServer(*metricsPath, registry, logger)

@@ -77,6 +77,7 @@ bench: deps
 	$(GO) run ./test/bench/execoverhead
 	$(GO) run ./test/bench/netoverhead
 	$(GO) run ./test/bench/fileoverhead
+	$(GO) run ./test/bench/syscalloverhead
 
 clean:
 	rm -f rtsec_exporter

@@ -13,6 +13,12 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type ProcessEventWindow struct {
+	_     structs.HostLayout
+	Start uint64
+	Sent  uint64
+}
+
 type ProcessExecBudget struct {
 	_       structs.HostLayout
 	Used    uint32
@@ -26,22 +32,85 @@ type ProcessExecKey struct {
 	Binary   [32]int8
 }
 
+type ProcessRuntimeInode struct {
+	_   structs.HostLayout
+	Ino uint64
+	Dev uint32
+	Pad uint32
+}
+
 type ProcessScratch struct {
 	_    structs.HostLayout
 	Path [256]int8
+}
+
+type ProcessSignalKey struct {
+	_        structs.HostLayout
+	CgroupId uint64
+	Signal   uint16
+	Value    uint16
+	Pad      uint32
+}
+
+type ProcessTaskCreds struct {
+	_            structs.HostLayout
+	Euid         uint32
+	Pad          uint32
+	CapEffective uint64
 }
 
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	ProcessMapExecBudgets      = "exec_budgets"
-	ProcessMapExecCounts       = "exec_counts"
-	ProcessMapExecScratch      = "exec_scratch"
-	ProcessMapExecStats        = "exec_stats"
-	ProcessProgHandleExec      = "handle_exec"
-	ProcessVarBinaryBudget     = "binary_budget"
-	ProcessVarRootBinaryBudget = "root_binary_budget"
+	ProcessMapClassNames           = "class_names"
+	ProcessMapEventCounts          = "event_counts"
+	ProcessMapEventStats           = "event_stats"
+	ProcessMapEventWindows         = "event_windows"
+	ProcessMapEvents               = "events"
+	ProcessMapExecBudgets          = "exec_budgets"
+	ProcessMapExecCounts           = "exec_counts"
+	ProcessMapExecScratch          = "exec_scratch"
+	ProcessMapExecStats            = "exec_stats"
+	ProcessMapRuntimeBinaries      = "runtime_binaries"
+	ProcessMapSignalCounts         = "signal_counts"
+	ProcessMapSignalStats          = "signal_stats"
+	ProcessMapSyscallPending       = "syscall_pending"
+	ProcessMapTaskCreds            = "task_creds"
+	ProcessProgAddKeyExit          = "add_key_exit"
+	ProcessProgBpfEnter            = "bpf_enter"
+	ProcessProgBpfExit             = "bpf_exit"
+	ProcessProgCapsetEnter         = "capset_enter"
+	ProcessProgCapsetExitTp        = "capset_exit_tp"
+	ProcessProgChrootExit          = "chroot_exit"
+	ProcessProgDeleteModuleExit    = "delete_module_exit"
+	ProcessProgFinitModuleExit     = "finit_module_exit"
+	ProcessProgHandleExec          = "handle_exec"
+	ProcessProgInitModuleExit      = "init_module_exit"
+	ProcessProgKexecLoadExit       = "kexec_load_exit"
+	ProcessProgKeyctlExit          = "keyctl_exit"
+	ProcessProgMountExit           = "mount_exit"
+	ProcessProgOpenByHandleAtExit  = "open_by_handle_at_exit"
+	ProcessProgPerfEventOpenExit   = "perf_event_open_exit"
+	ProcessProgPivotRootExit       = "pivot_root_exit"
+	ProcessProgProcessVmWritevExit = "process_vm_writev_exit"
+	ProcessProgPtraceEnter         = "ptrace_enter"
+	ProcessProgPtraceExit          = "ptrace_exit"
+	ProcessProgSetnsExit           = "setns_exit"
+	ProcessProgSetresuidEnter      = "setresuid_enter"
+	ProcessProgSetresuidExit       = "setresuid_exit"
+	ProcessProgSetreuidEnter       = "setreuid_enter"
+	ProcessProgSetreuidExit        = "setreuid_exit"
+	ProcessProgSetuidEnter         = "setuid_enter"
+	ProcessProgSetuidExit          = "setuid_exit"
+	ProcessProgUmount2Exit         = "umount2_exit"
+	ProcessProgUnshareExit         = "unshare_exit"
+	ProcessProgUserfaultfdExit     = "userfaultfd_exit"
+	ProcessVarBinaryBudget         = "binary_budget"
+	ProcessVarEventsPerCpuSecond   = "events_per_cpu_second"
+	ProcessVarRootBinaryBudget     = "root_binary_budget"
+	ProcessVarSelfTgid             = "self_tgid"
+	ProcessVarShellClass           = "shell_class"
 )
 
 // LoadProcess returns the embedded CollectionSpec for Process.
@@ -86,25 +155,66 @@ type ProcessSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProcessProgramSpecs struct {
-	HandleExec *ebpf.ProgramSpec `ebpf:"handle_exec"`
+	AddKeyExit          *ebpf.ProgramSpec `ebpf:"add_key_exit"`
+	BpfEnter            *ebpf.ProgramSpec `ebpf:"bpf_enter"`
+	BpfExit             *ebpf.ProgramSpec `ebpf:"bpf_exit"`
+	CapsetEnter         *ebpf.ProgramSpec `ebpf:"capset_enter"`
+	CapsetExitTp        *ebpf.ProgramSpec `ebpf:"capset_exit_tp"`
+	ChrootExit          *ebpf.ProgramSpec `ebpf:"chroot_exit"`
+	DeleteModuleExit    *ebpf.ProgramSpec `ebpf:"delete_module_exit"`
+	FinitModuleExit     *ebpf.ProgramSpec `ebpf:"finit_module_exit"`
+	HandleExec          *ebpf.ProgramSpec `ebpf:"handle_exec"`
+	InitModuleExit      *ebpf.ProgramSpec `ebpf:"init_module_exit"`
+	KexecLoadExit       *ebpf.ProgramSpec `ebpf:"kexec_load_exit"`
+	KeyctlExit          *ebpf.ProgramSpec `ebpf:"keyctl_exit"`
+	MountExit           *ebpf.ProgramSpec `ebpf:"mount_exit"`
+	OpenByHandleAtExit  *ebpf.ProgramSpec `ebpf:"open_by_handle_at_exit"`
+	PerfEventOpenExit   *ebpf.ProgramSpec `ebpf:"perf_event_open_exit"`
+	PivotRootExit       *ebpf.ProgramSpec `ebpf:"pivot_root_exit"`
+	ProcessVmWritevExit *ebpf.ProgramSpec `ebpf:"process_vm_writev_exit"`
+	PtraceEnter         *ebpf.ProgramSpec `ebpf:"ptrace_enter"`
+	PtraceExit          *ebpf.ProgramSpec `ebpf:"ptrace_exit"`
+	SetnsExit           *ebpf.ProgramSpec `ebpf:"setns_exit"`
+	SetresuidEnter      *ebpf.ProgramSpec `ebpf:"setresuid_enter"`
+	SetresuidExit       *ebpf.ProgramSpec `ebpf:"setresuid_exit"`
+	SetreuidEnter       *ebpf.ProgramSpec `ebpf:"setreuid_enter"`
+	SetreuidExit        *ebpf.ProgramSpec `ebpf:"setreuid_exit"`
+	SetuidEnter         *ebpf.ProgramSpec `ebpf:"setuid_enter"`
+	SetuidExit          *ebpf.ProgramSpec `ebpf:"setuid_exit"`
+	Umount2Exit         *ebpf.ProgramSpec `ebpf:"umount2_exit"`
+	UnshareExit         *ebpf.ProgramSpec `ebpf:"unshare_exit"`
+	UserfaultfdExit     *ebpf.ProgramSpec `ebpf:"userfaultfd_exit"`
 }
 
 // ProcessMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProcessMapSpecs struct {
-	ExecBudgets *ebpf.MapSpec `ebpf:"exec_budgets"`
-	ExecCounts  *ebpf.MapSpec `ebpf:"exec_counts"`
-	ExecScratch *ebpf.MapSpec `ebpf:"exec_scratch"`
-	ExecStats   *ebpf.MapSpec `ebpf:"exec_stats"`
+	ClassNames      *ebpf.MapSpec `ebpf:"class_names"`
+	EventCounts     *ebpf.MapSpec `ebpf:"event_counts"`
+	EventStats      *ebpf.MapSpec `ebpf:"event_stats"`
+	EventWindows    *ebpf.MapSpec `ebpf:"event_windows"`
+	Events          *ebpf.MapSpec `ebpf:"events"`
+	ExecBudgets     *ebpf.MapSpec `ebpf:"exec_budgets"`
+	ExecCounts      *ebpf.MapSpec `ebpf:"exec_counts"`
+	ExecScratch     *ebpf.MapSpec `ebpf:"exec_scratch"`
+	ExecStats       *ebpf.MapSpec `ebpf:"exec_stats"`
+	RuntimeBinaries *ebpf.MapSpec `ebpf:"runtime_binaries"`
+	SignalCounts    *ebpf.MapSpec `ebpf:"signal_counts"`
+	SignalStats     *ebpf.MapSpec `ebpf:"signal_stats"`
+	SyscallPending  *ebpf.MapSpec `ebpf:"syscall_pending"`
+	TaskCreds       *ebpf.MapSpec `ebpf:"task_creds"`
 }
 
 // ProcessVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProcessVariableSpecs struct {
-	BinaryBudget     *ebpf.VariableSpec `ebpf:"binary_budget"`
-	RootBinaryBudget *ebpf.VariableSpec `ebpf:"root_binary_budget"`
+	BinaryBudget       *ebpf.VariableSpec `ebpf:"binary_budget"`
+	EventsPerCpuSecond *ebpf.VariableSpec `ebpf:"events_per_cpu_second"`
+	RootBinaryBudget   *ebpf.VariableSpec `ebpf:"root_binary_budget"`
+	SelfTgid           *ebpf.VariableSpec `ebpf:"self_tgid"`
+	ShellClass         *ebpf.VariableSpec `ebpf:"shell_class"`
 }
 
 // ProcessObjects contains all objects after they have been loaded into the kernel.
@@ -127,18 +237,38 @@ func (o *ProcessObjects) Close() error {
 //
 // It can be passed to LoadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProcessMaps struct {
-	ExecBudgets *ebpf.Map `ebpf:"exec_budgets"`
-	ExecCounts  *ebpf.Map `ebpf:"exec_counts"`
-	ExecScratch *ebpf.Map `ebpf:"exec_scratch"`
-	ExecStats   *ebpf.Map `ebpf:"exec_stats"`
+	ClassNames      *ebpf.Map `ebpf:"class_names"`
+	EventCounts     *ebpf.Map `ebpf:"event_counts"`
+	EventStats      *ebpf.Map `ebpf:"event_stats"`
+	EventWindows    *ebpf.Map `ebpf:"event_windows"`
+	Events          *ebpf.Map `ebpf:"events"`
+	ExecBudgets     *ebpf.Map `ebpf:"exec_budgets"`
+	ExecCounts      *ebpf.Map `ebpf:"exec_counts"`
+	ExecScratch     *ebpf.Map `ebpf:"exec_scratch"`
+	ExecStats       *ebpf.Map `ebpf:"exec_stats"`
+	RuntimeBinaries *ebpf.Map `ebpf:"runtime_binaries"`
+	SignalCounts    *ebpf.Map `ebpf:"signal_counts"`
+	SignalStats     *ebpf.Map `ebpf:"signal_stats"`
+	SyscallPending  *ebpf.Map `ebpf:"syscall_pending"`
+	TaskCreds       *ebpf.Map `ebpf:"task_creds"`
 }
 
 func (m *ProcessMaps) Close() error {
 	return _ProcessClose(
+		m.ClassNames,
+		m.EventCounts,
+		m.EventStats,
+		m.EventWindows,
+		m.Events,
 		m.ExecBudgets,
 		m.ExecCounts,
 		m.ExecScratch,
 		m.ExecStats,
+		m.RuntimeBinaries,
+		m.SignalCounts,
+		m.SignalStats,
+		m.SyscallPending,
+		m.TaskCreds,
 	)
 }
 
@@ -146,20 +276,79 @@ func (m *ProcessMaps) Close() error {
 //
 // It can be passed to LoadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProcessVariables struct {
-	BinaryBudget     *ebpf.Variable `ebpf:"binary_budget"`
-	RootBinaryBudget *ebpf.Variable `ebpf:"root_binary_budget"`
+	BinaryBudget       *ebpf.Variable `ebpf:"binary_budget"`
+	EventsPerCpuSecond *ebpf.Variable `ebpf:"events_per_cpu_second"`
+	RootBinaryBudget   *ebpf.Variable `ebpf:"root_binary_budget"`
+	SelfTgid           *ebpf.Variable `ebpf:"self_tgid"`
+	ShellClass         *ebpf.Variable `ebpf:"shell_class"`
 }
 
 // ProcessPrograms contains all programs after they have been loaded into the kernel.
 //
 // It can be passed to LoadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProcessPrograms struct {
-	HandleExec *ebpf.Program `ebpf:"handle_exec"`
+	AddKeyExit          *ebpf.Program `ebpf:"add_key_exit"`
+	BpfEnter            *ebpf.Program `ebpf:"bpf_enter"`
+	BpfExit             *ebpf.Program `ebpf:"bpf_exit"`
+	CapsetEnter         *ebpf.Program `ebpf:"capset_enter"`
+	CapsetExitTp        *ebpf.Program `ebpf:"capset_exit_tp"`
+	ChrootExit          *ebpf.Program `ebpf:"chroot_exit"`
+	DeleteModuleExit    *ebpf.Program `ebpf:"delete_module_exit"`
+	FinitModuleExit     *ebpf.Program `ebpf:"finit_module_exit"`
+	HandleExec          *ebpf.Program `ebpf:"handle_exec"`
+	InitModuleExit      *ebpf.Program `ebpf:"init_module_exit"`
+	KexecLoadExit       *ebpf.Program `ebpf:"kexec_load_exit"`
+	KeyctlExit          *ebpf.Program `ebpf:"keyctl_exit"`
+	MountExit           *ebpf.Program `ebpf:"mount_exit"`
+	OpenByHandleAtExit  *ebpf.Program `ebpf:"open_by_handle_at_exit"`
+	PerfEventOpenExit   *ebpf.Program `ebpf:"perf_event_open_exit"`
+	PivotRootExit       *ebpf.Program `ebpf:"pivot_root_exit"`
+	ProcessVmWritevExit *ebpf.Program `ebpf:"process_vm_writev_exit"`
+	PtraceEnter         *ebpf.Program `ebpf:"ptrace_enter"`
+	PtraceExit          *ebpf.Program `ebpf:"ptrace_exit"`
+	SetnsExit           *ebpf.Program `ebpf:"setns_exit"`
+	SetresuidEnter      *ebpf.Program `ebpf:"setresuid_enter"`
+	SetresuidExit       *ebpf.Program `ebpf:"setresuid_exit"`
+	SetreuidEnter       *ebpf.Program `ebpf:"setreuid_enter"`
+	SetreuidExit        *ebpf.Program `ebpf:"setreuid_exit"`
+	SetuidEnter         *ebpf.Program `ebpf:"setuid_enter"`
+	SetuidExit          *ebpf.Program `ebpf:"setuid_exit"`
+	Umount2Exit         *ebpf.Program `ebpf:"umount2_exit"`
+	UnshareExit         *ebpf.Program `ebpf:"unshare_exit"`
+	UserfaultfdExit     *ebpf.Program `ebpf:"userfaultfd_exit"`
 }
 
 func (p *ProcessPrograms) Close() error {
 	return _ProcessClose(
+		p.AddKeyExit,
+		p.BpfEnter,
+		p.BpfExit,
+		p.CapsetEnter,
+		p.CapsetExitTp,
+		p.ChrootExit,
+		p.DeleteModuleExit,
+		p.FinitModuleExit,
 		p.HandleExec,
+		p.InitModuleExit,
+		p.KexecLoadExit,
+		p.KeyctlExit,
+		p.MountExit,
+		p.OpenByHandleAtExit,
+		p.PerfEventOpenExit,
+		p.PivotRootExit,
+		p.ProcessVmWritevExit,
+		p.PtraceEnter,
+		p.PtraceExit,
+		p.SetnsExit,
+		p.SetresuidEnter,
+		p.SetresuidExit,
+		p.SetreuidEnter,
+		p.SetreuidExit,
+		p.SetuidEnter,
+		p.SetuidExit,
+		p.Umount2Exit,
+		p.UnshareExit,
+		p.UserfaultfdExit,
 	)
 }
 

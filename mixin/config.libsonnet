@@ -80,12 +80,27 @@
     // Impact of a container and of the host itself (container_id="").
     riskImpactContainer: 1,
     riskImpactHost: 3,
-    // Hook: PromQL terms added to impact, each a vector by containerLabels, e.g. posture metrics such as privileged.
-    riskImpactTerms: [],
+    // Hook: PromQL terms added to impact, each a vector by containerLabels: by default the posture gauges
+    // (privileged, host pid/net/ipc namespaces, runtime sockets or / mounted in).
+    riskImpactTerms: [
+      '2 * max by (%s) (rtsec_container_privileged{%s})' % [self.containerLabels, self.rtsecSelector],
+      'max by (%s) (rtsec_container_host_namespace{%s, ns=~"pid|net|ipc"})' % [self.containerLabels, self.rtsecSelector],
+      '2 * max by (%s) (rtsec_container_sensitive_mounts{%s, mount=~"docker_sock|containerd_sock|crio_sock|root"})' % [self.containerLabels, self.rtsecSelector],
+    ],
     // Detection capability never drops below this, so blindness multiplies risk by at most 1/floor.
     riskDetectionFloor: 0.25,
     // Threat intelligence: added when a miner or IOC binary ran in the container within riskWindow.
     riskThreatIntelWeight: 10,
+
+    // Process signals: a workload with more than highRiskThreshold critical events (suspicious execs, privilege
+    // gains, escape syscalls, miners) in highRiskWindow is a HighRiskProcess (threat model).
+    highRiskWindow: '5m',
+    highRiskThreshold: 5,
+    // Sensitive syscalls that count as critical events.
+    criticalSyscalls: ['ptrace', 'process_vm_writev', 'bpf', 'setns', 'unshare', 'mount', 'pivot_root', 'open_by_handle_at', 'init_module', 'finit_module', 'delete_module', 'kexec_load'],
+    // Posture alerts: namespaces whose sharing with the host alerts, and the sensitive mounts that do.
+    postureHostNamespaces: ['pid', 'net', 'ipc'],
+    postureSensitiveMounts: ['docker_sock', 'containerd_sock', 'crio_sock', 'root', 'var_run', 'etc', 'proc', 'sys', 'dev', 'var_lib_kubelet', 'var_lib_docker', 'var_lib_containerd', 'boot', 'root_home'],
 
     // Severity, `for` and labels per alert.
     alerts: {
@@ -118,6 +133,34 @@
       RtsecOtherProcessMemoryRead: { severity: 'warning', 'for': '0m', category: 'credential_access', mitre_technique: 'T1003.007' },
       RtsecFileIntegrityChanged: { severity: 'critical', 'for': '0m', category: 'integrity', mitre_technique: 'T1565.001' },
       RtsecFileIntegrityBaselineCorrupt: { severity: 'warning', 'for': '0m', category: 'integrity', mitre_technique: 'T1070' },
+      RtsecReverseShell: { severity: 'critical', 'for': '0m', category: 'execution', mitre_technique: 'T1059.004' },
+      RtsecNetcatRemoteCodeExecution: { severity: 'critical', 'for': '0m', category: 'execution', mitre_technique: 'T1059' },
+      RtsecTerminalShellInContainer: { severity: 'warning', 'for': '0m', category: 'execution', mitre_technique: 'T1059.004' },
+      RtsecFilelessExecution: { severity: 'critical', 'for': '0m', category: 'evasion', mitre_technique: 'T1620' },
+      RtsecDeletedBinaryExecuted: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1070.004' },
+      RtsecExecFromWritableDir: { severity: 'warning', 'for': '0m', category: 'execution', mitre_technique: 'T1059' },
+      RtsecDropAndExecute: { severity: 'critical', 'for': '0m', category: 'persistence', mitre_technique: 'T1105' },
+      RtsecDynamicLoaderExec: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1218' },
+      RtsecCredentialSearch: { severity: 'info', 'for': '0m', category: 'credential_access', mitre_technique: 'T1552.001' },
+      RtsecLogWiperExecuted: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1070' },
+      RtsecUserManagementInContainer: { severity: 'warning', 'for': '0m', category: 'persistence', mitre_technique: 'T1136' },
+      RtsecMinerClassExecuted: { severity: 'critical', 'for': '0m', category: 'impact', mitre_technique: 'T1496' },
+      RtsecHighRiskProcess: { severity: 'critical', 'for': '0m', category: 'execution', mitre_technique: 'T1059' },
+      RtsecSetuidToRoot: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1548.001' },
+      RtsecSetuidExecInContainer: { severity: 'info', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1548.001' },
+      RtsecCapabilityGained: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1548' },
+      RtsecKernelExploitEscalation: { severity: 'critical', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1068' },
+      RtsecPtraceInContainer: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1055.008' },
+      RtsecProcessMemoryWrite: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1055' },
+      RtsecKernelModuleLoadAttempt: { severity: 'critical', 'for': '0m', category: 'persistence', mitre_technique: 'T1547.006' },
+      RtsecBPFProgramLoadInContainer: { severity: 'critical', 'for': '0m', category: 'evasion', mitre_technique: 'T1014' },
+      RtsecNamespaceChangeInContainer: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
+      RtsecMountInContainer: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
+      RtsecOpenByHandleAt: { severity: 'critical', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
+      RtsecUserfaultfdInContainer: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1068' },
+      RtsecPrivilegedContainer: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
+      RtsecContainerHostNamespace: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
+      RtsecContainerSensitiveMount: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
       RtsecExporterDown: { severity: 'warning', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecExporterAbsent: { severity: 'critical', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecCollectorFailing: { severity: 'warning', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
@@ -138,6 +181,7 @@
       workload: 'rtsec-workload',
       exporter: 'rtsec-exporter',
       files: 'rtsec-files',
+      processSignals: 'rtsec-process-signals',
     },
     dashboardRefresh: '30s',
     dashboardTimeFrom: 'now-6h',

@@ -2,8 +2,18 @@
 /* Process executions, counted per container key (cgroup v2 id) and binary
  * base name. The distinct names per key are capped by a budget; names past
  * it are counted as "_other", so an attacker who execs endless names fills
- * neither the map nor Prometheus. */
+ * neither the map nor Prometheus.
+ *
+ * The same object carries the other process signals (process/): each exec
+ * is also classified (suspicious reasons, binary class, setuid exec), and
+ * the set*id, capset and sensitive syscalls have their own tracepoints. */
 #include "rtsec.h"
+#include "events.h"
+#include "process/signals.h"
+#include "process/suspicious.h"
+#include "process/privilege.h"
+#include "process/syscalls.h"
+#include "process/runtime.h"
 
 #define BINARY_LEN 32
 #define PATH_SCAN 256
@@ -106,12 +116,38 @@ static __always_inline void read_basename(const char *path, char out[BINARY_LEN]
 	bpf_probe_read_kernel_str(out, BINARY_LEN, path + (start & (PATH_SCAN - 1)));
 }
 
+/* Counts the exec's class and suspicious reasons, and sends an event for a
+ * suspicious one. */
+static __always_inline void classify_exec(struct task_struct *p, struct linux_binprm *bprm, const struct exec_key *key)
+{
+	__u8 class = binary_class(key->binary);
+	if (class)
+		count_signal(key->cgroup_id, SIGNAL_EXEC_CLASS, class);
+	struct file *f = BPF_CORE_READ(bprm, file);
+	__u32 reasons = suspicious_reasons(p, f, key->binary, class);
+	exec_privilege(p, bprm);
+	if (!reasons)
+		return;
+	for (__u32 r = 0; r < REASONS; r++)
+		if (reasons & (1 << r))
+			count_signal(key->cgroup_id, SIGNAL_SUSPICIOUS_EXEC, r);
+	struct rtsec_event *e = event_reserve(EVENT_SUSPICIOUS_EXEC, reasons, p);
+	if (!e)
+		return;
+	bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(e, 0);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	/* runc (re-)executing itself in a new container is not the container's */
+	if (runtime_file(BPF_CORE_READ(bprm, file)))
+		return 0;
 	struct exec_key key = {};
 	key.cgroup_id = bpf_get_current_cgroup_id();
 	read_basename(BPF_CORE_READ(bprm, filename), key.binary);
+	classify_exec(p, bprm, &key);
 
 	__u64 *v = bpf_map_lookup_elem(&exec_counts, &key);
 	if (v) {

@@ -34,25 +34,34 @@ func NewSet() *Set {
 }
 
 // Load loads spec into the kernel, assigns its programs and maps to objs (a
-// bpf2go *Objects struct), attaches every program, and remembers them. On
-// failure nothing stays loaded; a verifier rejection is reported with the
-// program's name and the end of the verifier log.
+// bpf2go *Objects struct, or a part of one such as *Maps), attaches every
+// program, and remembers them. Programs and maps objs does not take stay
+// loaded, owned by the set. On failure nothing stays loaded; a verifier
+// rejection is reported with the program's name and the end of the
+// verifier log.
 func (s *Set) Load(spec *ebpf.CollectionSpec, objs io.Closer) error {
-	coll, err := ebpf.NewCollection(spec)
+	return s.LoadWithMaps(spec, objs, nil)
+}
+
+// LoadWithMaps is Load with some of spec's maps replaced by maps already
+// loaded (by name), so that objects share them: for example the event ring
+// buffer every object that emits events writes to.
+func (s *Set) LoadWithMaps(spec *ebpf.CollectionSpec, objs io.Closer, replacements map[string]*ebpf.Map) error {
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{MapReplacements: replacements})
 	if err != nil {
 		return describeLoadError(err)
 	}
 	programs := maps.Clone(coll.Programs)
 	objMaps := map[string]*ebpf.Map{}
 	for name, m := range coll.Maps {
-		// Skip .rodata, .bss and friends: they hold variables, not data.
-		if !strings.HasPrefix(name, ".") {
+		// Skip .rodata, .bss and friends (they hold variables, not data),
+		// and shared maps, listed by the object that owns them.
+		if _, shared := replacements[name]; !strings.HasPrefix(name, ".") && !shared {
 			objMaps[name] = m
 		}
 	}
-	err = coll.Assign(objs)
-	coll.Close() // what objs did not take
-	if err != nil {
+	if err := coll.Assign(objs); err != nil {
+		coll.Close()
 		return fmt.Errorf("assign BPF objects: %w", err)
 	}
 
@@ -62,6 +71,7 @@ func (s *Set) Load(spec *ebpf.CollectionSpec, objs io.Closer) error {
 		if err != nil {
 			closeAll(links)
 			objs.Close()
+			coll.Close()
 			return fmt.Errorf("attach BPF program %s (%s): %w", name, spec.Programs[name].SectionName, err)
 		}
 		links = append(links, l)
@@ -71,8 +81,9 @@ func (s *Set) Load(spec *ebpf.CollectionSpec, objs io.Closer) error {
 	defer s.mu.Unlock()
 	maps.Copy(s.programs, programs)
 	maps.Copy(s.maps, objMaps)
-	// Close detaches links before closing the objects they attach.
-	s.closers = append(s.closers, objs)
+	// Close detaches links before closing the objects they attach. coll
+	// holds what objs did not take.
+	s.closers = append(s.closers, objs, collection{coll})
 	s.closers = append(s.closers, links...)
 	return nil
 }
@@ -141,6 +152,14 @@ func describeLoadError(err error) error {
 	first, _, _ := strings.Cut(err.Error(), ": "+ve.Cause.Error())
 	return fmt.Errorf("BPF verifier rejected %s: %w\nverifier log (last %d lines):\n%s",
 		first, ve.Cause, len(lines), strings.Join(lines, "\n"))
+}
+
+// collection makes an *ebpf.Collection an io.Closer.
+type collection struct{ *ebpf.Collection }
+
+func (c collection) Close() error {
+	c.Collection.Close()
+	return nil
 }
 
 func closeAll(cs []io.Closer) {

@@ -1,7 +1,10 @@
 package bpfprog
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,8 +47,11 @@ func TestLoadAttachCountClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := DropMissingTracepoints(spec); err != nil {
+		t.Fatal(err)
+	}
 	set := NewSet()
-	var objs bpf.ProcessObjects
+	var objs bpf.ProcessMaps
 	if err := set.Load(spec, &objs); err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +76,28 @@ func TestLoadAttachCountClose(t *testing.T) {
 	}
 	if len(set.Programs()) != 0 || len(set.Maps()) != 0 {
 		t.Error("Close left programs or maps listed")
+	}
+}
+
+func TestDropMissingTracepoints(t *testing.T) {
+	events := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(events, "syscalls", "sys_exit_mount"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := &ebpf.CollectionSpec{Programs: map[string]*ebpf.ProgramSpec{
+		"mount_exit":       {SectionName: "tracepoint/syscalls/sys_exit_mount"},
+		"init_module_exit": {SectionName: "tracepoint/syscalls/sys_exit_init_module"},
+		"handle_exec":      {SectionName: "tp_btf/sched_process_exec"},
+	}}
+	dropped, err := dropMissing(spec, events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"tracepoint/syscalls/sys_exit_init_module"}; !slices.Equal(dropped, want) {
+		t.Errorf("dropped %v, want %v", dropped, want)
+	}
+	if _, ok := spec.Programs["init_module_exit"]; ok || len(spec.Programs) != 2 {
+		t.Errorf("programs left %v, want mount_exit and handle_exec", spec.Programs)
 	}
 }
 

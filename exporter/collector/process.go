@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/exporter/classes"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
@@ -34,6 +36,9 @@ var (
 	hostBinaryBudget = kingpin.Flag("process.host-binary-budget",
 		"Distinct binary names counted for host processes (all host cgroups together, and the root cgroup alone in the kernel) before the rest count as \"_other\" (1-4096).").
 		Default("1024").Uint32()
+	classesFile = kingpin.Flag("process.classes-file",
+		"File of binary classes for rtsec_process_class_execs_total (lines \"class: name…\"); default: the built-in list.").
+		Default("").String()
 )
 
 func init() {
@@ -41,9 +46,11 @@ func init() {
 }
 
 type processCollector struct {
-	objs     bpf.ProcessObjects
+	objs     bpf.ProcessMaps
 	resolver *container.Resolver
 	table    *aggregate.Table
+	signals  *signals
+	events   *eventLog
 
 	execs, overflows, insertFailures *prometheus.Desc
 }
@@ -62,16 +69,35 @@ func newProcessCollector(env Env) (Collector, error) {
 	if err := validateBudget("process.host-binary-budget", *hostBinaryBudget); err != nil {
 		return nil, err
 	}
+	list, err := classes.Load(*classesFile)
+	if err != nil {
+		return nil, fmt.Errorf("--process.classes-file: %w", err)
+	}
+	perCPU, err := eventsPerCPU()
+	if err != nil {
+		return nil, err
+	}
 	spec, err := bpf.LoadProcess()
 	if err != nil {
 		return nil, err
 	}
 	// The kernel budgets each cgroup; the table caps the union of an
 	// identity's cgroups (the host has many) in userspace.
-	for name, v := range map[string]uint32{"binary_budget": *binaryBudget, "root_binary_budget": *hostBinaryBudget} {
+	variables := map[string]any{
+		"binary_budget": *binaryBudget, "root_binary_budget": *hostBinaryBudget,
+		"shell_class": list.ID(classes.Shell), "events_per_cpu_second": perCPU, "self_tgid": uint32(os.Getpid()),
+	}
+	for name, v := range variables {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return nil, fmt.Errorf("set %s: %w", name, err)
 		}
+	}
+	missing, err := bpfprog.DropMissingTracepoints(spec)
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		env.Logger.Info("tracepoints missing from this kernel: those syscalls are not counted", "tracepoints", missing)
 	}
 	c := &processCollector{
 		resolver:       env.Resolver,
@@ -88,7 +114,21 @@ func newProcessCollector(env Env) (Collector, error) {
 	if err := env.BPF.Load(spec, &c.objs); err != nil {
 		return nil, err
 	}
+	if err := loadRuntimeBinaries(&c.objs, env.Logger); err != nil {
+		return nil, err
+	}
+	if c.signals, err = newSignals(&c.objs, list, env.Resolver); err != nil {
+		return nil, err
+	}
+	if c.events, err = startEventLog(&c.objs, env.Resolver, env.Logger); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// Close stops the event log.
+func (c *processCollector) Close() error {
+	return c.events.Close()
 }
 
 // binaryName turns the kernel's NUL-padded name into a label value.
@@ -150,7 +190,15 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 		}
 		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), mapName)
 	}
-	return nil
+	n, err := bpfprog.SumPerCPU(c.objs.SignalStats, statSignalCountsFull)
+	if err != nil {
+		return err
+	}
+	ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), "signal_counts")
+	if err := c.signals.update(ch); err != nil {
+		return err
+	}
+	return c.events.update(ch)
 }
 
 // CgroupIDs implements Forgetter.
@@ -159,7 +207,10 @@ func (c *processCollector) CgroupIDs() ([]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]uint64, 0, len(budgets))
+	ids, err := c.signals.cgroupIDs()
+	if err != nil {
+		return nil, err
+	}
 	for id := range budgets {
 		ids = append(ids, id)
 	}
@@ -204,5 +255,5 @@ func (c *processCollector) Forget(ids []uint64) error {
 			return fmt.Errorf("forget exec budget: %w", err)
 		}
 	}
-	return nil
+	return c.signals.forget(gone)
 }

@@ -93,7 +93,9 @@ var (
 var All = slices.Concat(
 	[]Def{ScrapeCollectorSuccess, ScrapeCollectorDuration},
 	[]Def{ProcessExecs, LabelOverflows},
+	[]Def{ProcessSuspiciousExecs, ProcessClassExecs, PrivilegeChanges, SensitiveSyscalls, Events, EventsLost},
 	[]Def{ContainerInfo},
+	[]Def{ContainerPrivileged, ContainerCapabilities, ContainerRunningAsRoot, ContainerSeccompEnabled, ContainerNoNewPrivs, ContainerHostNamespace, ContainerReadonlyRootfs, ContainerSensitiveMounts},
 	[]Def{BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures},
 	[]Def{NetworkConnections, NetworkListens, NetworkListeningSockets, NetworkRawSockets, NetworkRuntimeSocketConnections, NetworkDNSQueries, NetworkDNSDistinctNames, NetworkDistinctDestinations},
 	[]Def{FileModifications, FileSensitiveReads, FileUnresolvedPaths},

@@ -1,5 +1,7 @@
 // All alert groups, with the runbook link added to every alert in one place.
 (import 'process-exec.libsonnet') +
+(import 'process-signals.libsonnet') +
+(import 'posture.libsonnet') +
 (import 'exporter.libsonnet') +
 (import 'network.libsonnet') +
 (import 'files.libsonnet') +

@@ -3,4 +3,5 @@
 (import 'workload.libsonnet') +
 (import 'exporter.libsonnet') +
 (import 'network.libsonnet') +
-(import 'files.libsonnet')
+(import 'files.libsonnet') +
+(import 'process-signals.libsonnet')

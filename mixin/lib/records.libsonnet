@@ -23,6 +23,19 @@
     workloadExecRateAvg: '%s_avg_over_time_%s' % [self.workloadExecRate, c.execRateBaselineWindow],
     workloadExecRateStddev: '%s_stddev_over_time_%s' % [self.workloadExecRate, c.execRateBaselineWindow],
     workloadExecRateZScore: self.workloadExecRate + '_zscore',
+    // Process signals per container and label value in eventWindow, new counter series included.
+    suspiciousIncrease: 'namespace_pod_container_reason:rtsec_process_suspicious_execs:increase' + c.eventWindow,
+    classIncrease: 'namespace_pod_container_class:rtsec_process_class_execs:increase' + c.eventWindow,
+    suspiciousAfterStartup: 'namespace_pod_container_reason:rtsec_process_suspicious_execs:after_startup',
+    suspiciousDuringStartup: 'namespace_pod_container_reason:rtsec_process_suspicious_execs:during_startup',
+    classAfterStartup: 'namespace_pod_container_class:rtsec_process_class_execs:after_startup',
+    classDuringStartup: 'namespace_pod_container_class:rtsec_process_class_execs:during_startup',
+    syscallAfterStartup: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:after_startup',
+    syscallDuringStartup: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:during_startup',
+    privilegeIncrease: 'namespace_pod_container_kind:rtsec_privilege_changes:increase' + c.eventWindow,
+    syscallIncrease: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:increase' + c.eventWindow,
+    // Critical process events per container in highRiskWindow (threat model's HighRiskProcess).
+    criticalEvents: 'namespace_pod_container:rtsec_critical_events:increase' + c.highRiskWindow,
     // Every container (and the host) the exporter reports.
     observed: 'namespace_pod_container:rtsec_observed:group',
     // Risk factors and score per container.

@@ -46,6 +46,16 @@
     local lines = std.split(std.rstripChars(s, '\n'), '\n');
     std.join('\n', [if l == '' then l else std.repeat(' ', n) + l for l in lines]),
 
+  // Counter events in a window: increase, plus the value of series created within it (their first value is events too).
+  eventIncrease(sel, by, window)::
+    |||
+      sum by (%s) (
+        (increase(%s[%s]) > 0)
+        or
+        (%s unless %s offset %s)
+      )
+    ||| % [by, sel, window, sel, sel, window],
+
   // True when a duration string is zero.
   isZero(d):: std.member(['0', '0s', '0m', '0h'], d),
 

@@ -2,4 +2,5 @@
 (import 'process-exec.libsonnet') +
 (import 'risk.libsonnet') +
 (import 'network.libsonnet') +
-(import 'files.libsonnet')
+(import 'files.libsonnet') +
+(import 'process-signals.libsonnet')

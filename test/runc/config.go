@@ -42,6 +42,9 @@ func editConfig(path string, opts Options) error {
 	if opts.User != nil {
 		process["user"] = map[string]any{"uid": opts.User.UID, "gid": opts.User.GID}
 	}
+	if opts.AllowPrivilegeEscalation {
+		process["noNewPrivileges"] = false
+	}
 	if opts.Privileged {
 		if err := privilege(spec, process, linux); err != nil {
 			return err

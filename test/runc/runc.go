@@ -44,6 +44,9 @@ type Options struct {
 	ReadonlyRootfs bool
 	// User runs the container's processes as this user instead of root.
 	User *User
+	// AllowPrivilegeEscalation clears noNewPrivileges (set by `runc spec`),
+	// so setuid files raise privileges.
+	AllowPrivilegeEscalation bool
 	// Args is the container's init process; it must keep running, because
 	// Start reads its pid and cgroup. Default: sleep 1000000.
 	Args []string

@@ -1,0 +1,156 @@
+/* rtsec's event log: rare, detailed events sent to the exporter through one
+ * BPF ring buffer ("events"), which prints each as a JSON line.
+ *
+ * Every object that emits events includes this header; the exporter loads
+ * them so that they all share the ring buffer, the rate limit and the
+ * counters of the first object (bpfprog.Set.LoadWithMaps). To add an event
+ * type: add an EVENT_* value below (and in exporter/events), fill a struct
+ * rtsec_event with emit_event(), and give the type a name and a decoder for
+ * its code in exporter/events. */
+#ifndef RTSEC_EVENTS_H
+#define RTSEC_EVENTS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+/* Event types, mirrored in exporter/events. */
+#define EVENT_SUSPICIOUS_EXEC 1
+#define EVENT_PRIVILEGE_CHANGE 2
+#define EVENT_SENSITIVE_SYSCALL 3
+#define EVENT_TYPES 8
+
+#define EVENT_EXE_LEN 128
+#define EVENT_ARGV_LEN 256
+
+/* event_stats indexes: events that did not reach the ring buffer. */
+#define EVENT_STAT_RATE_LIMITED 0
+#define EVENT_STAT_RINGBUF_FULL 1
+
+struct rtsec_event {
+	__u64 cgroup_id;
+	__u32 type;
+	/* type-specific: a bit mask of reasons, a kind, a syscall… */
+	__u32 code;
+	/* syscall return value, or 0 */
+	__s64 ret;
+	__u32 pid, ppid, uid, euid;
+	__u32 argv_len;
+	__u32 pad;
+	char comm[16];
+	char parent_comm[16];
+	char exe[EVENT_EXE_LEN];
+	/* the arguments, NUL-separated, cut at EVENT_ARGV_LEN */
+	char argv[EVENT_ARGV_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* Per CPU: the current one-second window and the events sent in it. */
+struct event_window {
+	__u64 start;
+	__u64 sent;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct event_window);
+} event_windows SEC(".maps");
+
+/* Events sent, by type; and events lost, by EVENT_STAT_*. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EVENT_TYPES);
+	__type(key, __u32);
+	__type(value, __u64);
+} event_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} event_stats SEC(".maps");
+
+/* Set by the exporter: 0 turns the event log off (nothing is reserved),
+ * else the most events each CPU may send per second. */
+volatile const __u32 events_per_cpu_second = 0;
+
+static __always_inline void event_count(void *map, __u32 index)
+{
+	__u64 *v = bpf_map_lookup_elem(map, &index);
+	if (v)
+		*v += 1;
+}
+
+/* Takes one unit of this CPU's rate budget; false (counted) when spent. */
+static __always_inline bool event_admit(void)
+{
+	__u32 zero = 0;
+	struct event_window *w = bpf_map_lookup_elem(&event_windows, &zero);
+	if (!w)
+		return false;
+	__u64 now = bpf_ktime_get_ns();
+	if (now - w->start >= 1000000000ULL) {
+		w->start = now;
+		w->sent = 0;
+	}
+	if (w->sent >= events_per_cpu_second) {
+		event_count(&event_stats, EVENT_STAT_RATE_LIMITED);
+		return false;
+	}
+	w->sent++;
+	return true;
+}
+
+/* Reserves an event of the given type with the current task's identity
+ * filled in, or returns NULL (rate limit, full ring buffer, log off). The
+ * caller fills exe and the code, then calls bpf_ringbuf_submit. */
+static __always_inline struct rtsec_event *event_reserve(__u32 type, __u32 code, struct task_struct *task)
+{
+	if (!events_per_cpu_second || !event_admit())
+		return NULL;
+	struct rtsec_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		event_count(&event_stats, EVENT_STAT_RINGBUF_FULL);
+		return NULL;
+	}
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->type = type;
+	e->code = code;
+	e->ret = 0;
+	e->pid = BPF_CORE_READ(task, tgid);
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = BPF_CORE_READ(task, cred, uid.val);
+	e->euid = BPF_CORE_READ(task, cred, euid.val);
+	e->pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	BPF_CORE_READ_STR_INTO(&e->parent_comm, task, real_parent, comm);
+	e->exe[0] = 0;
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	__u32 n = end > start ? end - start : 0;
+	if (n > EVENT_ARGV_LEN)
+		n = EVENT_ARGV_LEN;
+	/* 1…EVENT_ARGV_LEN in a form the verifier can bound */
+	if (n > 0 && bpf_probe_read_user(e->argv, ((n - 1) & (EVENT_ARGV_LEN - 1)) + 1, (void *)start))
+		n = 0;
+	e->argv_len = n;
+	if (type < EVENT_TYPES)
+		event_count(&event_counts, type);
+	return e;
+}
+
+/* Copies the base name of the task's executable into e->exe. */
+static __always_inline void event_exe_name(struct rtsec_event *e, struct task_struct *task)
+{
+	const unsigned char *name = BPF_CORE_READ(task, mm, exe_file, f_path.dentry, d_name.name);
+	bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), name);
+}
+
+#endif

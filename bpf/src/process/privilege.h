@@ -1,0 +1,149 @@
+/* Privilege changes: set*id to root by a non-root task, setuid-root execs,
+ * capset gaining capabilities, and creds_to_root — a task last seen with a
+ * non-root euid that is root at a later hook without a set*id call or a
+ * setuid exec in between, the mark of a kernel exploit that overwrote its
+ * credentials. Each thread's last seen euid lives in a bounded LRU map,
+ * updated on the hooks rtsec has anyway: exec, the set*id and capset
+ * syscalls, and the sensitive syscalls. A task never seen before (or
+ * evicted) cannot be judged; one that escalates and never reaches such a
+ * hook (no exec, no sensitive syscall) is not caught. The container
+ * runtime's setup (runtime.h) is neither counted nor tracked. */
+#ifndef RTSEC_PROCESS_PRIVILEGE_H
+#define RTSEC_PROCESS_PRIVILEGE_H
+
+#include "rtsec.h"
+#include "events.h"
+#include "signals.h"
+#include "runtime.h"
+
+/* Kinds, mirrored in exporter/collector/signals.go. */
+#define KIND_SETUID_ROOT 0
+#define KIND_SETUID_EXEC 1
+#define KIND_CAPSET 2
+#define KIND_CREDS_TO_ROOT 3
+
+struct task_creds {
+	__u32 euid;
+	__u32 pad;
+	__u64 cap_effective;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct task_creds);
+} task_creds SEC(".maps");
+
+static __always_inline __u64 task_cap_effective(struct task_struct *task)
+{
+	kernel_cap_t caps = BPF_CORE_READ(task, cred, cap_effective);
+	return caps.val;
+}
+
+static __always_inline void privilege_change(struct task_struct *task, __u32 kind)
+{
+	count_signal(bpf_get_current_cgroup_id(), SIGNAL_PRIVILEGE_CHANGE, kind);
+	struct rtsec_event *e = event_reserve(EVENT_PRIVILEGE_CHANGE, kind, task);
+	if (!e)
+		return;
+	event_exe_name(e, task);
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Records the thread's credentials as legitimately held. */
+static __always_inline void creds_seen(__u32 tid, __u32 euid, __u64 caps)
+{
+	struct task_creds c = {.euid = euid, .cap_effective = caps};
+	bpf_map_update_elem(&task_creds, &tid, &c, BPF_ANY);
+}
+
+/* Checks the current thread against what was last seen and records its
+ * credentials now. */
+static __always_inline void creds_check(struct task_struct *task)
+{
+	__u32 tid = BPF_CORE_READ(task, pid);
+	__u32 euid = BPF_CORE_READ(task, cred, euid.val);
+	__u64 caps = task_cap_effective(task);
+	struct task_creds *last = bpf_map_lookup_elem(&task_creds, &tid);
+	if (last && last->euid == euid && last->cap_effective == caps)
+		return;
+	if (last && last->euid != 0 && euid == 0)
+		privilege_change(task, KIND_CREDS_TO_ROOT);
+	creds_seen(tid, euid, caps);
+}
+
+/* At exec: a setuid-root program run by a non-root user has euid 0, a
+ * non-root real uid, and its ids changed by this exec (per_clear). */
+static __always_inline void exec_privilege(struct task_struct *task, struct linux_binprm *bprm)
+{
+	__u32 tid = BPF_CORE_READ(task, pid);
+	__u32 euid = BPF_CORE_READ(task, cred, euid.val);
+	__u32 uid = BPF_CORE_READ(task, cred, uid.val);
+	if (euid == 0 && uid != 0 && BPF_CORE_READ(bprm, per_clear)) {
+		privilege_change(task, KIND_SETUID_EXEC);
+		creds_seen(tid, euid, task_cap_effective(task));
+		return;
+	}
+	creds_check(task);
+}
+
+/* set*id and capset: the enter records the credentials before the call
+ * (after checking them), the exit compares. */
+static __always_inline int setid_enter(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (!runtime_setup(task))
+		creds_check(task);
+	return 0;
+}
+
+static __always_inline int setid_exit(long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (runtime_setup(task))
+		return 0;
+	__u32 tid = task->pid;
+	__u32 euid = BPF_CORE_READ(task, cred, euid.val);
+	__u64 caps = task_cap_effective(task);
+	struct task_creds *before = bpf_map_lookup_elem(&task_creds, &tid);
+	if (before && before->euid == euid && before->cap_effective == caps)
+		return 0;
+	if (ret == 0 && before && before->euid != 0 && euid == 0)
+		privilege_change(task, KIND_SETUID_ROOT);
+	creds_seen(tid, euid, caps);
+	return 0;
+}
+
+static __always_inline int capset_exit(long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	if (runtime_setup(task))
+		return 0;
+	__u32 tid = task->pid;
+	__u64 caps = task_cap_effective(task);
+	struct task_creds *before = bpf_map_lookup_elem(&task_creds, &tid);
+	if (ret == 0 && before && (caps & ~before->cap_effective))
+		privilege_change(task, KIND_CAPSET);
+	creds_seen(tid, BPF_CORE_READ(task, cred, euid.val), caps);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_setuid")
+int setuid_enter(void *ctx) { return setid_enter(); }
+SEC("tracepoint/syscalls/sys_exit_setuid")
+int setuid_exit(struct trace_event_raw_sys_exit *ctx) { return setid_exit(ctx->ret); }
+SEC("tracepoint/syscalls/sys_enter_setreuid")
+int setreuid_enter(void *ctx) { return setid_enter(); }
+SEC("tracepoint/syscalls/sys_exit_setreuid")
+int setreuid_exit(struct trace_event_raw_sys_exit *ctx) { return setid_exit(ctx->ret); }
+SEC("tracepoint/syscalls/sys_enter_setresuid")
+int setresuid_enter(void *ctx) { return setid_enter(); }
+SEC("tracepoint/syscalls/sys_exit_setresuid")
+int setresuid_exit(struct trace_event_raw_sys_exit *ctx) { return setid_exit(ctx->ret); }
+SEC("tracepoint/syscalls/sys_enter_capset")
+int capset_enter(void *ctx) { return setid_enter(); }
+SEC("tracepoint/syscalls/sys_exit_capset")
+int capset_exit_tp(struct trace_event_raw_sys_exit *ctx) { return capset_exit(ctx->ret); }
+
+#endif

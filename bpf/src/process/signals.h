@@ -1,0 +1,42 @@
+/* Per-container counters of the process signals that have a small fixed
+ * label set (suspicious exec reasons, binary classes, privilege change
+ * kinds, sensitive syscalls and their results): one hash map keyed by
+ * container key, signal and label value, read by the exporter at scrape. */
+#ifndef RTSEC_PROCESS_SIGNALS_H
+#define RTSEC_PROCESS_SIGNALS_H
+
+#include "rtsec.h"
+
+/* Signals, mirrored in exporter/collector/signals.go. */
+#define SIGNAL_SUSPICIOUS_EXEC 1
+#define SIGNAL_EXEC_CLASS 2
+#define SIGNAL_PRIVILEGE_CHANGE 3
+#define SIGNAL_SENSITIVE_SYSCALL 4
+
+/* signal_stats indexes */
+#define STAT_SIGNAL_COUNTS_FULL 0
+#define STAT_PATH_WALK_TRUNCATED 1
+
+STATS_MAP(signal_stats);
+
+struct signal_key {
+	__u64 cgroup_id;
+	__u16 signal;
+	__u16 value;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, struct signal_key);
+	__type(value, __u64);
+} signal_counts SEC(".maps");
+
+static __always_inline void count_signal(__u64 cgroup_id, __u16 signal, __u16 value)
+{
+	struct signal_key key = {.cgroup_id = cgroup_id, .signal = signal, .value = value};
+	increment(&signal_counts, &key, &signal_stats, STAT_SIGNAL_COUNTS_FULL);
+}
+
+#endif

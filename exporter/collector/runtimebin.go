@@ -1,0 +1,67 @@
+package collector
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/alecthomas/kingpin/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/rtsec/rtsec/bpf"
+)
+
+var runtimeBinaries = kingpin.Flag("process.runtime-binaries",
+	"Container runtime binaries (names looked up in PATH, or paths; repeatable) whose own calls while they set up a container are not the container's.").
+	Default("runc", "crun", "youki").Strings()
+
+// runtimeSearchDirs are searched besides PATH: runtimes live there even
+// when the exporter's PATH is minimal.
+var runtimeSearchDirs = []string{"/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin"}
+
+// loadRuntimeBinaries puts the device and inode of each runtime binary
+// found into the kernel's runtime_binaries map.
+func loadRuntimeBinaries(maps *bpf.ProcessMaps, logger *slog.Logger) error {
+	seen := map[bpf.ProcessRuntimeInode]bool{}
+	for _, name := range *runtimeBinaries {
+		for _, path := range candidates(name) {
+			var st unix.Stat_t
+			if err := unix.Stat(path, &st); err != nil {
+				continue
+			}
+			// The kernel's dev_t packs major << 20 | minor.
+			key := bpf.ProcessRuntimeInode{Ino: st.Ino, Dev: unix.Major(st.Dev)<<20 | unix.Minor(st.Dev)}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if err := maps.RuntimeBinaries.Put(key, uint8(1)); err != nil {
+				return fmt.Errorf("--process.runtime-binaries: %s: %w", path, err)
+			}
+			logger.Debug("container runtime binary", "path", path)
+		}
+	}
+	if len(seen) == 0 {
+		logger.Warn("no container runtime binary found (--process.runtime-binaries): runtime setup calls may count in new containers")
+	}
+	return nil
+}
+
+// candidates are the paths a runtime name may resolve to.
+func candidates(name string) []string {
+	if filepath.IsAbs(name) {
+		return []string{name}
+	}
+	var out []string
+	if p, err := exec.LookPath(name); err == nil {
+		out = append(out, p)
+	}
+	for _, dir := range runtimeSearchDirs {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			out = append(out, filepath.Join(dir, name))
+		}
+	}
+	return out
+}

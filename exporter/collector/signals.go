@@ -1,0 +1,164 @@
+package collector
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/exporter/aggregate"
+	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/exporter/classes"
+	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/metricdef"
+)
+
+// Signals of the signal_counts map (SIGNAL_* in bpf/src/process/signals.h).
+const (
+	signalSuspiciousExec   = 1
+	signalExecClass        = 2
+	signalPrivilegeChange  = 3
+	signalSensitiveSyscall = 4
+	// syscallResults is RESULTS: a syscall's value is syscall*4 + result.
+	syscallResults       = 4
+	statSignalCountsFull = 0
+)
+
+// signals reads the per-container counters of the process signals with a
+// fixed label set: suspicious exec reasons, classes, privilege change kinds
+// and sensitive syscalls. Their label values are bounded by the kernel, so
+// the tables' budgets are never the limit.
+type signals struct {
+	counts, stats *ebpf.Map
+	classes       classes.List
+	resolver      *container.Resolver
+	tables        map[uint16]*aggregate.Table
+	descs         map[uint16]*prometheus.Desc
+}
+
+func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Resolver) (*signals, error) {
+	for name, id := range list.Binaries {
+		var key [32]byte
+		copy(key[:], name)
+		if err := maps.ClassNames.Put(key, id); err != nil {
+			return nil, fmt.Errorf("load class of %s: %w", name, err)
+		}
+	}
+	s := &signals{
+		counts: maps.SignalCounts, stats: maps.SignalStats, classes: list, resolver: resolver,
+		tables: map[uint16]*aggregate.Table{},
+		descs: map[uint16]*prometheus.Desc{
+			signalSuspiciousExec:   metricdef.ProcessSuspiciousExecs.Desc(),
+			signalExecClass:        metricdef.ProcessClassExecs.Desc(),
+			signalPrivilegeChange:  metricdef.PrivilegeChanges.Desc(),
+			signalSensitiveSyscall: metricdef.SensitiveSyscalls.Desc(),
+		},
+	}
+	unbounded := func(container.Identity) int { return 1 << 16 }
+	for signal := range s.descs {
+		s.tables[signal] = aggregate.NewTable(unbounded)
+	}
+	return s, nil
+}
+
+// labelValues turns a kernel value into the label values after the identity.
+func (s *signals) labelValues(signal, value uint16) ([]string, bool) {
+	name := func(names []string, i int) ([]string, bool) {
+		if i < len(names) {
+			return []string{names[i]}, true
+		}
+		return nil, false
+	}
+	switch signal {
+	case signalSuspiciousExec:
+		return name(metricdef.SuspiciousExecReasons, int(value))
+	case signalExecClass:
+		return name(s.classes.Classes, int(value)-1)
+	case signalPrivilegeChange:
+		return name(metricdef.PrivilegeChangeKinds, int(value))
+	case signalSensitiveSyscall:
+		sc, ok := name(metricdef.SensitiveSyscallNames, int(value/syscallResults))
+		res, ok2 := name(metricdef.SyscallResults, int(value%syscallResults))
+		return append(sc, res...), ok && ok2
+	}
+	return nil, false
+}
+
+// read returns the live kernel counts by signal, with the label values
+// joined by "/" as the aggregate value.
+func (s *signals) read() (map[uint16]map[aggregate.Key]uint64, map[bpf.ProcessSignalKey]uint64, error) {
+	raw, err := bpfprog.Dump[bpf.ProcessSignalKey, uint64](s.counts)
+	if err != nil {
+		return nil, nil, err
+	}
+	live := map[uint16]map[aggregate.Key]uint64{}
+	for k, v := range raw {
+		values, ok := s.labelValues(k.Signal, k.Value)
+		if !ok {
+			continue
+		}
+		if live[k.Signal] == nil {
+			live[k.Signal] = map[aggregate.Key]uint64{}
+		}
+		live[k.Signal][aggregate.Key{CgroupID: k.CgroupId, Value: strings.Join(values, "/")}] += v
+	}
+	return live, raw, nil
+}
+
+func (s *signals) update(ch chan<- prometheus.Metric) error {
+	live, _, err := s.read()
+	if err != nil {
+		return err
+	}
+	for signal, table := range s.tables {
+		series, _ := table.Sum(live[signal], s.resolver.Resolve)
+		for _, sr := range series {
+			id := sr.Identity
+			labels := append([]string{id.ID, id.Namespace, id.Pod, id.Container}, strings.Split(sr.Value, "/")...)
+			ch <- prometheus.MustNewConstMetric(s.descs[signal], prometheus.CounterValue, float64(sr.Count), labels...)
+		}
+	}
+	return nil
+}
+
+// cgroupIDs lists the container keys with counts.
+func (s *signals) cgroupIDs() ([]uint64, error) {
+	_, raw, err := s.read()
+	if err != nil {
+		return nil, err
+	}
+	var ids []uint64
+	for k := range raw {
+		ids = append(ids, k.CgroupId)
+	}
+	return ids, nil
+}
+
+// forget retires the counts of gone keys into their identities' sums and
+// deletes them from the kernel.
+func (s *signals) forget(gone map[uint64]bool) error {
+	live, raw, err := s.read()
+	if err != nil {
+		return err
+	}
+	for signal, table := range s.tables {
+		retired := map[aggregate.Key]uint64{}
+		for k, v := range live[signal] {
+			if gone[k.CgroupID] {
+				retired[k] = v
+			}
+		}
+		table.Retire(retired)
+	}
+	for k := range raw {
+		if gone[k.CgroupId] {
+			if err := s.counts.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+				return fmt.Errorf("forget signal count: %w", err)
+			}
+		}
+	}
+	return nil
+}

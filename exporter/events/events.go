@@ -1,0 +1,152 @@
+// Package events writes rtsec's event log: the rare, detailed events the
+// BPF programs send through the "events" ring buffer (suspicious execs,
+// privilege changes, sensitive syscalls), one JSON line each, with the
+// container identity resolved and secrets in arguments redacted.
+//
+// The kernel side is bpf/src/headers/events.h: a struct rtsec_event with a
+// type and a type-specific code, a per-CPU rate limit and counted losses.
+// To add an event type (say a file signal): give it an EVENT_* number in
+// events.h, emit it from the BPF program with event_reserve and
+// bpf_ringbuf_submit, load that object with bpfprog.Set.LoadWithMaps
+// passing Shared's maps so it writes to the same ring buffer, and add an
+// entry to Types below that names the type and decodes its code.
+package events
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/metricdef"
+)
+
+// Type describes one event type: its name and how its code reads.
+type Type struct {
+	Name string
+	// Describe adds the type-specific fields decoded from code and ret.
+	Describe func(code uint32, ret int64, out *Line)
+}
+
+// Types are the event types by their kernel number (EVENT_* in events.h).
+var Types = map[uint32]Type{
+	1: {Name: metricdef.EventTypes[0], Describe: func(code uint32, _ int64, out *Line) {
+		for i, r := range metricdef.SuspiciousExecReasons {
+			if code&(1<<i) != 0 {
+				out.Reasons = append(out.Reasons, r)
+			}
+		}
+	}},
+	2: {Name: metricdef.EventTypes[1], Describe: func(code uint32, _ int64, out *Line) {
+		out.Kind = nameOf(metricdef.PrivilegeChangeKinds, code)
+	}},
+	3: {Name: metricdef.EventTypes[2], Describe: func(code uint32, ret int64, out *Line) {
+		out.Syscall = nameOf(metricdef.SensitiveSyscallNames, code)
+		out.Return = &ret
+	}},
+}
+
+func nameOf(names []string, i uint32) string {
+	if int(i) < len(names) {
+		return names[i]
+	}
+	return fmt.Sprintf("unknown_%d", i)
+}
+
+// record mirrors struct rtsec_event.
+type record struct {
+	CgroupID             uint64
+	Type, Code           uint32
+	Ret                  int64
+	Pid, Ppid, UID, EUID uint32
+	ArgvLen, Pad         uint32
+	Comm, ParentComm     [16]byte
+	Exe                  [128]byte
+	Argv                 [256]byte
+}
+
+// Line is one event as written to the log.
+type Line struct {
+	Time        time.Time `json:"time"`
+	Host        string    `json:"host"`
+	Type        string    `json:"type"`
+	Reasons     []string  `json:"reasons,omitempty"`
+	Kind        string    `json:"kind,omitempty"`
+	Syscall     string    `json:"syscall,omitempty"`
+	Return      *int64    `json:"return,omitempty"`
+	ContainerID string    `json:"container_id"`
+	Namespace   string    `json:"namespace,omitempty"`
+	Pod         string    `json:"pod,omitempty"`
+	Container   string    `json:"container,omitempty"`
+	Image       string    `json:"image,omitempty"`
+	Pid         uint32    `json:"pid"`
+	Ppid        uint32    `json:"ppid"`
+	UID         uint32    `json:"uid"`
+	EUID        uint32    `json:"euid"`
+	Comm        string    `json:"comm"`
+	Exe         string    `json:"exe"`
+	Argv        []string  `json:"argv"`
+	// ArgvTruncated is set when the arguments filled the kernel's buffer.
+	ArgvTruncated bool   `json:"argv_truncated,omitempty"`
+	ParentComm    string `json:"parent_comm"`
+}
+
+// Decoder turns raw ring buffer records into lines.
+type Decoder struct {
+	Host    string
+	Resolve func(cgroupID uint64) container.Identity
+	Redact  []*regexp.Regexp
+	Now     func() time.Time
+}
+
+// Redacted replaces what an argument shows of a secret: each match of a
+// redaction expression, except its first capture group when it has one
+// (so `(--password=).+` keeps the option's name).
+const Redacted = "<redacted>"
+
+// Decode parses one record.
+func (d Decoder) Decode(raw []byte) (Line, error) {
+	var r record
+	if err := binary.Read(bytes.NewReader(raw), binary.LittleEndian, &r); err != nil {
+		return Line{}, fmt.Errorf("decode event: %w", err)
+	}
+	t, ok := Types[r.Type]
+	if !ok {
+		return Line{}, errors.New("decode event: unknown type " + fmt.Sprint(r.Type))
+	}
+	id := d.Resolve(r.CgroupID)
+	l := Line{
+		Time: d.Now().UTC(), Host: d.Host, Type: t.Name,
+		ContainerID: id.ID, Namespace: id.Namespace, Pod: id.Pod, Container: id.Container, Image: id.Image,
+		Pid: r.Pid, Ppid: r.Ppid, UID: r.UID, EUID: r.EUID,
+		Comm: cString(r.Comm[:]), Exe: cString(r.Exe[:]), ParentComm: cString(r.ParentComm[:]),
+		Argv: []string{},
+	}
+	t.Describe(r.Code, r.Ret, &l)
+	n := min(int(r.ArgvLen), len(r.Argv))
+	l.ArgvTruncated = n == len(r.Argv)
+	for _, a := range strings.Split(strings.TrimRight(string(r.Argv[:n]), "\x00"), "\x00") {
+		if n > 0 {
+			l.Argv = append(l.Argv, d.redact(strings.ToValidUTF8(a, "\uFFFD")))
+		}
+	}
+	return l, nil
+}
+
+func (d Decoder) redact(arg string) string {
+	for _, re := range d.Redact {
+		arg = re.ReplaceAllString(arg, "${1}"+Redacted)
+	}
+	return arg
+}
+
+func cString(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}

@@ -1,0 +1,91 @@
+package events
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/ringbuf"
+)
+
+// Open returns where --events.output sends the log: "stdout",
+// "file:PATH" (appended to) or "none" (nil).
+func Open(output string) (io.WriteCloser, error) {
+	switch {
+	case output == "none":
+		return nil, nil
+	case output == "stdout":
+		return nopCloser{os.Stdout}, nil
+	case strings.HasPrefix(output, "file:") && len(output) > len("file:"):
+		f, err := os.OpenFile(strings.TrimPrefix(output, "file:"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+		if err != nil {
+			return nil, fmt.Errorf("--events.output: %w", err)
+		}
+		return f, nil
+	}
+	return nil, fmt.Errorf("--events.output=%q: want stdout, file:PATH or none", output)
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// Log reads the ring buffer and writes one JSON line per event.
+type Log struct {
+	reader  *ringbuf.Reader
+	out     io.WriteCloser
+	decoder Decoder
+	logger  *slog.Logger
+	failed  atomic.Uint64
+	done    chan struct{}
+}
+
+// Start reads events from the ring buffer map until Close.
+func Start(events *ebpf.Map, out io.WriteCloser, decoder Decoder, logger *slog.Logger) (*Log, error) {
+	reader, err := ringbuf.NewReader(events)
+	if err != nil {
+		return nil, fmt.Errorf("event ring buffer: %w", err)
+	}
+	l := &Log{reader: reader, out: out, decoder: decoder, logger: logger, done: make(chan struct{})}
+	go l.run()
+	return l, nil
+}
+
+func (l *Log) run() {
+	defer close(l.done)
+	enc := json.NewEncoder(l.out)
+	for {
+		rec, err := l.reader.Read()
+		if errors.Is(err, ringbuf.ErrClosed) {
+			return
+		}
+		if err != nil {
+			l.logger.Warn("read event", "err", err)
+			continue
+		}
+		line, err := l.decoder.Decode(rec.RawSample)
+		if err == nil {
+			err = enc.Encode(line)
+		}
+		if err != nil {
+			l.failed.Add(1)
+			l.logger.Warn("write event", "err", err)
+		}
+	}
+}
+
+// Failed counts events read but not written.
+func (l *Log) Failed() uint64 { return l.failed.Load() }
+
+// Close stops reading and closes the output.
+func (l *Log) Close() error {
+	err := l.reader.Close()
+	<-l.done
+	return errors.Join(err, l.out.Close())
+}

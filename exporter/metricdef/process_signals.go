@@ -1,0 +1,59 @@
+package metricdef
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Label values of the process signals, in the kernel's order (the BPF
+// programs count by index: bpf/src/process/*.h).
+var (
+	SuspiciousExecReasons = []string{"stdio_socket", "memfd", "deleted_binary", "writable_dir", "ld_loader", "upper_layer", "tty_shell"}
+	PrivilegeChangeKinds  = []string{"setuid_root", "setuid_exec", "capset", "creds_to_root"}
+	SensitiveSyscallNames = []string{
+		"ptrace", "process_vm_writev", "bpf", "perf_event_open", "userfaultfd", "unshare", "setns",
+		"mount", "umount2", "pivot_root", "chroot", "open_by_handle_at", "keyctl", "add_key",
+		"init_module", "finit_module", "delete_module", "kexec_load",
+	}
+	SyscallResults  = []string{"ok", "denied", "failed"}
+	EventTypes      = []string{"suspicious_exec", "privilege_change", "sensitive_syscall"}
+	EventLossCauses = []string{"rate_limited", "ringbuf_full", "write_failed"}
+)
+
+// Process signals classified in the kernel at exec and at the syscalls that
+// change privileges or escape a container.
+var (
+	ProcessSuspiciousExecs = Def{
+		Name: "rtsec_process_suspicious_execs_total", Type: prometheus.CounterValue, Collector: "process",
+		Help:   "Executions that look like an attack, by container and reason: stdio on a network socket (reverse shell), a memfd or deleted executable, an executable under a writable directory or in the container's writable layer, a program run through the dynamic loader, a shell with a terminal.",
+		Labels: withIdentity(Label{Name: "reason", Values: SuspiciousExecReasons}),
+	}
+	ProcessClassExecs = Def{
+		Name: "rtsec_process_class_execs_total", Type: prometheus.CounterValue, Collector: "process",
+		Help: "Executions of binaries of a class (shell, network tool, miner…), by container; classes and their binary names come from --process.classes-file.",
+		Labels: withIdentity(Label{
+			Name: "class", Example: "shell",
+			Bound: "the classes of --process.classes-file (at most 32); built in: " + "shell, network_tool, remote_copy, package_manager, miner, recon, credential_search, user_mgmt, k8s_client, mount_tool, log_wiper",
+		}),
+	}
+	PrivilegeChanges = Def{
+		Name: "rtsec_privilege_changes_total", Type: prometheus.CounterValue, Collector: "process",
+		Help:   "Privilege gains, by container and kind: set*id to root by a non-root task, a setuid-root exec by a non-root user, capset gaining capabilities, and a task that became root without either (kernel exploit).",
+		Labels: withIdentity(Label{Name: "kind", Values: PrivilegeChangeKinds}),
+	}
+	SensitiveSyscalls = Def{
+		Name: "rtsec_sensitive_syscalls_total", Type: prometheus.CounterValue, Collector: "process",
+		Help: "Calls of syscalls used to escape containers, tamper with the kernel or other processes, by container, syscall and result (ok, denied: EPERM/EACCES, failed: other errors). ptrace counts attach, seize, poke and traceme requests; bpf counts program loads.",
+		Labels: withIdentity(
+			Label{Name: "syscall", Values: SensitiveSyscallNames},
+			Label{Name: "result", Values: SyscallResults},
+		),
+	}
+	Events = Def{
+		Name: "rtsec_events_total", Type: prometheus.CounterValue, Collector: "process",
+		Help:   "Events sent to the event log (--events.output), by type.",
+		Labels: []Label{{Name: "type", Values: EventTypes}},
+	}
+	EventsLost = Def{
+		Name: "rtsec_events_lost_total", Type: prometheus.CounterValue, Collector: "process",
+		Help:   "Events not written to the event log, by cause: the in-kernel rate limit (--events.rate-limit), a full ring buffer, or a failed write.",
+		Labels: []Label{{Name: "cause", Values: EventLossCauses}},
+	}
+)

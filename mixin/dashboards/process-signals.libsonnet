@@ -1,0 +1,65 @@
+// Process & escape: the process signals classified in the kernel and the
+// containers' posture, per container.
+local g = import '../lib/grafana.libsonnet';
+
+{
+  grafanaDashboards+:: {
+    local c = $._config,
+    local r = $._records,
+    local who = '{{namespace}}/{{pod}}/{{container}} {{container_id}}',
+    local ns = 'namespace=~"$namespace"',
+    local posture(metric, extra='') = 'max by (%s%s) (%s{%s, %s})' % [c.containerLabels, extra, metric, c.rtsecSelector, ns],
+    'rtsec-process-signals.json': g.dashboard(c, 'processSignals', 'Process & escape', [
+      [8, [
+        g.timeseries('Suspicious execs by reason',
+                     [g.target('sum by (reason) (%s{%s})' % [r.suspiciousIncrease, ns], '{{reason}}')],
+                     'short',
+                     'Executions classified suspicious in the kernel, per ' + c.eventWindow + '.',
+                     true),
+        g.timeseries('Binary classes executed',
+                     [g.target('sum by (class) (%s{%s})' % [r.classIncrease, ns], '{{class}}')],
+                     'short',
+                     'Executions by class of --process.classes-file, per ' + c.eventWindow + '.',
+                     true),
+      ]],
+      [8, [
+        g.timeseries('Privilege changes by kind', [g.target('sum by (kind) (%s{%s})' % [r.privilegeIncrease, ns], '{{kind}}')], 'short', '', true),
+        g.timeseries('Sensitive syscalls by syscall and result', [g.target('sum by (syscall, result) (%s{%s})' % [r.syscallIncrease, ns], '{{syscall}} {{result}}')], 'short', '', true),
+      ]],
+      [9, [
+        g.table('Containers with process events in the last ' + c.eventWindow, [
+          g.target('sum by (%s, reason) (%s{%s})' % [c.containerLabels, r.suspiciousIncrease, ns], '', true),
+          g.target('sum by (%s, kind) (%s{%s})' % [c.containerLabels, r.privilegeIncrease, ns], '', true),
+          g.target('sum by (%s, syscall, result) (%s{%s})' % [c.containerLabels, r.syscallIncrease, ns], '', true),
+        ]),
+        g.timeseries('Critical events per container, top 10',
+                     [g.target('topk(10, %s{%s})' % [r.criticalEvents, ns], who)],
+                     'short',
+                     'RtsecHighRiskProcess fires above %g.' % c.highRiskThreshold),
+      ]],
+      [10, [
+        g.table('Container posture', [
+          g.target(posture('rtsec_container_privileged'), '', true),
+          g.target(posture('rtsec_container_running_as_root'), '', true),
+          g.target(posture('rtsec_container_seccomp_enabled'), '', true),
+          g.target(posture('rtsec_container_no_new_privs'), '', true),
+          g.target(posture('rtsec_container_readonly_rootfs'), '', true),
+        ], 'One row per container and query (A privileged, B root, C seccomp, D no_new_privs, E read-only rootfs): 1 yes, 0 no.'),
+        g.table('Risky posture', [
+          g.target(posture('rtsec_container_capabilities', ', cap') + ' == 1', '', true),
+          g.target(posture('rtsec_container_host_namespace', ', ns') + ' == 1', '', true),
+          g.target(posture('rtsec_container_sensitive_mounts', ', mount') + ' == 1', '', true),
+        ], 'Dangerous capabilities held, host namespaces shared and sensitive host paths mounted.'),
+      ]],
+      [8, [
+        g.timeseries('Event log', [
+          g.target('sum by (type) (rate(rtsec_events_total{%s}[%s]))' % [c.rtsecSelector, c.rateWindow], 'sent {{type}}'),
+          g.target('sum by (cause) (rate(rtsec_events_lost_total{%s}[%s]))' % [c.rtsecSelector, c.rateWindow], 'lost {{cause}}'),
+        ], 'ops'),
+      ]],
+    ], [
+      g.datasourceVariable,
+      g.queryVariable('namespace', 'Namespace', 'label_values(rtsec_container_info{%(rtsecSelector)s}, namespace)' % c, true),
+    ]),
+  },
+}

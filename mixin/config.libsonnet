@@ -63,6 +63,9 @@
     // Path classes the host itself (container_id="") may modify: package upgrades, runtime state, logs.
     fileHostAllowedClasses: ['etc', 'bin_dirs', 'lib_dirs', 'package_db', 'root_home', 'log', 'kube', 'proc_sys', 'sysfs', 'boot', 'dev', 'runtime_state'],
     // Read classes RtsecSensitiveFileRead reports.
+    // Link targets that make a link or symlink worth an alert: credentials, privilege and persistence files, not binaries
+    // (installers link busybox applets and alternatives all the time).
+    fileLinkSensitiveClasses: ['etc_passwd', 'etc_shadow', 'etc_group', 'etc_sudoers', 'etc_ld_preload', 'etc_cron', 'etc_ssh', 'etc_pam', 'shell_rc', 'ssh_authorized_keys', 'root_home', 'kube'],
     fileSensitiveReadClasses: ['shadow', 'sudoers', 'ssh_private_key', 'cloud_credentials', 'k8s_token', 'kube_credentials', 'kernel_memory', 'raw_block_device'],
     // Read classes the host may read: logins read shadow, the kubelet its credentials, udev block devices, tools /proc/<pid>/environ.
     fileReadHostAllowedClasses: ['shadow', 'sudoers', 'kube_credentials', 'k8s_token', 'raw_block_device', 'proc_environ'],

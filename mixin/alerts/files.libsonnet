@@ -95,7 +95,7 @@ local u = import '../lib/utils.libsonnet';
                 'Shell history tampering: {{ $labels.op }}, %s %s.' % [times, whereAny]),
           a.new(c,
                 'RtsecSensitiveFileLinked',
-                '%s{op=~"link|symlink", path_class!~"shell_history|log|dev|other"}\n' % r.fileModIncrease,
+                '%s{op=~"link|symlink", path_class=~"%s"}\n' % [r.fileModIncrease, u.anyOf(c.fileLinkSensitiveClasses)],
                 'A link or symlink to a sensitive file was created.',
                 'A {{ $labels.op }} pointing into class {{ $labels.path_class }} was created %s %s.' % [times, whereAny]),
           a.new(c,

@@ -70,6 +70,13 @@
   // The sum of two durations, as a duration.
   addDurations(a, b):: '%ds' % (self.seconds(a) + self.seconds(b)),
 
+  // Containers that appeared less than containerStartupGrace ago, from the raw
+  // series: groups other than the one that records it must not depend on the
+  // record, whose latest sample may be one evaluation old when a container
+  // and its entrypoint's first events appear in the same scrape.
+  startedRecently(c)::
+    '(\n  group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""})\n  unless\n  group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""} offset %(containerStartupGrace)s)\n)' % c,
+
   // A duration times n.
   scaleDuration(d, n):: '%ds' % (self.seconds(d) * n),
 }

@@ -36,7 +36,7 @@ local u = import '../lib/utils.libsonnet';
         sum by (%(containerLabels)s, %(by)s) (%(m)s)
         and on (instance, container_id)
         %(recent)s
-      ||| % (c { m: inContainer(metric), by: by, recent: r.containerStartedRecently }),
+      ||| % (c { m: inContainer(metric), by: by, recent: u.startedRecently(c) }),
     },
     local after(metric, by, duringRecord) = {
       expr: |||

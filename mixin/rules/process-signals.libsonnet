@@ -30,7 +30,7 @@ local u = import '../lib/utils.libsonnet';
             sum by (%(containerLabels)s, %(label)s) (%(inContainer)s)
             and on (instance, container_id)
             %(recent)s
-          ||| % (c { label: label, inContainer: inContainer, recent: r.containerStartedRecently }),
+          ||| % (c { label: label, inContainer: inContainer, recent: u.startedRecently(c) }),
         },
         {
           record: after,

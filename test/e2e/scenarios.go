@@ -70,10 +70,11 @@ var Scenarios = []Scenario{
 	},
 	{
 		Name:        "miner-on-host",
-		Description: "A binary named xmrig runs on the host, outside any container: the miner alert covers the host too.",
-		Setup:       func(e *Env) { e.hostBinary("xmrig") },
-		Action:      func(e *Env) { e.runHost("xmrig") },
-		Expect:      []Match{Named(minerAlert, "container_id", "", "binary", "xmrig")},
+		Description: "A binary named xmrig runs on the host, outside any container: the miner class alert covers the host too. " +
+			"(The binary-name alert may not see it: a busy host cgroup spends its kernel name budget, and classes are counted before it.)",
+		Setup:  func(e *Env) { e.hostBinary("xmrig") },
+		Action: func(e *Env) { e.runHost("xmrig") },
+		Expect: []Match{Named("RtsecMinerClassExecuted", "container_id", "", "class", "miner")},
 	},
 	{
 		Name:        "ioc-binary",

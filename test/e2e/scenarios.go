@@ -69,7 +69,7 @@ var Scenarios = []Scenario{
 		Forbid:      []Match{Named(shellAlert), Named(networkAlert)},
 	},
 	{
-		Name:        "miner-on-host",
+		Name: "miner-on-host",
 		Description: "A binary named xmrig runs on the host, outside any container: the miner class alert covers the host too. " +
 			"(The binary-name alert may not see it: a busy host cgroup spends its kernel name budget, and classes are counted before it.)",
 		Setup:  func(e *Env) { e.hostBinary("xmrig") },

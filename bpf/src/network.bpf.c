@@ -23,6 +23,7 @@
 #define EINPROGRESS 115
 #define EALREADY 114
 #define EISCONN 106
+#define ETIMEDOUT 110
 #define SOCK_RAW 3
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -327,8 +328,13 @@ int handle_connect_exit(struct trace_event_raw_sys_exit *ctx)
 	if (a->family == AF_UNIX) {
 		if (ret == 0)
 			count_unix_peer(a->cgroup_id, a->fd);
-	} else if (!a->syn_sent && ret != -EINPROGRESS && ret != -EALREADY && ret != -EISCONN) {
-		/* With a SYN sent, inet_sock_set_state counts the handshake's end. */
+	} else if (!a->syn_sent && ret != -EINPROGRESS && ret != -EALREADY && ret != -EISCONN &&
+		   ret != -ECONNREFUSED && ret != -ETIMEDOUT) {
+		/* With a SYN sent, inet_sock_set_state counts the handshake's end.
+		 * A refusal or time-out also means a SYN went out, maybe in an
+		 * earlier call: a blocking connect restarted after a signal
+		 * (SA_RESTART) finds the socket already closed and returns the
+		 * error without a SYN of its own. */
 		struct socket *sock = socket_from_fd(a->fd);
 		if (!sock || !socket_proto(BPF_CORE_READ(sock, sk), &a->proto))
 			goto out;

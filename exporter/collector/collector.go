@@ -131,27 +131,47 @@ func (r *Registry) Describe(ch chan<- *prometheus.Desc) {
 	ch <- scrapeDurationDesc
 }
 
+// listsContainers marks a collector that lists containers: it runs after
+// the signal collectors, so that every container whose events they report
+// in this scrape has been resolved, even one that started during it.
+type listsContainers interface {
+	listsContainers()
+}
+
 // Collect implements prometheus.Collector: it runs every collector in
-// parallel, once every container key in the kernel is resolved, so that a
-// container that came and went since the last scrape is listed in
-// rtsec_container_info in the same scrape as its first events.
+// parallel, once every container key in the kernel is resolved, then the
+// collectors that list containers. A container that came and went since
+// the last scrape is so listed in rtsec_container_info in the same scrape
+// as its first events.
 func (r *Registry) Collect(ch chan<- prometheus.Metric) {
 	r.ResolveKeys()
 	var wg sync.WaitGroup
+	var listing []string
 	for name, c := range r.collectors {
-		wg.Go(func() {
-			begin := time.Now()
-			err := c.Update(ch)
-			success := 1.0
-			if err != nil {
-				success = 0
-				r.logger.Error("collector failed", "collector", name, "err", err)
-			}
-			ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, time.Since(begin).Seconds(), name)
-			ch <- prometheus.MustNewConstMetric(scrapeSuccessDesc, prometheus.GaugeValue, success, name)
-		})
+		if _, ok := c.(listsContainers); ok {
+			listing = append(listing, name)
+			continue
+		}
+		wg.Go(func() { r.update(name, c, ch) })
 	}
 	wg.Wait()
+	for _, name := range listing {
+		wg.Go(func() { r.update(name, r.collectors[name], ch) })
+	}
+	wg.Wait()
+}
+
+// update runs one collector and reports its success and duration.
+func (r *Registry) update(name string, c Collector, ch chan<- prometheus.Metric) {
+	begin := time.Now()
+	err := c.Update(ch)
+	success := 1.0
+	if err != nil {
+		success = 0
+		r.logger.Error("collector failed", "collector", name, "err", err)
+	}
+	ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, time.Since(begin).Seconds(), name)
+	ch <- prometheus.MustNewConstMetric(scrapeSuccessDesc, prometheus.GaugeValue, success, name)
 }
 
 // ResolveKeys resolves every container key the collectors hold state for,

@@ -19,6 +19,8 @@ type containerCollector struct {
 	info     *prometheus.Desc
 }
 
+func (containerCollector) listsContainers() {}
+
 func (c *containerCollector) Update(ch chan<- prometheus.Metric) error {
 	live, err := c.resolver.Live()
 	if err != nil {

@@ -5,45 +5,17 @@
 package attack
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
-)
 
-var (
-	once     sync.Once
-	program  []byte
-	buildErr error
+	"github.com/rtsec/rtsec/test/gobuild"
 )
 
 // Program returns the rtsec-attack binary, built once per test binary
 // (static, CGO_ENABLED=0).
 func Program(t testing.TB) []byte {
 	t.Helper()
-	once.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
-		dir, err := os.MkdirTemp("", "rtsec-attack-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		out := filepath.Join(dir, "rtsec-attack")
-		cmd := exec.Command("go", "build", "-o", out, "./cmd/rtsec-attack")
-		cmd.Dir = filepath.Dir(file)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build rtsec-attack: %w\n%s", err, b)
-			return
-		}
-		program, buildErr = os.ReadFile(out)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return program
+	_, file, _, _ := runtime.Caller(0)
+	return gobuild.Static(t, filepath.Dir(file), "./cmd/rtsec-attack")
 }

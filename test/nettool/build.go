@@ -4,47 +4,20 @@
 package nettool
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
-)
 
-var (
-	once   sync.Once
-	binary []byte
-	err    error
+	"github.com/rtsec/rtsec/test/gobuild"
 )
 
 // Build compiles nettool once per test binary (CGO_ENABLED=0, so it runs
 // in a busybox root filesystem) and returns the executable's bytes.
 func Build(t testing.TB) []byte {
 	t.Helper()
-	once.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
-		dir, e := os.MkdirTemp("", "rtsec-nettool-")
-		if e != nil {
-			err = e
-			return
-		}
-		defer os.RemoveAll(dir)
-		out := filepath.Join(dir, "nettool")
-		cmd := exec.Command("go", "build", "-o", out, "./cmd/nettool")
-		cmd.Dir = filepath.Dir(file)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if msg, e := cmd.CombinedOutput(); e != nil {
-			err = fmt.Errorf("build nettool: %v\n%s", e, msg)
-			return
-		}
-		binary, err = os.ReadFile(out)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return binary
+	_, file, _, _ := runtime.Caller(0)
+	return gobuild.Static(t, filepath.Dir(file), "./cmd/nettool")
 }
 
 // Install writes nettool into dir (a host directory) and returns its path.

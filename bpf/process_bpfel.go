@@ -13,6 +13,11 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type ProcessArgvScratch struct {
+	_   structs.HostLayout
+	Buf [1024]int8
+}
+
 type ProcessEventWindow struct {
 	_     structs.HostLayout
 	Start uint64
@@ -63,6 +68,7 @@ type ProcessTaskCreds struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	ProcessMapArgvScratch          = "argv_scratch"
 	ProcessMapClassNames           = "class_names"
 	ProcessMapEventCounts          = "event_counts"
 	ProcessMapEventStats           = "event_stats"
@@ -108,6 +114,7 @@ const (
 	ProcessProgUserfaultfdExit     = "userfaultfd_exit"
 	ProcessVarBinaryBudget         = "binary_budget"
 	ProcessVarEventsPerCpuSecond   = "events_per_cpu_second"
+	ProcessVarMinerClass           = "miner_class"
 	ProcessVarRootBinaryBudget     = "root_binary_budget"
 	ProcessVarSelfTgid             = "self_tgid"
 	ProcessVarShellClass           = "shell_class"
@@ -190,6 +197,7 @@ type ProcessProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProcessMapSpecs struct {
+	ArgvScratch     *ebpf.MapSpec `ebpf:"argv_scratch"`
 	ClassNames      *ebpf.MapSpec `ebpf:"class_names"`
 	EventCounts     *ebpf.MapSpec `ebpf:"event_counts"`
 	EventStats      *ebpf.MapSpec `ebpf:"event_stats"`
@@ -212,6 +220,7 @@ type ProcessMapSpecs struct {
 type ProcessVariableSpecs struct {
 	BinaryBudget       *ebpf.VariableSpec `ebpf:"binary_budget"`
 	EventsPerCpuSecond *ebpf.VariableSpec `ebpf:"events_per_cpu_second"`
+	MinerClass         *ebpf.VariableSpec `ebpf:"miner_class"`
 	RootBinaryBudget   *ebpf.VariableSpec `ebpf:"root_binary_budget"`
 	SelfTgid           *ebpf.VariableSpec `ebpf:"self_tgid"`
 	ShellClass         *ebpf.VariableSpec `ebpf:"shell_class"`
@@ -237,6 +246,7 @@ func (o *ProcessObjects) Close() error {
 //
 // It can be passed to LoadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProcessMaps struct {
+	ArgvScratch     *ebpf.Map `ebpf:"argv_scratch"`
 	ClassNames      *ebpf.Map `ebpf:"class_names"`
 	EventCounts     *ebpf.Map `ebpf:"event_counts"`
 	EventStats      *ebpf.Map `ebpf:"event_stats"`
@@ -255,6 +265,7 @@ type ProcessMaps struct {
 
 func (m *ProcessMaps) Close() error {
 	return _ProcessClose(
+		m.ArgvScratch,
 		m.ClassNames,
 		m.EventCounts,
 		m.EventStats,
@@ -278,6 +289,7 @@ func (m *ProcessMaps) Close() error {
 type ProcessVariables struct {
 	BinaryBudget       *ebpf.Variable `ebpf:"binary_budget"`
 	EventsPerCpuSecond *ebpf.Variable `ebpf:"events_per_cpu_second"`
+	MinerClass         *ebpf.Variable `ebpf:"miner_class"`
 	RootBinaryBudget   *ebpf.Variable `ebpf:"root_binary_budget"`
 	SelfTgid           *ebpf.Variable `ebpf:"self_tgid"`
 	ShellClass         *ebpf.Variable `ebpf:"shell_class"`

@@ -123,6 +123,9 @@ static __always_inline void classify_exec(struct task_struct *p, struct linux_bi
 	__u8 class = binary_class(key->binary);
 	if (class)
 		count_signal(key->cgroup_id, SIGNAL_EXEC_CLASS, class);
+	if (miner_class && class != miner_class &&
+	    argv_names_pool(BPF_CORE_READ(p, mm, arg_start), BPF_CORE_READ(p, mm, arg_end)))
+		count_signal(key->cgroup_id, SIGNAL_EXEC_CLASS, miner_class);
 	struct file *f = BPF_CORE_READ(bprm, file);
 	__u32 reasons = suspicious_reasons(p, f, key->binary, class);
 	exec_privilege(p, bprm);

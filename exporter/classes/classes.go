@@ -30,8 +30,13 @@ const (
 	MaxNameLen = 31
 )
 
-// Shell is the class whose binaries count as shells for the tty_shell reason.
-const Shell = "shell"
+// Shell is the class whose binaries count as shells for the tty_shell
+// reason; Miner the class also counted for an exec whose arguments name a
+// mining pool (stratum+tcp://…).
+const (
+	Shell = "shell"
+	Miner = "miner"
+)
 
 var className = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 

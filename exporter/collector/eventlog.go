@@ -45,7 +45,13 @@ type eventLog struct {
 	log                *events.Log
 	counts, stats      *ebpf.Map
 	eventsDesc, lostDs *prometheus.Desc
+	// exemplars link counter series to event lines; nil without a log.
+	exemplars *events.Exemplars
 }
+
+// maxExemplars bounds the series that remember their last event: beyond
+// it, the series whose event is oldest forgets it.
+const maxExemplars = 4096
 
 // eventsPerCPU is the value for events_per_cpu_second: 0 turns events off.
 func eventsPerCPU() (uint32, error) {
@@ -81,7 +87,8 @@ func startEventLog(maps *bpf.ProcessMaps, resolver *container.Resolver, logger *
 	}
 	host, _ := os.Hostname()
 	decoder := events.Decoder{Host: host, Resolve: resolver.Resolve, Redact: redact, Now: time.Now}
-	if e.log, err = events.Start(maps.Events, out, decoder, logger); err != nil {
+	e.exemplars = events.NewExemplars(maxExemplars)
+	if e.log, err = events.Start(maps.Events, out, decoder, e.exemplars, logger); err != nil {
 		out.Close()
 		return nil, err
 	}

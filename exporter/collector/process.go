@@ -85,7 +85,8 @@ func newProcessCollector(env Env) (Collector, error) {
 	// identity's cgroups (the host has many) in userspace.
 	variables := map[string]any{
 		"binary_budget": *binaryBudget, "root_binary_budget": *hostBinaryBudget,
-		"shell_class": list.ID(classes.Shell), "events_per_cpu_second": perCPU, "self_tgid": uint32(os.Getpid()),
+		"shell_class": list.ID(classes.Shell), "miner_class": list.ID(classes.Miner),
+		"events_per_cpu_second": perCPU, "self_tgid": uint32(os.Getpid()),
 	}
 	for name, v := range variables {
 		if err := spec.Variables[name].Set(v); err != nil {
@@ -195,7 +196,7 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 		return err
 	}
 	ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), "signal_counts")
-	if err := c.signals.update(ch); err != nil {
+	if err := c.signals.update(ch, c.events.exemplars); err != nil {
 		return err
 	}
 	return c.events.update(ch)

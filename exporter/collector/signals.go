@@ -13,6 +13,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/classes"
 	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/events"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
 
@@ -37,6 +38,7 @@ type signals struct {
 	resolver      *container.Resolver
 	tables        map[uint16]*aggregate.Table
 	descs         map[uint16]*prometheus.Desc
+	names         map[uint16]string
 }
 
 func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Resolver) (*signals, error) {
@@ -49,17 +51,18 @@ func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Re
 	}
 	s := &signals{
 		counts: maps.SignalCounts, stats: maps.SignalStats, classes: list, resolver: resolver,
-		tables: map[uint16]*aggregate.Table{},
-		descs: map[uint16]*prometheus.Desc{
-			signalSuspiciousExec:   metricdef.ProcessSuspiciousExecs.Desc(),
-			signalExecClass:        metricdef.ProcessClassExecs.Desc(),
-			signalPrivilegeChange:  metricdef.PrivilegeChanges.Desc(),
-			signalSensitiveSyscall: metricdef.SensitiveSyscalls.Desc(),
-		},
+		tables: map[uint16]*aggregate.Table{}, descs: map[uint16]*prometheus.Desc{}, names: map[uint16]string{},
 	}
 	unbounded := func(container.Identity) int { return 1 << 16 }
-	for signal := range s.descs {
+	for signal, def := range map[uint16]metricdef.Def{
+		signalSuspiciousExec:   metricdef.ProcessSuspiciousExecs,
+		signalExecClass:        metricdef.ProcessClassExecs,
+		signalPrivilegeChange:  metricdef.PrivilegeChanges,
+		signalSensitiveSyscall: metricdef.SensitiveSyscalls,
+	} {
 		s.tables[signal] = aggregate.NewTable(unbounded)
+		s.descs[signal] = def.Desc()
+		s.names[signal] = def.Name
 	}
 	return s, nil
 }
@@ -108,7 +111,8 @@ func (s *signals) read() (map[uint16]map[aggregate.Key]uint64, map[bpf.ProcessSi
 	return live, raw, nil
 }
 
-func (s *signals) update(ch chan<- prometheus.Metric) error {
+// update sends the counters, each with the exemplar of its last event.
+func (s *signals) update(ch chan<- prometheus.Metric, exemplars *events.Exemplars) error {
 	live, _, err := s.read()
 	if err != nil {
 		return err
@@ -118,7 +122,8 @@ func (s *signals) update(ch chan<- prometheus.Metric) error {
 		for _, sr := range series {
 			id := sr.Identity
 			labels := append([]string{id.ID, id.Namespace, id.Pod, id.Container}, strings.Split(sr.Value, "/")...)
-			ch <- prometheus.MustNewConstMetric(s.descs[signal], prometheus.CounterValue, float64(sr.Count), labels...)
+			m := prometheus.MustNewConstMetric(s.descs[signal], prometheus.CounterValue, float64(sr.Count), labels...)
+			ch <- exemplars.Attach(m, s.names[signal], labels)
 		}
 	}
 	return nil

@@ -19,17 +19,28 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
 
-// Type describes one event type: its name and how its code reads.
+// Type describes one event type: its name, how its code reads and which
+// counter series count it.
 type Type struct {
 	Name string
 	// Describe adds the type-specific fields decoded from code and ret.
 	Describe func(code uint32, ret int64, out *Line)
+	// Counters are the series the kernel also counted the event in.
+	Counters func(l Line) []Counter
+}
+
+// Counter is a counter series: its metric and its label values after the
+// container identity labels.
+type Counter struct {
+	Metric string
+	Values []string
 }
 
 // Types are the event types by their kernel number (EVENT_* in events.h).
@@ -40,15 +51,47 @@ var Types = map[uint32]Type{
 				out.Reasons = append(out.Reasons, r)
 			}
 		}
+	}, Counters: func(l Line) []Counter {
+		var cs []Counter
+		for _, r := range l.Reasons {
+			cs = append(cs, Counter{metricdef.ProcessSuspiciousExecs.Name, []string{r}})
+		}
+		return cs
 	}},
 	2: {Name: metricdef.EventTypes[1], Describe: func(code uint32, _ int64, out *Line) {
 		out.Kind = nameOf(metricdef.PrivilegeChangeKinds, code)
+	}, Counters: func(l Line) []Counter {
+		return []Counter{{metricdef.PrivilegeChanges.Name, []string{l.Kind}}}
 	}},
 	3: {Name: metricdef.EventTypes[2], Describe: func(code uint32, ret int64, out *Line) {
 		out.Syscall = nameOf(metricdef.SensitiveSyscallNames, code)
 		out.Return = &ret
+		out.Result = syscallResult(ret)
+	}, Counters: func(l Line) []Counter {
+		return []Counter{{metricdef.SensitiveSyscalls.Name, []string{l.Syscall, l.Result}}}
 	}},
 }
+
+// syscallResult classifies a return value as the kernel's counter does
+// (RESULT_* in bpf/src/process/syscalls.h).
+func syscallResult(ret int64) string {
+	switch {
+	case ret >= 0:
+		return metricdef.SyscallResults[0]
+	case ret == -int64(syscall.EPERM) || ret == -int64(syscall.EACCES):
+		return metricdef.SyscallResults[1]
+	}
+	return metricdef.SyscallResults[2]
+}
+
+// typeNamed finds a type by its name.
+var typeNamed = func() map[string]Type {
+	m := map[string]Type{}
+	for _, t := range Types {
+		m[t.Name] = t
+	}
+	return m
+}()
 
 func nameOf(names []string, i uint32) string {
 	if int(i) < len(names) {
@@ -71,25 +114,28 @@ type record struct {
 
 // Line is one event as written to the log.
 type Line struct {
-	Time        time.Time `json:"time"`
-	Host        string    `json:"host"`
-	Type        string    `json:"type"`
-	Reasons     []string  `json:"reasons,omitempty"`
-	Kind        string    `json:"kind,omitempty"`
-	Syscall     string    `json:"syscall,omitempty"`
-	Return      *int64    `json:"return,omitempty"`
-	ContainerID string    `json:"container_id"`
-	Namespace   string    `json:"namespace,omitempty"`
-	Pod         string    `json:"pod,omitempty"`
-	Container   string    `json:"container,omitempty"`
-	Image       string    `json:"image,omitempty"`
-	Pid         uint32    `json:"pid"`
-	Ppid        uint32    `json:"ppid"`
-	UID         uint32    `json:"uid"`
-	EUID        uint32    `json:"euid"`
-	Comm        string    `json:"comm"`
-	Exe         string    `json:"exe"`
-	Argv        []string  `json:"argv"`
+	Time time.Time `json:"time"`
+	// EventID names the event in the exemplars of the series counting it.
+	EventID     string   `json:"event_id"`
+	Host        string   `json:"host"`
+	Type        string   `json:"type"`
+	Reasons     []string `json:"reasons,omitempty"`
+	Kind        string   `json:"kind,omitempty"`
+	Syscall     string   `json:"syscall,omitempty"`
+	Return      *int64   `json:"return,omitempty"`
+	Result      string   `json:"result,omitempty"`
+	ContainerID string   `json:"container_id"`
+	Namespace   string   `json:"namespace,omitempty"`
+	Pod         string   `json:"pod,omitempty"`
+	Container   string   `json:"container,omitempty"`
+	Image       string   `json:"image,omitempty"`
+	Pid         uint32   `json:"pid"`
+	Ppid        uint32   `json:"ppid"`
+	UID         uint32   `json:"uid"`
+	EUID        uint32   `json:"euid"`
+	Comm        string   `json:"comm"`
+	Exe         string   `json:"exe"`
+	Argv        []string `json:"argv"`
 	// ArgvTruncated is set when the arguments filled the kernel's buffer.
 	ArgvTruncated bool   `json:"argv_truncated,omitempty"`
 	ParentComm    string `json:"parent_comm"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -38,21 +39,27 @@ func (nopCloser) Close() error { return nil }
 
 // Log reads the ring buffer and writes one JSON line per event.
 type Log struct {
-	reader  *ringbuf.Reader
-	out     io.WriteCloser
-	decoder Decoder
-	logger  *slog.Logger
-	failed  atomic.Uint64
-	done    chan struct{}
+	reader    *ringbuf.Reader
+	out       io.WriteCloser
+	decoder   Decoder
+	exemplars *Exemplars
+	logger    *slog.Logger
+	failed    atomic.Uint64
+	done      chan struct{}
+	// idPrefix makes event ids unique across restarts of the exporter.
+	idPrefix string
+	seq      uint64
 }
 
-// Start reads events from the ring buffer map until Close.
-func Start(events *ebpf.Map, out io.WriteCloser, decoder Decoder, logger *slog.Logger) (*Log, error) {
+// Start reads events from the ring buffer map until Close, and remembers
+// each written event in exemplars.
+func Start(events *ebpf.Map, out io.WriteCloser, decoder Decoder, exemplars *Exemplars, logger *slog.Logger) (*Log, error) {
 	reader, err := ringbuf.NewReader(events)
 	if err != nil {
 		return nil, fmt.Errorf("event ring buffer: %w", err)
 	}
-	l := &Log{reader: reader, out: out, decoder: decoder, logger: logger, done: make(chan struct{})}
+	l := &Log{reader: reader, out: out, decoder: decoder, exemplars: exemplars, logger: logger,
+		done: make(chan struct{}), idPrefix: fmt.Sprintf("%08x", rand.Uint32())}
 	go l.run()
 	return l, nil
 }
@@ -71,12 +78,16 @@ func (l *Log) run() {
 		}
 		line, err := l.decoder.Decode(rec.RawSample)
 		if err == nil {
+			l.seq++
+			line.EventID = fmt.Sprintf("%s-%d", l.idPrefix, l.seq)
 			err = enc.Encode(line)
 		}
 		if err != nil {
 			l.failed.Add(1)
 			l.logger.Warn("write event", "err", err)
+			continue
 		}
+		l.exemplars.Add(line)
 	}
 }
 

@@ -68,6 +68,23 @@ func TestE2E(t *testing.T) {
 			}
 		})
 	}
+	t.Run("exemplars", func(t *testing.T) {
+		// Prometheus negotiated OpenMetrics and stored exemplars that name
+		// lines of the event log.
+		ids, err := stack.ExemplarEventIDs("rtsec_process_suspicious_execs_total", started)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) == 0 {
+			t.Fatal("Prometheus stored no exemplar of rtsec_process_suspicious_execs_total")
+		}
+		output := stack.ExporterOutput()
+		for _, id := range ids {
+			if id == "" || !strings.Contains(output, `"event_id":"`+id+`"`) {
+				t.Errorf("exemplar event_id %q names no line of the event log", id)
+			}
+		}
+	})
 	if t.Failed() {
 		t.Logf("exporter output:\n%s", stack.ExporterOutput())
 	}

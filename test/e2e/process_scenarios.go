@@ -128,6 +128,16 @@ var processScenarios = []Scenario{
 		Expect: []Match{Named(minerClassAlert, "class", "miner")},
 	},
 	{
+		Name:        "miner-pool-argument",
+		Description: "A miner renamed kworker, which no name list knows, runs with its pool on the command line (-o stratum+tcp://…).",
+		Setup:       func(e *Env) { e.link("/bin/kworker") },
+		Action: func(e *Env) {
+			e.Try("/bin/kworker", "-o", "stratum+tcp://pool.example.net:3333", "-u", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A")
+		},
+		Expect: []Match{Named(minerClassAlert, "class", "miner")},
+		Forbid: []Match{Named(minerAlert)},
+	},
+	{
 		Name:        "setuid-to-root",
 		Description: "A user (uid 1000) runs a setuid-root program that drops to the user and back to root with setresuid.",
 		Container:   runc.Options{User: &runc.User{UID: 1000, GID: 1000}, AllowPrivilegeEscalation: true},

@@ -90,6 +90,8 @@ func Start(t testing.TB, opts Options) *Stack {
 		"--config.file="+filepath.Join(promDir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(promDir, "data"),
 		"--web.listen-address="+promAddr,
+		// Keeps the exemplars linking counters to event log lines.
+		"--enable-feature=exemplar-storage",
 	)
 	if err := s.waitPipeline(30 * time.Second); err != nil {
 		t.Fatal(err)
@@ -144,6 +146,29 @@ func getJSON(u string, v any) error {
 		return fmt.Errorf("GET %s: %w", u, err)
 	}
 	return nil
+}
+
+// ExemplarEventIDs returns the event_id of every exemplar Prometheus stored
+// for metric since start.
+func (s *Stack) ExemplarEventIDs(metric string, start time.Time) ([]string, error) {
+	var answer struct {
+		Data []struct {
+			Exemplars []struct {
+				Labels map[string]string `json:"labels"`
+			} `json:"exemplars"`
+		} `json:"data"`
+	}
+	q := url.Values{"query": {metric}, "start": {fmt.Sprint(start.Unix())}, "end": {fmt.Sprint(time.Now().Unix() + 1)}}
+	if err := getJSON(s.Prometheus+"/api/v1/query_exemplars?"+q.Encode(), &answer); err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, series := range answer.Data {
+		for _, e := range series.Exemplars {
+			ids = append(ids, e.Labels["event_id"])
+		}
+	}
+	return ids, nil
 }
 
 // ExporterOutput is what the exporter logged so far.

@@ -129,7 +129,7 @@ func start(t testing.TB, auth Auth, prefix, args []string) *Exporter {
 	})
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := e.get()
+		resp, err := e.get("")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -174,10 +174,13 @@ func (e *Exporter) Stop() error {
 	}
 }
 
-func (e *Exporter) get() (*http.Response, error) {
+func (e *Exporter) get(accept string) (*http.Response, error) {
 	req, err := http.NewRequest(http.MethodGet, e.URL, nil)
 	if err != nil {
 		return nil, err
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
 	}
 	if e.auth.User != "" {
 		req.SetBasicAuth(e.auth.User, e.auth.Password)
@@ -198,7 +201,25 @@ type Metrics map[string]*dto.MetricFamily
 // Scrape fetches and parses /metrics.
 func (e *Exporter) Scrape(t testing.TB) Metrics {
 	t.Helper()
-	resp, err := e.get()
+	body := e.fetch(t, "")
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	return families
+}
+
+// ScrapeOpenMetrics fetches /metrics as Prometheus does when it negotiates
+// OpenMetrics (the format that carries exemplars) and returns the text.
+func (e *Exporter) ScrapeOpenMetrics(t testing.TB) string {
+	t.Helper()
+	return string(e.fetch(t, "application/openmetrics-text;version=1.0.0"))
+}
+
+func (e *Exporter) fetch(t testing.TB, accept string) []byte {
+	t.Helper()
+	resp, err := e.get(accept)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,12 +231,7 @@ func (e *Exporter) Scrape(t testing.TB) Metrics {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s\n%s", e.URL, resp.Status, body)
 	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
-	}
-	return families
+	return body
 }
 
 // Value returns the value of the series of name whose labels include

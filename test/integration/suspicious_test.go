@@ -111,9 +111,16 @@ func TestClassExecs(t *testing.T) {
 	e := exporter.Start(t, "--process.classes-file="+classesFile)
 	c := runc.Start(t, runc.Options{})
 	c.MustExec(t, "sh", "-c", "ln -s /bin/true /bin/xmrig; /bin/xmrig; /bin/xmrig; /bin/nc -h 2>/dev/null; exit 0")
+	// Unlisted names with a pool URL argument count as miners, a listed
+	// miner with one counts once, and near misses not at all.
+	c.MustExec(t, "/bin/true", "-o", "stratum+tcp://pool.example:3333")
+	c.MustExec(t, "/bin/true", "--donate-level=1", "--url=STRATUM2+SSL://pool.example:443")
+	c.Exec(t, "/bin/xmrig", "-o", "stratum+tcp://pool.example:3333") // busybox has no such applet: exits 127 after the exec
+	c.MustExec(t, "/bin/true", "stratum", "+tcp://pool.example:3333")
+	c.MustExec(t, "/bin/true", "stratumtcp://pool.example:3333", "strat+tcp://pool.example:3333")
 
 	m := e.Scrape(t)
-	for class, want := range map[string]float64{"shell": 1, "network_tool": 1, "miner": 2} {
+	for class, want := range map[string]float64{"shell": 1, "network_tool": 1, "miner": 5} {
 		got, _ := m.Value(t, "rtsec_process_class_execs_total", map[string]string{"container_id": c.Name(), "class": class})
 		if got != want {
 			t.Errorf("rtsec_process_class_execs_total{container_id=%q, class=%q} = %v, want %v", c.Name(), class, got, want)

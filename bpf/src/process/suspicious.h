@@ -32,8 +32,24 @@ struct {
 	__type(value, __u8);
 } class_names SEC(".maps");
 
-/* Set by the exporter: the class id of shells, for tty_shell (0: none). */
+/* Set by the exporter: the class ids of shells, for tty_shell, and of
+ * miners, for pool URLs in arguments (0: none). */
 volatile const __u8 shell_class = 0;
+volatile const __u8 miner_class = 0;
+
+/* Bytes of the arguments searched for a pool URL. */
+#define ARGV_SCAN 1024
+
+struct argv_scratch {
+	char buf[ARGV_SCAN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct argv_scratch);
+} argv_scratch SEC(".maps");
 
 static __always_inline bool has_prefix(const char *s, const char *prefix, int n)
 {
@@ -139,6 +155,60 @@ static __always_inline __u8 binary_class(const char binary[32])
 {
 	__u8 *c = bpf_map_lookup_elem(&class_names, binary);
 	return c ? *c : 0;
+}
+
+struct pool_scan {
+	const char *buf;
+	__u32 matched;
+	bool found;
+};
+
+/* One byte of the scan for "stratum", digits, '+'. A bpf_loop callback:
+ * the verifier checks it once, where a plain loop over ARGV_SCAN bytes
+ * explodes its state count. */
+static long pool_scan_byte(__u64 i, struct pool_scan *scan)
+{
+	/* "stratum", little-endian: byte m is the m-th letter */
+	const __u64 stratum = 0x6d757461727473ULL;
+	char c = scan->buf[i & (ARGV_SCAN - 1)];
+	if (scan->matched == 7) {
+		if (c == '+') {
+			scan->found = true;
+			return 1;
+		}
+		if (c >= '0' && c <= '9')
+			return 0;
+		scan->matched = 0;
+	}
+	if (c >= 'A' && c <= 'Z')
+		c += 'a' - 'A';
+	if (c == (char)(stratum >> ((scan->matched & 7) * 8)))
+		scan->matched++;
+	else
+		scan->matched = c == 's';
+	return 0;
+}
+
+/* Whether the arguments at [start, end) of the new program's memory name
+ * a mining pool: "stratum" then optional digits and '+' ("stratum+tcp://",
+ * "stratum2+ssl://"), in any case. Miners take the pool as an argument
+ * (-o/--url), so a renamed one that the name list misses still shows here;
+ * one reading its pool from a config file does not. Reads the first
+ * ARGV_SCAN bytes, as far as the arguments go (most are far shorter).
+ * A global function, so the verifier checks it once on its own instead of
+ * on every path of the exec handler. */
+__noinline int argv_names_pool(__u64 start, __u64 end)
+{
+	if (end <= start)
+		return 0;
+	__u32 n = end - start > ARGV_SCAN ? ARGV_SCAN : end - start;
+	__u32 zero = 0;
+	struct argv_scratch *s = bpf_map_lookup_elem(&argv_scratch, &zero);
+	if (!s || bpf_probe_read_user(s->buf, ((n - 1) & (ARGV_SCAN - 1)) + 1, (void *)start))
+		return 0;
+	struct pool_scan scan = {.buf = s->buf};
+	bpf_loop(n, pool_scan_byte, &scan, 0);
+	return scan.found;
 }
 
 /* The reasons why an exec of binary (its base name as called) with file f

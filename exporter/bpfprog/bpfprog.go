@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 )
 
@@ -137,11 +138,19 @@ func attach(section string, prog *ebpf.Program) (link.Link, error) {
 	return nil, fmt.Errorf("unsupported section %q: rtsec attaches only to tracepoints", section)
 }
 
+// ErrUnsupported marks a load failure that comes from the running kernel:
+// the verifier rejected a program, or a helper, kfunc, type or map type is
+// missing. The object cannot work on this kernel, whatever the flags.
+var ErrUnsupported = errors.New("not supported by this kernel")
+
 // describeLoadError turns a verifier rejection into a short report: which
 // program, and the last lines of the log, where the reason is.
 func describeLoadError(err error) error {
 	var ve *ebpf.VerifierError
 	if !errors.As(err, &ve) {
+		if errors.Is(err, ebpf.ErrNotSupported) || errors.Is(err, btf.ErrNotFound) {
+			return fmt.Errorf("load BPF objects: %w: %w", ErrUnsupported, err)
+		}
 		return fmt.Errorf("load BPF objects: %w", err)
 	}
 	lines := ve.Log
@@ -150,8 +159,8 @@ func describeLoadError(err error) error {
 	}
 	// err's text names the program ("program handle_exec: load program: ...").
 	first, _, _ := strings.Cut(err.Error(), ": "+ve.Cause.Error())
-	return fmt.Errorf("BPF verifier rejected %s: %w\nverifier log (last %d lines):\n%s",
-		first, ve.Cause, len(lines), strings.Join(lines, "\n"))
+	return fmt.Errorf("BPF verifier rejected %s (%w): %w\nverifier log (last %d lines):\n%s",
+		first, ErrUnsupported, ve.Cause, len(lines), strings.Join(lines, "\n"))
 }
 
 // collection makes an *ebpf.Collection an io.Closer.

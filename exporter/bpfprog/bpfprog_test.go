@@ -1,6 +1,7 @@
 package bpfprog
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,6 +39,9 @@ func TestVerifierRejectionIsReported(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
+	}
+	if !errors.Is(err, ErrUnsupported) {
+		t.Errorf("a verifier rejection is not ErrUnsupported: %v", err)
 	}
 }
 

@@ -43,7 +43,10 @@ type Env struct {
 }
 
 // Factory builds a collector. An error is fatal: the exporter does not start
-// with a collector the user asked for but that cannot work.
+// with a collector the user asked for but that cannot work. The exception is
+// a collector enabled by default whose BPF programs this kernel cannot run
+// (bpfprog.ErrUnsupported): the exporter starts without it and reports it
+// failing on every scrape.
 type Factory func(env Env) (Collector, error)
 
 type registration struct {
@@ -111,6 +114,11 @@ func New(env Env, names []string) (*Registry, error) {
 			return nil, fmt.Errorf("unknown collector %q (known: %v)", name, Names())
 		}
 		c, err := reg.factory(env)
+		if errors.Is(err, bpfprog.ErrUnsupported) && !explicitlySet[name] {
+			env.Logger.Error("collector disabled: this kernel cannot run its BPF programs, so its metrics are missing and "+
+				"rtsec_scrape_collector_success is 0; --no-collector."+name+" silences this", "collector", name, "err", err)
+			c, err = unsupported{err}, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("collector %s: %w", name, err)
 		}
@@ -161,6 +169,12 @@ func (r *Registry) Collect(ch chan<- prometheus.Metric) {
 	wg.Wait()
 }
 
+// unsupported stands for a default collector this kernel cannot run: it
+// fails every scrape, so the mixin's collector alert keeps it visible.
+type unsupported struct{ err error }
+
+func (u unsupported) Update(chan<- prometheus.Metric) error { return u.err }
+
 // update runs one collector and reports its success and duration.
 func (r *Registry) update(name string, c Collector, ch chan<- prometheus.Metric) {
 	begin := time.Now()
@@ -168,7 +182,10 @@ func (r *Registry) update(name string, c Collector, ch chan<- prometheus.Metric)
 	success := 1.0
 	if err != nil {
 		success = 0
-		r.logger.Error("collector failed", "collector", name, "err", err)
+		// An unsupported collector was logged once at startup.
+		if _, ok := c.(unsupported); !ok {
+			r.logger.Error("collector failed", "collector", name, "err", err)
+		}
 	}
 	ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, time.Since(begin).Seconds(), name)
 	ch <- prometheus.MustNewConstMetric(scrapeSuccessDesc, prometheus.GaugeValue, success, name)

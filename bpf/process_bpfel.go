@@ -78,6 +78,7 @@ const (
 	ProcessMapExecCounts           = "exec_counts"
 	ProcessMapExecScratch          = "exec_scratch"
 	ProcessMapExecStats            = "exec_stats"
+	ProcessMapHostCgroups          = "host_cgroups"
 	ProcessMapRuntimeBinaries      = "runtime_binaries"
 	ProcessMapSignalCounts         = "signal_counts"
 	ProcessMapSignalStats          = "signal_stats"
@@ -114,8 +115,8 @@ const (
 	ProcessProgUserfaultfdExit     = "userfaultfd_exit"
 	ProcessVarBinaryBudget         = "binary_budget"
 	ProcessVarEventsPerCpuSecond   = "events_per_cpu_second"
+	ProcessVarHostBinaryBudget     = "host_binary_budget"
 	ProcessVarMinerClass           = "miner_class"
-	ProcessVarRootBinaryBudget     = "root_binary_budget"
 	ProcessVarSelfTgid             = "self_tgid"
 	ProcessVarShellClass           = "shell_class"
 )
@@ -207,6 +208,7 @@ type ProcessMapSpecs struct {
 	ExecCounts      *ebpf.MapSpec `ebpf:"exec_counts"`
 	ExecScratch     *ebpf.MapSpec `ebpf:"exec_scratch"`
 	ExecStats       *ebpf.MapSpec `ebpf:"exec_stats"`
+	HostCgroups     *ebpf.MapSpec `ebpf:"host_cgroups"`
 	RuntimeBinaries *ebpf.MapSpec `ebpf:"runtime_binaries"`
 	SignalCounts    *ebpf.MapSpec `ebpf:"signal_counts"`
 	SignalStats     *ebpf.MapSpec `ebpf:"signal_stats"`
@@ -220,8 +222,8 @@ type ProcessMapSpecs struct {
 type ProcessVariableSpecs struct {
 	BinaryBudget       *ebpf.VariableSpec `ebpf:"binary_budget"`
 	EventsPerCpuSecond *ebpf.VariableSpec `ebpf:"events_per_cpu_second"`
+	HostBinaryBudget   *ebpf.VariableSpec `ebpf:"host_binary_budget"`
 	MinerClass         *ebpf.VariableSpec `ebpf:"miner_class"`
-	RootBinaryBudget   *ebpf.VariableSpec `ebpf:"root_binary_budget"`
 	SelfTgid           *ebpf.VariableSpec `ebpf:"self_tgid"`
 	ShellClass         *ebpf.VariableSpec `ebpf:"shell_class"`
 }
@@ -256,6 +258,7 @@ type ProcessMaps struct {
 	ExecCounts      *ebpf.Map `ebpf:"exec_counts"`
 	ExecScratch     *ebpf.Map `ebpf:"exec_scratch"`
 	ExecStats       *ebpf.Map `ebpf:"exec_stats"`
+	HostCgroups     *ebpf.Map `ebpf:"host_cgroups"`
 	RuntimeBinaries *ebpf.Map `ebpf:"runtime_binaries"`
 	SignalCounts    *ebpf.Map `ebpf:"signal_counts"`
 	SignalStats     *ebpf.Map `ebpf:"signal_stats"`
@@ -275,6 +278,7 @@ func (m *ProcessMaps) Close() error {
 		m.ExecCounts,
 		m.ExecScratch,
 		m.ExecStats,
+		m.HostCgroups,
 		m.RuntimeBinaries,
 		m.SignalCounts,
 		m.SignalStats,
@@ -289,8 +293,8 @@ func (m *ProcessMaps) Close() error {
 type ProcessVariables struct {
 	BinaryBudget       *ebpf.Variable `ebpf:"binary_budget"`
 	EventsPerCpuSecond *ebpf.Variable `ebpf:"events_per_cpu_second"`
+	HostBinaryBudget   *ebpf.Variable `ebpf:"host_binary_budget"`
 	MinerClass         *ebpf.Variable `ebpf:"miner_class"`
-	RootBinaryBudget   *ebpf.Variable `ebpf:"root_binary_budget"`
 	SelfTgid           *ebpf.Variable `ebpf:"self_tgid"`
 	ShellClass         *ebpf.Variable `ebpf:"shell_class"`
 }

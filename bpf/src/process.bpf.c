@@ -64,10 +64,21 @@ struct {
 	__type(value, struct scratch);
 } exec_scratch SEC(".maps");
 
-/* Set by the exporter before loading. The root cgroup holds every host
- * process on hosts without per-service cgroups, so it has its own. */
+/* Set by the exporter before loading: the name budget of a container, and
+ * of a host cgroup. */
 volatile const __u32 binary_budget = 64;
-volatile const __u32 root_binary_budget = 1024;
+volatile const __u32 host_binary_budget = 1024;
+
+/* Cgroups the exporter resolved to the host after they spent a container's
+ * budget (systemd services, user sessions): they get the host's. Until
+ * then a cgroup is budgeted as a container, the safe default for a cgroup
+ * an attacker may control. The root cgroup is always the host's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} host_cgroups SEC(".maps");
 
 static __always_inline struct exec_budget *get_budget(__u64 cgroup_id)
 {
@@ -86,11 +97,17 @@ static __always_inline struct exec_budget *get_budget(__u64 cgroup_id)
 /* Spends one unit of the key's name budget; false when it is spent. */
 static __always_inline bool spend_budget(struct exec_budget *b, __u64 cgroup_id)
 {
-	__u32 budget = cgroup_id == ROOT_CGROUP_ID ? root_binary_budget : binary_budget;
+	__u32 budget = binary_budget;
 	/* Check before adding so the count never wraps; concurrent execs may
-	 * overshoot by at most the number of CPUs. */
-	if (b->used >= budget)
-		return false;
+	 * overshoot by at most the number of CPUs. Host cgroups are looked up
+	 * only past the container budget, which few cgroups reach. */
+	if (b->used >= budget) {
+		if (cgroup_id != ROOT_CGROUP_ID && !bpf_map_lookup_elem(&host_cgroups, &cgroup_id))
+			return false;
+		budget = host_binary_budget;
+		if (b->used >= budget)
+			return false;
+	}
 	return __sync_fetch_and_add(&b->used, 1) < budget;
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/cilium/ebpf"
@@ -34,7 +35,7 @@ var (
 		"Distinct binary names counted per container before the rest count as \"_other\" (1-4096).").
 		Default("64").Uint32()
 	hostBinaryBudget = kingpin.Flag("process.host-binary-budget",
-		"Distinct binary names counted for host processes (all host cgroups together, and the root cgroup alone in the kernel) before the rest count as \"_other\" (1-4096).").
+		"Distinct binary names counted for host processes (all host cgroups together; in the kernel, per host cgroup once it is resolved to the host) before the rest count as \"_other\" (1-4096).").
 		Default("1024").Uint32()
 	classesFile = kingpin.Flag("process.classes-file",
 		"File of binary classes for rtsec_process_class_execs_total (lines \"class: name…\"); default: the built-in list.").
@@ -51,6 +52,9 @@ type processCollector struct {
 	table    *aggregate.Table
 	signals  *signals
 	events   *eventLog
+	// hostCgroups are the cgroups given the host budget in the kernel.
+	hostMu      sync.Mutex
+	hostCgroups map[uint64]bool
 
 	execs, overflows, insertFailures *prometheus.Desc
 }
@@ -84,7 +88,7 @@ func newProcessCollector(env Env) (Collector, error) {
 	// The kernel budgets each cgroup; the table caps the union of an
 	// identity's cgroups (the host has many) in userspace.
 	variables := map[string]any{
-		"binary_budget": *binaryBudget, "root_binary_budget": *hostBinaryBudget,
+		"binary_budget": *binaryBudget, "host_binary_budget": *hostBinaryBudget,
 		"shell_class": list.ID(classes.Shell), "miner_class": list.ID(classes.Miner),
 		"events_per_cpu_second": perCPU, "self_tgid": uint32(os.Getpid()),
 	}
@@ -102,6 +106,7 @@ func newProcessCollector(env Env) (Collector, error) {
 	}
 	c := &processCollector{
 		resolver:       env.Resolver,
+		hostCgroups:    map[uint64]bool{},
 		execs:          metricdef.ProcessExecs.Desc(),
 		overflows:      metricdef.LabelOverflows.Desc(),
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
@@ -144,16 +149,17 @@ func binaryName(raw []int8) string {
 	return strings.ToValidUTF8(string(bytes.TrimSpace(b)), "\uFFFD")
 }
 
-// readCounts reads the kernel's counts. Execs that found the count map full
-// were kept in the key's budget entry: they count as overflow.
-func (c *processCollector) readCounts() (map[aggregate.Key]uint64, error) {
+// readCounts reads the kernel's counts and name budgets. Execs that found
+// the count map full were kept in the key's budget entry: they count as
+// overflow.
+func (c *processCollector) readCounts() (map[aggregate.Key]uint64, map[uint64]bpf.ProcessExecBudget, error) {
 	raw, err := bpfprog.Dump[bpf.ProcessExecKey, uint64](c.objs.ExecCounts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	budgets, err := bpfprog.Dump[uint64, bpf.ProcessExecBudget](c.objs.ExecBudgets)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	live := make(map[aggregate.Key]uint64, len(raw))
 	for k, v := range raw {
@@ -164,12 +170,33 @@ func (c *processCollector) readCounts() (map[aggregate.Key]uint64, error) {
 			live[aggregate.Key{CgroupID: id, Value: metricdef.OverflowValue}] += b.Dropped
 		}
 	}
-	return live, nil
+	return live, budgets, nil
+}
+
+// raiseHostBudgets gives the host budget to the cgroups that spent a
+// container's and resolve to the host. Names past the container budget
+// before this scrape were counted as "_other"; new ones are counted again.
+func (c *processCollector) raiseHostBudgets(budgets map[uint64]bpf.ProcessExecBudget) error {
+	c.hostMu.Lock()
+	defer c.hostMu.Unlock()
+	for id, b := range budgets {
+		if b.Used < *binaryBudget || c.hostCgroups[id] || c.resolver.Resolve(id) != (container.Identity{}) {
+			continue
+		}
+		if err := c.objs.HostCgroups.Put(id, uint8(1)); err != nil {
+			return fmt.Errorf("raise the name budget of host cgroup %d: %w", id, err)
+		}
+		c.hostCgroups[id] = true
+	}
+	return nil
 }
 
 func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
-	live, err := c.readCounts()
+	live, budgets, err := c.readCounts()
 	if err != nil {
+		return err
+	}
+	if err := c.raiseHostBudgets(budgets); err != nil {
 		return err
 	}
 	series, folded := c.table.Sum(live, c.resolver.Resolve)
@@ -228,7 +255,7 @@ func (c *processCollector) Forget(ids []uint64) error {
 	for _, id := range ids {
 		gone[id] = true
 	}
-	live, err := c.readCounts()
+	live, _, err := c.readCounts()
 	if err != nil {
 		return err
 	}
@@ -251,9 +278,17 @@ func (c *processCollector) Forget(ids []uint64) error {
 			}
 		}
 	}
+	c.hostMu.Lock()
+	defer c.hostMu.Unlock()
 	for _, id := range ids {
 		if err := c.objs.ExecBudgets.Delete(id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			return fmt.Errorf("forget exec budget: %w", err)
+		}
+		if c.hostCgroups[id] {
+			if err := c.objs.HostCgroups.Delete(id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+				return fmt.Errorf("forget host cgroup: %w", err)
+			}
+			delete(c.hostCgroups, id)
 		}
 	}
 	return c.signals.forget(gone)

@@ -117,3 +117,48 @@ func TestBinaryBudgetBoundsSeries(t *testing.T) {
 		t.Errorf("_other = %v, want at least %d", other, names-budget)
 	}
 }
+
+// A host cgroup (a systemd service, a login session) that spends a
+// container's name budget gets the host's once the exporter has resolved
+// it to the host: new names are counted by name again, while a container
+// stays within its budget (TestBinaryBudgetBoundsSeries).
+func TestHostCgroupGetsHostBudget(t *testing.T) {
+	t.Parallel()
+	const budget = 16
+	e := exporter.Start(t, fmt.Sprintf("--process.binary-budget=%d", budget))
+	dir := t.TempDir()
+	for _, prefix := range []string{"a", "b"} {
+		for i := range budget + 4 {
+			if err := os.Symlink("/bin/true", filepath.Join(dir, fmt.Sprintf("rtsec-hb-%s%02d", prefix, i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cgroup := runc.HostCgroup(t, fmt.Sprintf("rtsec-host-budget-%d", os.Getpid()))
+	run := func(prefix string) {
+		t.Helper()
+		script := fmt.Sprintf("echo $$ > %s/cgroup.procs && for b in %s/rtsec-hb-%s*; do $b; done", cgroup, dir, prefix)
+		if out, err := exec.Command("/bin/sh", "-c", script).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", script, err, out)
+		}
+	}
+	named := func(m exporter.Metrics, prefix string) int {
+		n := 0
+		for _, s := range m.Series(execs, map[string]string{"container_id": ""}) {
+			if strings.HasPrefix(exporter.Labels(s)["binary"], "rtsec-hb-"+prefix) {
+				n++
+			}
+		}
+		return n
+	}
+
+	// More names than a container's budget (the shell and echo spend two).
+	run("a")
+	if got := named(e.Scrape(t), "a"); got >= budget+4 {
+		t.Fatalf("%d of %d names counted by name before the cgroup was resolved, want fewer: the container budget %d applies first", got, budget+4, budget)
+	}
+	run("b")
+	if got := named(e.Scrape(t), "b"); got != budget+4 {
+		t.Errorf("%d of %d new names of the host cgroup counted by name after a scrape, want all", got, budget+4)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 )
 
 // cgroup2Path returns the cgroup2 path of pid ("self" for this process): the
@@ -69,4 +70,33 @@ func cgroup2Dir(path string) (string, error) {
 		return "", fmt.Errorf("read mountinfo: %w", err)
 	}
 	return "", errors.New("no cgroup2 mount in /proc/self/mountinfo")
+}
+
+// HostCgroup creates a cgroup2 directory named name beside the cgroup of
+// this process, as a systemd service or session scope of the host would
+// be, and removes it at the end of the test. It returns the directory;
+// write a pid to its cgroup.procs to move a process there.
+func HostCgroup(t testing.TB, name string) string {
+	t.Helper()
+	self, err := cgroup2Path("self")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, err := cgroup2Dir(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self != "/" {
+		parent = filepath.Dir(parent)
+	}
+	dir := filepath.Join(parent, name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatalf("create host cgroup: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := os.Remove(dir); err != nil {
+			t.Errorf("remove host cgroup %s: %v", dir, err)
+		}
+	})
+	return dir
 }

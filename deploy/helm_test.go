@@ -19,6 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/diff"
+
+	"github.com/rtsec/rtsec/deploy/image"
 )
 
 // The release the tests install: the kustomize base's names and namespace.
@@ -279,6 +281,19 @@ func TestChartRendersTheKustomizeBase(t *testing.T) {
 			}
 			checkLeastPrivilege(t, only[*appsv1.DaemonSet](t, got))
 		})
+	}
+}
+
+// Both the kustomize base and the chart run the image make image builds.
+func TestManifestsRunTheBuiltImage(t *testing.T) {
+	chart, err := renderChart("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, objs := range map[string]objects{"kustomize": kustomizeBuild(t, false), "chart": chart} {
+		if got := only[*appsv1.DaemonSet](t, objs).Spec.Template.Spec.Containers[0].Image; got != image.Name {
+			t.Errorf("the %s DaemonSet runs %s, want %s", what, got, image.Name)
+		}
 	}
 }
 

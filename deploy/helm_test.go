@@ -127,9 +127,9 @@ func kustomizeBuild(t *testing.T, podMonitor bool) objects {
 		}
 		if ds, ok := o.obj.(*appsv1.DaemonSet); ok {
 			for i, c := range ds.Spec.Template.Spec.Containers {
-				for _, image := range base.Images {
-					if c.Image == image.Name {
-						ds.Spec.Template.Spec.Containers[i].Image = image.NewName + ":" + image.NewTag
+				for _, img := range base.Images {
+					if c.Image == img.Name {
+						ds.Spec.Template.Spec.Containers[i].Image = img.NewName + ":" + img.NewTag
 					}
 				}
 			}
@@ -144,7 +144,7 @@ func kustomizeBuild(t *testing.T, podMonitor bool) objects {
 			switch obj := o.obj.(type) {
 			case *deletePatch:
 				delete(objs, fmt.Sprintf("%T %s/%s", newObject(obj.APIVersion, obj.Kind, false), obj.Metadata.Namespace, obj.Metadata.Name))
-			case *kustomization:
+			case *kustomization: // its resources and patches are the files here
 			default:
 				objs[key(obj)] = obj
 			}

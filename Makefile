@@ -8,6 +8,8 @@ export PATH := $(dir $(GO)):$(PATH)
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 BRANCH   ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+# The commit's time: every timestamp in the image, which makes it reproducible.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 LDFLAGS  := -X github.com/prometheus/common/version.Version=$(VERSION) \
             -X github.com/prometheus/common/version.Revision=$(REVISION) \
             -X github.com/prometheus/common/version.Branch=$(BRANCH)
@@ -17,7 +19,7 @@ RUN_ARGS ?= --web.listen-address=:9730
 # load the 2-core machine, and exact counts and alert timings want it calm.
 TEST_FLAGS ?= -count=1 -timeout 20m -p 1
 
-.PHONY: all build run deps generate generate-bpf generate-mixin generate-docs generate-deploy vmlinux test lint e2e stack scenario bench clean
+.PHONY: all build run deps generate generate-bpf generate-mixin generate-docs generate-deploy image vmlinux test lint e2e stack scenario bench clean
 
 all: build
 
@@ -25,6 +27,12 @@ all: build
 # thread (--privileges.drop).
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o rtsec_exporter ./exporter
+
+# The exporter's OCI image, without a container engine: an OCI image layout
+# in rtsec_exporter.oci/ to push with crane or skopeo (docs/deploy.md).
+image: build
+	$(GO) run ./deploy/image/build -binary rtsec_exporter -o rtsec_exporter.oci \
+		-arch $$($(GO) env GOARCH) -version $(VERSION) -revision $(REVISION) -created $(SOURCE_DATE_EPOCH)
 
 run: build
 	./rtsec_exporter $(RUN_ARGS)
@@ -45,8 +53,9 @@ generate-mixin:
 generate-docs:
 	$(GO) run ./exporter/metricdef/gendoc
 
-# The PrometheusRule and dashboard ConfigMaps of deploy/kubernetes, from
-# alerts/ and dashboards/ (so after generate-mixin).
+# The PrometheusRule and dashboard ConfigMaps of deploy/kubernetes and the
+# Helm chart's copies of both, from alerts/ and dashboards/ (so after
+# generate-mixin).
 generate-deploy: generate-mixin
 	$(GO) run ./deploy/generate
 
@@ -82,4 +91,4 @@ bench: deps
 	$(GO) run ./test/bench/syscalloverhead
 
 clean:
-	rm -f rtsec_exporter
+	rm -rf rtsec_exporter rtsec_exporter.oci

@@ -1,6 +1,7 @@
-// Package deploy holds rtsec's deployment manifests (Kubernetes, systemd,
-// Alertmanager) and builds the ones generated from the mixin's outputs: the
-// PrometheusRule and the Grafana dashboards as ConfigMaps.
+// Package deploy holds rtsec's deployment manifests (Kubernetes, Helm,
+// systemd, Alertmanager) and builds the ones generated from the mixin's
+// outputs: the PrometheusRule and the Grafana dashboards as ConfigMaps, and
+// the chart's copies of both.
 package deploy
 
 import (
@@ -17,6 +18,11 @@ import (
 const (
 	PrometheusRulePath = "deploy/kubernetes/prometheusrule.yaml"
 	DashboardsPath     = "deploy/kubernetes/dashboards.yaml"
+	// ChartPath is the Helm chart.
+	ChartPath = "deploy/helm/rtsec"
+	// ChartFilesPath holds the chart's copies of the mixin's outputs: a chart
+	// can only read files inside its own directory.
+	ChartFilesPath = ChartPath + "/files"
 )
 
 // DashboardLabel is the label the Grafana dashboard sidecar looks for.
@@ -33,22 +39,44 @@ func Generated(root string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	header := "# Copied from alerts/rtsec-prometheusrule.yaml by `make generate`; do not edit.\n"
-	return map[string][]byte{
-		PrometheusRulePath: append([]byte(header), rule...),
-		DashboardsPath:     dashboards,
-	}, nil
+	rule = append([]byte("# Copied from alerts/rtsec-prometheusrule.yaml by `make generate`; do not edit.\n"), rule...)
+	files := map[string][]byte{
+		PrometheusRulePath:                      rule,
+		DashboardsPath:                          dashboards,
+		ChartFilesPath + "/prometheusrule.yaml": rule,
+	}
+	jsons, err := dashboardFiles(root)
+	if err != nil {
+		return nil, err
+	}
+	for _, file := range jsons {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("dashboard: %w", err)
+		}
+		files[ChartFilesPath+"/dashboards/"+filepath.Base(file)] = data
+	}
+	return files, nil
 }
 
-// dashboardConfigMaps wraps each dashboards/*.json in a ConfigMap labelled
-// for the Grafana sidecar, one YAML document each.
-func dashboardConfigMaps(root string) ([]byte, error) {
+// dashboardFiles lists dashboards/*.json under root.
+func dashboardFiles(root string) ([]string, error) {
 	files, err := filepath.Glob(filepath.Join(root, "dashboards", "*.json"))
 	if err != nil {
 		return nil, fmt.Errorf("dashboards: %w", err)
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no dashboards under %s", filepath.Join(root, "dashboards"))
+	}
+	return files, nil
+}
+
+// dashboardConfigMaps wraps each dashboards/*.json in a ConfigMap labelled
+// for the Grafana sidecar, one YAML document each.
+func dashboardConfigMaps(root string) ([]byte, error) {
+	files, err := dashboardFiles(root)
+	if err != nil {
+		return nil, err
 	}
 	var out bytes.Buffer
 	out.WriteString("# Generated from dashboards/*.json by `make generate`; do not edit.\n")

@@ -25,6 +25,18 @@ const mixinJob = "rtsec"
 // the pod-security settings the threat model asks of workloads.
 func TestDaemonSetLeastPrivilege(t *testing.T) {
 	ds := find[*appsv1.DaemonSet](t, decodeAll(t), "daemonset.yaml")
+	checkLeastPrivilege(t, ds)
+	if !slices.ContainsFunc(ds.Spec.Template.Spec.Tolerations, func(t corev1.Toleration) bool {
+		return t.Key == "" && t.Operator == corev1.TolerationOpExists && t.Effect == ""
+	}) {
+		t.Error("DaemonSet does not tolerate every taint")
+	}
+}
+
+// checkLeastPrivilege checks the security settings of a DaemonSet of the
+// kustomize base or of the chart, which no value may change.
+func checkLeastPrivilege(t *testing.T, ds *appsv1.DaemonSet) {
+	t.Helper()
 	pod := ds.Spec.Template.Spec
 	if len(pod.Containers) != 1 {
 		t.Fatalf("%d containers, want 1", len(pod.Containers))
@@ -55,9 +67,6 @@ func TestDaemonSetLeastPrivilege(t *testing.T) {
 		{"hostPID", pod.HostPID},
 		{"no host network", !pod.HostNetwork},
 		{"no service account token", pod.AutomountServiceAccountToken != nil && !*pod.AutomountServiceAccountToken},
-		{"tolerates every taint", slices.ContainsFunc(pod.Tolerations, func(t corev1.Toleration) bool {
-			return t.Key == "" && t.Operator == corev1.TolerationOpExists && t.Effect == ""
-		})},
 		{"resource requests and limits", c.Resources.Requests.Cpu().MilliValue() > 0 && c.Resources.Requests.Memory().Value() > 0 && c.Resources.Limits.Memory().Value() > 0},
 		{"startup, readiness and liveness probes", c.StartupProbe != nil && c.ReadinessProbe != nil && c.LivenessProbe != nil},
 	}
@@ -135,8 +144,8 @@ func selects(t *testing.T, matchLabels, set map[string]string) bool {
 	return len(matchLabels) > 0 && labels.SelectorFromSet(matchLabels).Matches(labels.Set(set))
 }
 
-// The generated manifests equal what `make generate` writes from alerts/
-// and dashboards/, and each dashboard ConfigMap is labelled for Grafana's
+// The generated manifests, and the chart's copies of the mixin's outputs,
+// equal what `make generate` writes from alerts/ and dashboards/, and each dashboard ConfigMap is labelled for Grafana's
 // sidecar and holds a dashboard with a title and a uid.
 func TestGeneratedManifestsAreCurrent(t *testing.T) {
 	files, err := Generated(root)
@@ -150,6 +159,13 @@ func TestGeneratedManifestsAreCurrent(t *testing.T) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s differs from what make generate writes: run make generate", path)
+		}
+	}
+	copies, _ := filepath.Glob(filepath.Join(root, ChartFilesPath, "dashboards", "*"))
+	for _, path := range copies {
+		rel, _ := filepath.Rel(root, path)
+		if _, ok := files[rel]; !ok {
+			t.Errorf("%s is not generated from dashboards/: run make generate", rel)
 		}
 	}
 	objects := decodeAll(t)

@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"testing"
 )
 
 // descriptor is an OCI content descriptor.
@@ -84,9 +86,26 @@ func writeImage(path, name, rootfs string, cmd []string) error {
 // tarGzipDir returns dir as a gzip-compressed tar and the digest of the
 // uncompressed tar (the layer's diff id).
 func tarGzipDir(dir string) (layer []byte, diffID string, err error) {
+	raw, err := tarDir(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, "", err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, "", err
+	}
+	return gz.Bytes(), digest(raw), nil
+}
+
+// tarDir returns the files under dir as a tar, owned by root.
+func tarDir(dir string) ([]byte, error) {
 	var raw bytes.Buffer
 	tw := tar.NewWriter(&raw)
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || path == dir {
 			return err
 		}
@@ -128,21 +147,31 @@ func tarGzipDir(dir string) (layer []byte, diffID string, err error) {
 	if err == nil {
 		err = tw.Close()
 	}
-	if err != nil {
-		return nil, "", err
-	}
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-	if _, err := zw.Write(raw.Bytes()); err != nil {
-		return nil, "", err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, "", err
-	}
-	return gz.Bytes(), digest(raw.Bytes()), nil
+	return raw.Bytes(), err
 }
 
 // digest is the OCI digest of data.
 func digest(data []byte) string {
 	return fmt.Sprintf("sha256:%x", sha256.Sum256(data))
+}
+
+// ImportLayout imports the OCI image layout directory dir (what make image
+// writes) into the daemon's CRI image store, and waits until the CRI plugin
+// knows it as name.
+func (d *Daemon) ImportLayout(t testing.TB, dir, name string) {
+	t.Helper()
+	data, err := tarDir(dir)
+	if err != nil {
+		t.Fatalf("image layout %s: %v", dir, err)
+	}
+	archive := filepath.Join(d.dir, "build", filepath.Base(dir)+".tar")
+	if err := os.WriteFile(archive, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("ctr", "-a", d.socket, "-n", "k8s.io", "images", "import", archive).CombinedOutput(); err != nil {
+		t.Fatalf("ctr images import %s: %v: %s", archive, err, out)
+	}
+	if err := d.waitImage(name); err != nil {
+		t.Fatal(err)
+	}
 }

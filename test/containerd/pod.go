@@ -42,6 +42,11 @@ type PodOptions struct {
 	// Security is the container's security context; its namespace options
 	// are set from HostPID and HostNetwork.
 	Security *runtimeapi.LinuxContainerSecurityContext
+	// Image is the container's image, BusyboxImage when empty.
+	Image string
+	// Args are the container's arguments (after the image's entrypoint when
+	// RunPodWith gets no command).
+	Args []string
 }
 
 // RunPodWith is RunPod with opts.
@@ -84,9 +89,13 @@ func (d *Daemon) RunPodWith(t testing.TB, opts PodOptions, namespace, pod, conta
 	if err != nil {
 		t.Fatalf("run pod %s/%s: %v", namespace, pod, err)
 	}
-	image, err := d.images.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: BusyboxImage}})
-	if err != nil {
-		t.Fatalf("image status %s: %v", BusyboxImage, err)
+	imageName := opts.Image
+	if imageName == "" {
+		imageName = BusyboxImage
+	}
+	image, err := d.images.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: imageName}})
+	if err != nil || image.GetImage() == nil {
+		t.Fatalf("image status %s: %v", imageName, err)
 	}
 	ctrLabels := map[string]string{labelContainerName: container}
 	for k, v := range labels {
@@ -96,8 +105,9 @@ func (d *Daemon) RunPodWith(t testing.TB, opts PodOptions, namespace, pod, conta
 		PodSandboxId: run.GetPodSandboxId(),
 		Config: &runtimeapi.ContainerConfig{
 			Metadata: &runtimeapi.ContainerMetadata{Name: container},
-			Image:    &runtimeapi.ImageSpec{Image: image.GetImage().GetId(), UserSpecifiedImage: BusyboxImage},
+			Image:    &runtimeapi.ImageSpec{Image: image.GetImage().GetId(), UserSpecifiedImage: imageName},
 			Command:  cmd,
+			Args:     opts.Args,
 			Labels:   ctrLabels,
 			LogPath:  container + ".log",
 			Mounts:   opts.Mounts,

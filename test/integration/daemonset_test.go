@@ -15,17 +15,19 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/rtsec/rtsec/deploy"
+	"github.com/rtsec/rtsec/deploy/image"
 	"github.com/rtsec/rtsec/exporter/collector"
 	"github.com/rtsec/rtsec/exporter/privileges"
 	"github.com/rtsec/rtsec/test/containerd"
 	"github.com/rtsec/rtsec/test/exporter"
 )
 
-// The DaemonSet's pod, as a kubelet would hand it to containerd: its
-// security context (uid 0, capabilities, no_new_privs, read-only root,
-// seccomp), hostPID and read-only host paths, with the exporter binary
-// mounted into a busybox image, host network so the test can scrape it, and
-// the test's containerd socket in place of the node's.
+// The DaemonSet's pod, as a kubelet would hand it to containerd: the image
+// make image builds, imported under the name the manifests run, with its
+// entrypoint; the security context (uid 0, capabilities, no_new_privs,
+// read-only root, seccomp), hostPID and read-only host paths; host network
+// so the test can scrape it, and the test's containerd socket in place of
+// the node's.
 func TestDaemonSetUnderContainerd(t *testing.T) {
 	t.Parallel()
 	d := containerd.Start(t)
@@ -37,8 +39,8 @@ func TestDaemonSetUnderContainerd(t *testing.T) {
 	spec := ds.Spec.Template.Spec
 	c := spec.Containers[0]
 	addr := exporter.FreeAddress(t)
-	bin := exporter.Build(t)
-	args := []string{"/rtsec/rtsec_exporter"}
+	d.ImportLayout(t, exporterImage(t), image.Name)
+	var args []string
 	for _, a := range c.Args {
 		switch {
 		case strings.HasPrefix(a, "--web.listen-address="):
@@ -49,7 +51,6 @@ func TestDaemonSetUnderContainerd(t *testing.T) {
 		args = append(args, a)
 	}
 	mounts := []*runtimeapi.Mount{
-		{HostPath: filepath.Dir(bin), ContainerPath: "/rtsec", Readonly: true},
 		{HostPath: filepath.Dir(d.Socket()), ContainerPath: filepath.Dir(d.Socket()), Readonly: true},
 	}
 	for _, m := range c.VolumeMounts {
@@ -59,8 +60,8 @@ func TestDaemonSetUnderContainerd(t *testing.T) {
 			}
 		}
 	}
-	id := d.RunPodWith(t, containerd.PodOptions{HostPID: spec.HostPID, HostNetwork: true, Mounts: mounts, Security: criSecurity(spec, c)},
-		"rtsec", "rtsec-exporter-test", c.Name, args...)
+	id := d.RunPodWith(t, containerd.PodOptions{HostPID: spec.HostPID, HostNetwork: true, Mounts: mounts, Security: criSecurity(spec, c), Image: image.Name, Args: args},
+		"rtsec", "rtsec-exporter-test", c.Name)
 
 	url := "http://" + addr + "/metrics"
 	deadline := time.Now().Add(20 * time.Second)
@@ -84,7 +85,15 @@ func TestDaemonSetUnderContainerd(t *testing.T) {
 			t.Errorf("the DaemonSet's exporter does not report %q", strings.TrimSpace(line))
 		}
 	}
-	status, err := privileges.ReadStatus(fmt.Sprintf("/proc/%d/status", d.Pid(t, id)))
+	pid := d.Pid(t, id)
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if argv0, _, _ := strings.Cut(string(cmdline), "\x00"); argv0 != image.Entrypoint {
+		t.Errorf("the pod runs %q, want the image's entrypoint %s", argv0, image.Entrypoint)
+	}
+	status, err := privileges.ReadStatus(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +104,25 @@ func TestDaemonSetUnderContainerd(t *testing.T) {
 	if status["Seccomp"] != 2 {
 		t.Errorf("exporter in the DaemonSet's pod: Seccomp mode %d, want 2 (the runtime's default filter)", status["Seccomp"])
 	}
+}
+
+// exporterImage builds the exporter's image as make image does and returns
+// its OCI image layout directory.
+func exporterImage(t *testing.T) string {
+	t.Helper()
+	binary, err := os.ReadFile(exporter.Build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := image.Build(binary, image.Options{Arch: runtime.GOARCH, Version: "test", Revision: "test", Created: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "rtsec_exporter.oci")
+	if err := image.WriteLayout(dir, img, image.Name); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // criSecurity translates the pod and container security settings the

@@ -1,0 +1,343 @@
+package deploy
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/lint"
+	"helm.sh/helm/v3/pkg/lint/support"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/diff"
+
+	"github.com/rtsec/rtsec/deploy/image"
+)
+
+// The release the tests install: the kustomize base's names and namespace.
+const (
+	releaseName      = "rtsec"
+	releaseNamespace = "rtsec"
+)
+
+// objects are decoded manifests keyed by type, namespace and name.
+type objects map[string]any
+
+func key(obj any) string {
+	m := obj.(metav1.Object)
+	return fmt.Sprintf("%T %s/%s", obj, m.GetNamespace(), m.GetName())
+}
+
+// only returns the one object of type T, failing the test unless there is
+// exactly one.
+func only[T any](t *testing.T, objs objects) T {
+	t.Helper()
+	var found []T
+	for _, obj := range objs {
+		if v, ok := obj.(T); ok {
+			found = append(found, v)
+		}
+	}
+	if len(found) != 1 {
+		var zero T
+		t.Fatalf("%d objects of type %T, want 1", len(found), zero)
+	}
+	return found[0]
+}
+
+// deleteAll deletes the objects of type T.
+func deleteAll[T any](objs objects) {
+	for k, obj := range objs {
+		if _, ok := obj.(T); ok {
+			delete(objs, k)
+		}
+	}
+}
+
+// renderChart renders the chart as `helm install rtsec -n rtsec -f values`
+// does: values checked against values.schema.json, then the templates. It
+// decodes every rendered document strictly.
+func renderChart(values string) (objects, error) {
+	chrt, err := loader.Load(filepath.Join(root, ChartPath))
+	if err != nil {
+		return nil, err
+	}
+	vals, err := chartutil.ReadValues([]byte(values))
+	if err != nil {
+		return nil, err
+	}
+	top, err := chartutil.ToRenderValues(chrt, vals, chartutil.ReleaseOptions{Name: releaseName, Namespace: releaseNamespace, IsInstall: true}, nil)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := engine.Render(chrt, top)
+	if err != nil {
+		return nil, err
+	}
+	objs := objects{}
+	for name, text := range rendered {
+		if strings.HasSuffix(name, "NOTES.txt") {
+			continue
+		}
+		for i, doc := range documentSeparator.Split(text, -1) {
+			if strings.TrimSpace(doc) == "" {
+				continue
+			}
+			obj, err := decode([]byte(doc))
+			if err != nil {
+				return nil, fmt.Errorf("%s, document %d: %w", name, i+1, err)
+			}
+			if _, dup := objs[key(obj)]; dup {
+				return nil, fmt.Errorf("%s: %s rendered twice", name, key(obj))
+			}
+			objs[key(obj)] = obj
+		}
+	}
+	return objs, nil
+}
+
+// kustomizeBuild returns the objects `kubectl apply -k` applies for the base
+// (or, with podMonitor, the podmonitor overlay): what kustomize does with
+// these kustomizations, which use only namespace, images, resources and
+// delete patches.
+func kustomizeBuild(t *testing.T, podMonitor bool) objects {
+	t.Helper()
+	all := decodeAll(t)
+	base := find[*kustomization](t, all, "kustomization.yaml")
+	baseDir := filepath.Join(root, "deploy", "kubernetes")
+	objs := objects{}
+	for _, o := range all {
+		if filepath.Dir(o.file) != baseDir || o.obj == any(base) {
+			continue
+		}
+		m := o.obj.(metav1.Object)
+		if _, ok := o.obj.(*corev1.Namespace); ok {
+			m.SetName(base.Namespace)
+		} else {
+			m.SetNamespace(base.Namespace)
+		}
+		if ds, ok := o.obj.(*appsv1.DaemonSet); ok {
+			for i, c := range ds.Spec.Template.Spec.Containers {
+				for _, img := range base.Images {
+					if c.Image == img.Name {
+						ds.Spec.Template.Spec.Containers[i].Image = img.NewName + ":" + img.NewTag
+					}
+				}
+			}
+		}
+		objs[key(o.obj)] = o.obj
+	}
+	if podMonitor {
+		for _, o := range all {
+			if filepath.Dir(o.file) != filepath.Join(baseDir, "podmonitor") {
+				continue
+			}
+			switch obj := o.obj.(type) {
+			case *deletePatch:
+				delete(objs, fmt.Sprintf("%T %s/%s", newObject(obj.APIVersion, obj.Kind, false), obj.Metadata.Namespace, obj.Metadata.Name))
+			case *kustomization: // its resources and patches are the files here
+			default:
+				objs[key(obj)] = obj
+			}
+		}
+	}
+	return objs
+}
+
+// With default values the chart renders the kustomize base (without the
+// Namespace, which helm install --create-namespace creates), and each value
+// changes exactly what it names. Every DaemonSet rendered keeps the
+// least-privilege settings.
+func TestChartRendersTheKustomizeBase(t *testing.T) {
+	daemonSet := func(t *testing.T, objs objects) *appsv1.DaemonSet { return only[*appsv1.DaemonSet](t, objs) }
+	container := func(t *testing.T, objs objects) *corev1.Container {
+		return &daemonSet(t, objs).Spec.Template.Spec.Containers[0]
+	}
+	cases := []struct {
+		name       string
+		values     string
+		podMonitor bool // compare with the podmonitor overlay
+		namespace  bool // the chart renders the Namespace
+		// want changes the kustomize objects into what the chart renders.
+		want func(t *testing.T, objs objects)
+	}{
+		{name: "defaults"},
+		{
+			name:      "namespace",
+			values:    "namespace: {create: true}",
+			namespace: true,
+		},
+		{
+			name:   "image",
+			values: "image: {repository: registry.example.com/rtsec/rtsec_exporter, tag: v0.2.0, pullPolicy: Always}",
+			want: func(t *testing.T, objs objects) {
+				c := container(t, objs)
+				c.Image, c.ImagePullPolicy = "registry.example.com/rtsec/rtsec_exporter:v0.2.0", corev1.PullAlways
+			},
+		},
+		{
+			name:       "podMonitor instead of serviceMonitor",
+			values:     "serviceMonitor: {enabled: false}\npodMonitor: {enabled: true}",
+			podMonitor: true,
+		},
+		{
+			name:   "scheduling",
+			values: "tolerations: [{key: dedicated, operator: Equal, value: security, effect: NoSchedule}]\nnodeSelector: {rtsec: enabled}",
+			want: func(t *testing.T, objs objects) {
+				pod := &daemonSet(t, objs).Spec.Template.Spec
+				pod.Tolerations = []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "security", Effect: corev1.TaintEffectNoSchedule}}
+				pod.NodeSelector["rtsec"] = "enabled" // Helm merges maps with the defaults
+			},
+		},
+		{
+			name:   "no nodeSelector",
+			values: "nodeSelector: null",
+			want: func(t *testing.T, objs objects) {
+				daemonSet(t, objs).Spec.Template.Spec.NodeSelector = nil
+			},
+		},
+		{
+			name:   "resources",
+			values: "resources: {limits: {memory: 256Mi}}",
+			want: func(t *testing.T, objs objects) {
+				container(t, objs).Resources.Limits[corev1.ResourceMemory] = resource.MustParse("256Mi")
+			},
+		},
+		{
+			name:   "CRI-O and extra args",
+			values: "cri: {socket: /run/crio/crio.sock, hostPaths: [/run/crio, /run/runc]}\nextraArgs: [--log.level=debug]",
+			want: func(t *testing.T, objs objects) {
+				pod := &daemonSet(t, objs).Spec.Template.Spec
+				c := &pod.Containers[0]
+				c.Args = []string{"--web.listen-address=:9730", "--runtime.cri-socket=/run/crio/crio.sock", "--log.level=debug"}
+				c.VolumeMounts = slices.DeleteFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == "containerd" })
+				pod.Volumes = slices.DeleteFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == "containerd" })
+				for _, path := range []string{"/run/crio", "/run/runc"} {
+					name := filepath.Base(path)
+					c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: path, ReadOnly: true})
+					directory := corev1.HostPathDirectory
+					pod.Volumes = append(pod.Volumes, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: path, Type: &directory}}})
+				}
+			},
+		},
+		{
+			name:   "monitor interval and selector labels",
+			values: "serviceMonitor: {interval: 30s, labels: {release: prometheus}}\nprometheusRule: {labels: {release: prometheus}}\ndashboards: {labels: {team: security}}",
+			want: func(t *testing.T, objs objects) {
+				sm := only[*monitoringv1.ServiceMonitor](t, objs)
+				sm.Spec.Endpoints[0].Interval = "30s"
+				sm.Labels["release"] = "prometheus"
+				only[*monitoringv1.PrometheusRule](t, objs).Labels["release"] = "prometheus"
+				for _, obj := range objs {
+					if cm, ok := obj.(*corev1.ConfigMap); ok {
+						cm.Labels["team"] = "security"
+					}
+				}
+			},
+		},
+		{
+			name:   "no rules and no dashboards",
+			values: "prometheusRule: {enabled: false}\ndashboards: {enabled: false}",
+			want: func(t *testing.T, objs objects) {
+				deleteAll[*monitoringv1.PrometheusRule](objs)
+				deleteAll[*corev1.ConfigMap](objs)
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := renderChart(tc.values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := kustomizeBuild(t, tc.podMonitor)
+			if !tc.namespace {
+				deleteAll[*corev1.Namespace](want)
+			}
+			if tc.want != nil {
+				tc.want(t, want)
+			}
+			for k, w := range want {
+				g, ok := got[k]
+				if !ok {
+					t.Errorf("the chart does not render %s", k)
+				} else if !equality.Semantic.DeepEqual(g, w) {
+					t.Errorf("%s differs (-want +chart):\n%s", k, diff.Diff(w, g))
+				}
+			}
+			for k := range got {
+				if _, ok := want[k]; !ok {
+					t.Errorf("the chart renders %s, which it should not", k)
+				}
+			}
+			checkLeastPrivilege(t, only[*appsv1.DaemonSet](t, got))
+		})
+	}
+}
+
+// Both the kustomize base and the chart run the image make image builds.
+func TestManifestsRunTheBuiltImage(t *testing.T) {
+	chart, err := renderChart("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, objs := range map[string]objects{"kustomize": kustomizeBuild(t, false), "chart": chart} {
+		if got := only[*appsv1.DaemonSet](t, objs).Spec.Template.Spec.Containers[0].Image; got != image.Name {
+			t.Errorf("the %s DaemonSet runs %s, want %s", what, got, image.Name)
+		}
+	}
+}
+
+// Values of the wrong type or shape fail the render with an error naming
+// the value (values.schema.json), before any template runs.
+func TestChartRejectsBadValues(t *testing.T) {
+	cases := []struct {
+		values, names string
+	}{
+		{"resources: lots", "/resources"},
+		{"resources: {limits: {memory: [256Mi]}}", "/resources/limits/memory"},
+		{"image: {tag: 1.2}", "/image/tag"},
+		{"serviceMonitor: {enable: true}", "enable"},
+		{"serviceMonitor: {interval: 15}", "/serviceMonitor/interval"},
+		{"extraArgs: [-v]", "/extraArgs/0"},
+		{"cri: {hostPaths: [run/crio]}", "/cri/hostPaths/0"},
+		{"tolerations: [{operator: exists}]", "/tolerations/0/operator"},
+		{"podMonitor: {enabled: yes please}", "/podMonitor/enabled"},
+	}
+	for _, tc := range cases {
+		_, err := renderChart(tc.values)
+		if err == nil || !strings.Contains(err.Error(), tc.names) {
+			t.Errorf("values %q: error %v, want one naming %s", tc.values, err, tc.names)
+			continue
+		}
+		t.Logf("values %q: %v", tc.values, err)
+	}
+}
+
+// helm lint passes without warnings, with the defaults and with a
+// PodMonitor.
+func TestChartLint(t *testing.T) {
+	for _, values := range []string{"", "serviceMonitor: {enabled: false}\npodMonitor: {enabled: true}\nnamespace: {create: true}"} {
+		vals, err := chartutil.ReadValues([]byte(values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		result := lint.All(filepath.Join(root, ChartPath), vals, releaseNamespace, false)
+		for _, m := range result.Messages {
+			if m.Severity >= support.WarningSev {
+				t.Errorf("helm lint (values %q): %v", values, m)
+			} else {
+				t.Logf("helm lint (values %q): %v", values, m)
+			}
+		}
+	}
+}

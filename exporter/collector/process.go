@@ -50,7 +50,6 @@ type processCollector struct {
 	resolver *container.Resolver
 	table    *aggregate.Table
 	signals  *signals
-	events   *eventLog
 
 	execs, overflows, insertFailures *prometheus.Desc
 }
@@ -73,10 +72,6 @@ func newProcessCollector(env Env) (Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--process.classes-file: %w", err)
 	}
-	perCPU, err := eventsPerCPU()
-	if err != nil {
-		return nil, err
-	}
 	spec, err := bpf.LoadProcess()
 	if err != nil {
 		return nil, err
@@ -85,7 +80,7 @@ func newProcessCollector(env Env) (Collector, error) {
 	// identity's cgroups (the host has many) in userspace.
 	variables := map[string]any{
 		"binary_budget": *binaryBudget, "root_binary_budget": *hostBinaryBudget,
-		"shell_class": list.ID(classes.Shell), "events_per_cpu_second": perCPU, "self_tgid": uint32(os.Getpid()),
+		"shell_class": list.ID(classes.Shell), "self_tgid": uint32(os.Getpid()),
 	}
 	for name, v := range variables {
 		if err := spec.Variables[name].Set(v); err != nil {
@@ -111,7 +106,7 @@ func newProcessCollector(env Env) (Collector, error) {
 		}
 		return int(*binaryBudget)
 	})
-	if err := env.BPF.Load(spec, &c.objs); err != nil {
+	if err := env.events.load(env.BPF, spec, &c.objs); err != nil {
 		return nil, err
 	}
 	if err := loadRuntimeBinaries(&c.objs, env.Logger); err != nil {
@@ -120,15 +115,7 @@ func newProcessCollector(env Env) (Collector, error) {
 	if c.signals, err = newSignals(&c.objs, list, env.Resolver); err != nil {
 		return nil, err
 	}
-	if c.events, err = startEventLog(&c.objs, env.Resolver, env.Logger); err != nil {
-		return nil, err
-	}
 	return c, nil
-}
-
-// Close stops the event log.
-func (c *processCollector) Close() error {
-	return c.events.Close()
 }
 
 // binaryName turns the kernel's NUL-padded name into a label value.
@@ -195,10 +182,7 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 		return err
 	}
 	ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), "signal_counts")
-	if err := c.signals.update(ch); err != nil {
-		return err
-	}
-	return c.events.update(ch)
+	return c.signals.update(ch)
 }
 
 // CgroupIDs implements Forgetter.

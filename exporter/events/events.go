@@ -1,15 +1,18 @@
 // Package events writes rtsec's event log: the rare, detailed events the
 // BPF programs send through the "events" ring buffer (suspicious execs,
-// privilege changes, sensitive syscalls), one JSON line each, with the
-// container identity resolved and secrets in arguments redacted.
+// privilege changes, sensitive syscalls, critical file modifications and
+// sensitive file reads), one JSON line each, with the container identity
+// resolved and secrets in arguments redacted.
 //
 // The kernel side is bpf/src/headers/events.h: a struct rtsec_event with a
 // type and a type-specific code, a per-CPU rate limit and counted losses.
 // To add an event type (say a file signal): give it an EVENT_* number in
 // events.h, emit it from the BPF program with event_reserve and
-// bpf_ringbuf_submit, load that object with bpfprog.Set.LoadWithMaps
-// passing Shared's maps so it writes to the same ring buffer, and add an
-// entry to Types below that names the type and decodes its code.
+// bpf_ringbuf_submit, load that object through the collectors' shared
+// event log (exporter/collector/eventlog.go) so it writes to the same ring
+// buffer, and add an entry to Types below that names the type and decodes
+// its code. A type may append fields to the record (file events: the
+// path, file.go).
 package events
 
 import (
@@ -48,6 +51,13 @@ var Types = map[uint32]Type{
 		out.Syscall = nameOf(metricdef.SensitiveSyscallNames, code)
 		out.Return = &ret
 	}},
+	typeFileModification: {Name: metricdef.EventTypes[3], Describe: func(code uint32, _ int64, out *Line) {
+		out.Op = nameOf(metricdef.FileOps, (code&0xff)-1)
+		out.Traversal = code&fileTraversal != 0
+	}},
+	typeFileSensitiveRead: {Name: metricdef.EventTypes[4], Describe: func(code uint32, _ int64, out *Line) {
+		out.Traversal = code&fileTraversal != 0
+	}},
 }
 
 func nameOf(names []string, i uint32) string {
@@ -71,25 +81,35 @@ type record struct {
 
 // Line is one event as written to the log.
 type Line struct {
-	Time        time.Time `json:"time"`
-	Host        string    `json:"host"`
-	Type        string    `json:"type"`
-	Reasons     []string  `json:"reasons,omitempty"`
-	Kind        string    `json:"kind,omitempty"`
-	Syscall     string    `json:"syscall,omitempty"`
-	Return      *int64    `json:"return,omitempty"`
-	ContainerID string    `json:"container_id"`
-	Namespace   string    `json:"namespace,omitempty"`
-	Pod         string    `json:"pod,omitempty"`
-	Container   string    `json:"container,omitempty"`
-	Image       string    `json:"image,omitempty"`
-	Pid         uint32    `json:"pid"`
-	Ppid        uint32    `json:"ppid"`
-	UID         uint32    `json:"uid"`
-	EUID        uint32    `json:"euid"`
-	Comm        string    `json:"comm"`
-	Exe         string    `json:"exe"`
-	Argv        []string  `json:"argv"`
+	Time    time.Time `json:"time"`
+	Host    string    `json:"host"`
+	Type    string    `json:"type"`
+	Reasons []string  `json:"reasons,omitempty"`
+	Kind    string    `json:"kind,omitempty"`
+	Syscall string    `json:"syscall,omitempty"`
+	Return  *int64    `json:"return,omitempty"`
+	// Path is a file event's absolute path, cut at 256 bytes
+	// (PathTruncated); its class is PathClass (modification, with Op) or
+	// FileClass (sensitive read).
+	Path          string `json:"path,omitempty"`
+	PathTruncated bool   `json:"path_truncated,omitempty"`
+	PathClass     string `json:"path_class,omitempty"`
+	FileClass     string `json:"file_class,omitempty"`
+	Op            string `json:"op,omitempty"`
+	// Traversal is set when the path argument held "..".
+	Traversal   bool     `json:"traversal,omitempty"`
+	ContainerID string   `json:"container_id"`
+	Namespace   string   `json:"namespace,omitempty"`
+	Pod         string   `json:"pod,omitempty"`
+	Container   string   `json:"container,omitempty"`
+	Image       string   `json:"image,omitempty"`
+	Pid         uint32   `json:"pid"`
+	Ppid        uint32   `json:"ppid"`
+	UID         uint32   `json:"uid"`
+	EUID        uint32   `json:"euid"`
+	Comm        string   `json:"comm"`
+	Exe         string   `json:"exe"`
+	Argv        []string `json:"argv"`
 	// ArgvTruncated is set when the arguments filled the kernel's buffer.
 	ArgvTruncated bool   `json:"argv_truncated,omitempty"`
 	ParentComm    string `json:"parent_comm"`
@@ -101,6 +121,8 @@ type Decoder struct {
 	Resolve func(cgroupID uint64) container.Identity
 	Redact  []*regexp.Regexp
 	Now     func() time.Time
+	// FileClasses names the classes of file events (nil: none loaded yet).
+	FileClasses func() *FileClasses
 }
 
 // Redacted replaces what an argument shows of a secret: each match of a
@@ -127,6 +149,11 @@ func (d Decoder) Decode(raw []byte) (Line, error) {
 		Argv: []string{},
 	}
 	t.Describe(r.Code, r.Ret, &l)
+	if r.Type == typeFileModification || r.Type == typeFileSensitiveRead {
+		if err := d.describeFile(r.Type, r.Code, raw[recordSize:], &l); err != nil {
+			return Line{}, err
+		}
+	}
 	n := min(int(r.ArgvLen), len(r.Argv))
 	l.ArgvTruncated = n == len(r.Argv)
 	for _, a := range strings.Split(strings.TrimRight(string(r.Argv[:n]), "\x00"), "\x00") {

@@ -37,6 +37,8 @@ type Entry struct {
 	ModClass  uint8
 	ReadClass uint8
 	Flags     uint8
+	// EventOps are the critical ops of the modification class (Class.EventOps).
+	EventOps uint16
 }
 
 // Entries returns the trie entries. Each prefix gets the modification
@@ -89,6 +91,7 @@ func (t *Table) Entries() []Entry {
 			}
 			if slot == 0 {
 				e.ModClass = best.id
+				e.EventOps = best.class.EventOps()
 				if best.class.CreatesOnly {
 					e.Flags |= FlagCreatesOnly
 				}
@@ -173,7 +176,7 @@ func (t *Table) Fill(classes, gate, filter *ebpf.Map) error {
 		for i := 0; i < len(e.Key); i++ {
 			key.Path[i] = int8(e.Key[i])
 		}
-		val := bpf.FilesClassVal{ModClass: e.ModClass, ReadClass: e.ReadClass, Flags: e.Flags}
+		val := bpf.FilesClassVal{ModClass: e.ModClass, ReadClass: e.ReadClass, Flags: e.Flags, EventOps: e.EventOps}
 		if err := classes.Put(&key, &val); err != nil {
 			return fmt.Errorf("file class prefix %q: %w", strings.TrimSuffix(e.Key, "\x00"), err)
 		}

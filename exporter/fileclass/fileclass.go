@@ -60,7 +60,8 @@ type Class struct {
 func (c Class) EventOps() uint16 {
 	var mask uint16
 	for i, op := range metricdef.FileOps {
-		if c.Critical || slices.Contains(c.CriticalOps, op) {
+		// traversal is counted in addition to an op, and the event says so
+		if op != "traversal" && (c.Critical || slices.Contains(c.CriticalOps, op)) {
 			mask |= 1 << (i + 1)
 		}
 	}

@@ -29,7 +29,10 @@
  * (events.h) with the file's exact path: the walk itself for opens, and
  * for path syscalls the path normalised again without wildcards, kept per
  * thread from enter to exit. This costs the unwatched open nothing: events
- * are sent only where a count is. */
+ * are sent only where a count is. Host processes (the initial pid
+ * namespace) send them only for the classes marked CF_*_HOST_EVENTS: the
+ * host's package manager, kubelet and runtime write and read their own
+ * classes all the time. */
 #include "rtsec.h"
 #include "events.h"
 
@@ -113,6 +116,8 @@ enum file_read_class {
 #define CF_CREATES_ONLY 1 /* count only create/mkdir/symlink/link ops (dev) */
 #define CF_LINK_TARGET 2  /* a link or symlink pointing here counts */
 #define CF_OWN_TOKEN 4    /* a read from inside the task's root is its own token */
+#define CF_MOD_HOST_EVENTS 8   /* critical modifications by host processes send events too */
+#define CF_READ_HOST_EVENTS 16 /* sensitive reads by host processes send events too */
 
 /* Read gate values (read_gate map). */
 #define GATE_PATH 1          /* classify by path */
@@ -586,6 +591,20 @@ static __always_inline __u8 gate_dentry(struct dentry *d)
 
 /* ---- the event log ---- */
 
+/* Whether the current task is in a container: below the initial pid
+ * namespace. */
+static __always_inline bool in_container(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, thread_pid, level) > 0;
+}
+
+/* Whether a count of a class with flags sends an event from this task. */
+static __always_inline bool event_here(__u8 flags, __u8 host_flag)
+{
+	return events_per_cpu_second && ((flags & host_flag) || in_container());
+}
+
 static __always_inline __u32 file_code(__u8 op, __u8 class, bool traversal)
 {
 	return op | (__u32)class << 8 | (__u32)traversal << 16;
@@ -727,7 +746,8 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 	__u16 type = mode & S_IFMT;
 	if (type == S_IFBLK) {
 		count(1, RC_RAW_BLOCK_DEVICE, 0);
-		file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, RC_RAW_BLOCK_DEVICE, false), f);
+		if (in_container()) /* udev and disk tools on the host */
+			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, RC_RAW_BLOCK_DEVICE, false), f);
 		return;
 	}
 	if (type == S_IFCHR) {
@@ -759,7 +779,8 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 			return; /* its own environment or memory */
 		__u8 rc = g == GATE_PROC_ENVIRON ? RC_PROC_ENVIRON : RC_PROC_MEM;
 		count(1, rc, 0);
-		file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, rc, false), f);
+		if (rc == RC_PROC_MEM || in_container()) /* host tools read environ (ps e) */
+			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, rc, false), f);
 		return;
 	}
 	struct scratch *s = get_scratch();
@@ -780,7 +801,7 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 	if (traversal)
 		count(1, RC_TRAVERSAL, 0);
 	/* A pod reading its own token is what pods do: no event. */
-	if (rc != RC_K8S_OWN_TOKEN && events_per_cpu_second)
+	if (rc != RC_K8S_OWN_TOKEN && event_here(cv->flags, CF_READ_HOST_EVENTS))
 		walked_event(s, EVENT_FILE_SENSITIVE_READ, file_code(0, rc, traversal));
 }
 
@@ -812,12 +833,12 @@ static __noinline void modifying_open(struct file *f, int kind)
 	if ((cv->flags & CF_CREATES_ONLY) && op != FOP_CREATE)
 		return;
 	__u8 class = cv->mod_class;
-	bool event = cv->event_ops & (1 << op);
+	bool event = (cv->event_ops & (1 << op)) && event_here(cv->flags, CF_MOD_HOST_EVENTS);
 	count(0, class, op);
 	bool traversal = upath && raw_has_dotdot(s, upath);
 	if (traversal)
 		count(0, class, FOP_TRAVERSAL);
-	if (event && events_per_cpu_second)
+	if (event)
 		walked_event(s, EVENT_FILE_MODIFICATION, file_code(op, class, traversal));
 }
 
@@ -881,11 +902,14 @@ static __always_inline void stash(__u32 nr, __u8 class, __u8 op, bool traversal,
 		count_stat(&file_stats, STAT_FILE_PENDING_FULL);
 }
 
-/* Whether a modification by op of a path whose class has event_ops is
- * critical: a setuid bit set anywhere is. Its path is then kept. */
-static __always_inline bool critical(struct scratch *s, __u8 op, __u16 event_ops)
+/* Whether a modification by op of a path whose class has event_ops and
+ * flags sends an event: a setuid bit set anywhere does. Its path is then
+ * kept. */
+static __always_inline bool critical(struct scratch *s, __u8 op, __u16 event_ops, __u8 flags)
 {
-	if (!events_per_cpu_second || (op != FOP_SETUID_BIT && !(event_ops & (1 << op))))
+	if (!events_per_cpu_second)
+		return false;
+	if (op != FOP_SETUID_BIT && !((event_ops & (1 << op)) && event_here(flags, CF_MOD_HOST_EVENTS)))
 		return false;
 	return save_event_path(s);
 }
@@ -927,7 +951,7 @@ static __noinline void path_op(int dfd, const char *upath, int dfd2, const char 
 		return;
 	if ((flags & CF_CREATES_ONLY) && op != FOP_CREATE && op != FOP_MKDIR && op != FOP_SYMLINK && op != FOP_LINK)
 		return;
-	stash(opnr >> 8, class, op, traversal, critical(s, op, event_ops));
+	stash(opnr >> 8, class, op, traversal, critical(s, op, event_ops, flags));
 }
 
 /* The op and the syscall number (which the exit checks), in one argument:
@@ -949,7 +973,7 @@ static __noinline void fd_op(int fd, __u32 opnr)
 		class = MC_OTHER;
 	if (!class || (cv && (cv->flags & CF_CREATES_ONLY)))
 		return;
-	stash(opnr >> 8, class, op, false, critical(s, op, cv ? cv->event_ops : 0));
+	stash(opnr >> 8, class, op, false, critical(s, op, cv ? cv->event_ops : 0, cv ? cv->flags : 0));
 }
 
 static __always_inline __u8 chmod_op(__u64 mode)

@@ -53,6 +53,10 @@ type Class struct {
 	// CriticalOps sends only modifications by these ops (log: unlink and
 	// truncate, not the application's own writes).
 	CriticalOps []string `yaml:"critical_ops,omitempty"`
+	// HostEvents also sends the events of host processes (the initial pid
+	// namespace), not only of containers' (the host's package manager,
+	// kubelet and runtime write and read their own files all day).
+	HostEvents bool `yaml:"host_events,omitempty"`
 }
 
 // EventOps is the kernel's bit mask of the ops (bit 1 << op id) whose
@@ -160,6 +164,9 @@ func New(classes []Class) (*Table, error) {
 func checkCritical(c Class) error {
 	if c.Kind == Read && (c.Critical || len(c.CriticalOps) > 0) {
 		return errors.New("critical and critical_ops are for modify classes: every sensitive read is an event")
+	}
+	if c.Kind == Modify && c.HostEvents && !c.Critical && len(c.CriticalOps) == 0 {
+		return errors.New("host_events without critical or critical_ops: no event to send")
 	}
 	if c.Critical && len(c.CriticalOps) > 0 {
 		return errors.New("critical (every op) and critical_ops (some ops) both set")

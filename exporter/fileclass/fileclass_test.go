@@ -44,16 +44,16 @@ func TestEntriesLongestPrefix(t *testing.T) {
 		path, mod, read string
 		flags           uint8
 	}{
-		{"/etc/passwd", "etc_passwd", "", FlagLinkTarget},
+		{"/etc/passwd", "etc_passwd", "", FlagLinkTarget | FlagModHostEvents},
 		{"/etc/passwd-", "etc", "", FlagLinkTarget},
-		{"/etc/shadow", "etc_shadow", "shadow", FlagLinkTarget},
-		{"/etc/sudoers.d/x", "etc_sudoers", "sudoers", FlagLinkTarget},
-		{"/etc/sudoers.d", "etc_sudoers", "sudoers", FlagLinkTarget},
+		{"/etc/shadow", "etc_shadow", "shadow", FlagLinkTarget | FlagModHostEvents},
+		{"/etc/sudoers.d/x", "etc_sudoers", "sudoers", FlagLinkTarget | FlagModHostEvents},
+		{"/etc/sudoers.d", "etc_sudoers", "sudoers", FlagLinkTarget | FlagModHostEvents},
 		{"/etc", "etc", "", FlagLinkTarget},
 		{"/etcetera/x", "", "", 0},
 		{"/etc/kubernetes/admin.conf", "kube", "kube_credentials", FlagLinkTarget},
-		{"/home/*/.ssh/authorized_keys", "ssh_authorized_keys", "", FlagLinkTarget},
-		{"/root/.ssh/id_rsa", "root_home", "ssh_private_key", FlagLinkTarget},
+		{"/home/*/.ssh/authorized_keys", "ssh_authorized_keys", "", FlagLinkTarget | FlagModHostEvents},
+		{"/root/.ssh/id_rsa", "root_home", "ssh_private_key", FlagLinkTarget | FlagReadHostEvents},
 		{"/root/.ssh/id_rsa.pub", "root_home", "", FlagLinkTarget},
 		{"/var/run/secrets/kubernetes.io/serviceaccount/token", "kube", "k8s_token", FlagLinkTarget | FlagOwnToken},
 		{"/dev/x", "dev", "", FlagCreatesOnly},
@@ -166,6 +166,7 @@ func TestCritical(t *testing.T) {
 		"both":       "classes: [{name: a, kind: modify, prefixes: [/x], critical: true, critical_ops: [unlink]}]",
 		"unknown op": "classes: [{name: a, kind: modify, prefixes: [/x], critical_ops: [delete]}]",
 		"traversal":  "classes: [{name: a, kind: modify, prefixes: [/x], critical_ops: [traversal]}]",
+		"host only":  "classes: [{name: a, kind: modify, prefixes: [/x], host_events: true}]",
 	} {
 		path := filepath.Join(t.TempDir(), "classes.yaml")
 		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {

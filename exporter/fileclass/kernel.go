@@ -16,6 +16,9 @@ const (
 	FlagCreatesOnly = 1
 	FlagLinkTarget  = 2
 	FlagOwnToken    = 4
+	// Events of host processes, for the modification and the read class.
+	FlagModHostEvents  = 8
+	FlagReadHostEvents = 16
 )
 
 // Read gate values, as files.bpf.c defines them.
@@ -98,10 +101,16 @@ func (t *Table) Entries() []Entry {
 				if best.class.LinkTarget {
 					e.Flags |= FlagLinkTarget
 				}
+				if best.class.HostEvents {
+					e.Flags |= FlagModHostEvents
+				}
 			} else {
 				e.ReadClass = best.id
 				if best.class.OwnToken {
 					e.Flags |= FlagOwnToken
+				}
+				if best.class.HostEvents {
+					e.Flags |= FlagReadHostEvents
 				}
 			}
 		}

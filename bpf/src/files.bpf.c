@@ -61,6 +61,7 @@
 #define S_IFDIR 0040000
 #define S_IFCHR 0020000
 #define S_IFBLK 0060000
+#define S_IFIFO 0010000
 #define S_ISUID 04000
 #define S_ISGID 02000
 #define MEM_MAJOR 1
@@ -859,10 +860,11 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 	if (f->f_mode & FMODE_WRITE) {
 		/* Character devices (/dev/null, ttys) are written all the time and
 		 * are never modifications of a class (/dev counts creations): no
-		 * walk. /dev/mem and friends still count, as kernel memory. */
+		 * walk. /dev/mem and friends still count, as kernel memory. A FIFO
+		 * (runc's exec.fifo at each container start) holds no data. */
 		if ((mode & S_IFMT) == S_IFCHR)
 			sensitive_read(f, inode, mode, kind);
-		else
+		else if ((mode & S_IFMT) != S_IFIFO)
 			modifying_open(f, kind);
 		return 0;
 	}

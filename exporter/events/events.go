@@ -81,13 +81,28 @@ type record struct {
 
 // Line is one event as written to the log.
 type Line struct {
-	Time    time.Time `json:"time"`
-	Host    string    `json:"host"`
-	Type    string    `json:"type"`
-	Reasons []string  `json:"reasons,omitempty"`
-	Kind    string    `json:"kind,omitempty"`
-	Syscall string    `json:"syscall,omitempty"`
-	Return  *int64    `json:"return,omitempty"`
+	Time        time.Time `json:"time"`
+	Host        string    `json:"host"`
+	Type        string    `json:"type"`
+	Reasons     []string  `json:"reasons,omitempty"`
+	Kind        string    `json:"kind,omitempty"`
+	Syscall     string    `json:"syscall,omitempty"`
+	Return      *int64    `json:"return,omitempty"`
+	ContainerID string    `json:"container_id"`
+	Namespace   string    `json:"namespace,omitempty"`
+	Pod         string    `json:"pod,omitempty"`
+	Container   string    `json:"container,omitempty"`
+	Image       string    `json:"image,omitempty"`
+	Pid         uint32    `json:"pid"`
+	Ppid        uint32    `json:"ppid"`
+	UID         uint32    `json:"uid"`
+	EUID        uint32    `json:"euid"`
+	Comm        string    `json:"comm"`
+	Exe         string    `json:"exe"`
+	Argv        []string  `json:"argv"`
+	// ArgvTruncated is set when the arguments filled the kernel's buffer.
+	ArgvTruncated bool   `json:"argv_truncated,omitempty"`
+	ParentComm    string `json:"parent_comm"`
 	// Path is a file event's absolute path, cut at 256 bytes
 	// (PathTruncated); its class is PathClass (modification, with Op) or
 	// FileClass (sensitive read).
@@ -97,22 +112,7 @@ type Line struct {
 	FileClass     string `json:"file_class,omitempty"`
 	Op            string `json:"op,omitempty"`
 	// Traversal is set when the path argument held "..".
-	Traversal   bool     `json:"traversal,omitempty"`
-	ContainerID string   `json:"container_id"`
-	Namespace   string   `json:"namespace,omitempty"`
-	Pod         string   `json:"pod,omitempty"`
-	Container   string   `json:"container,omitempty"`
-	Image       string   `json:"image,omitempty"`
-	Pid         uint32   `json:"pid"`
-	Ppid        uint32   `json:"ppid"`
-	UID         uint32   `json:"uid"`
-	EUID        uint32   `json:"euid"`
-	Comm        string   `json:"comm"`
-	Exe         string   `json:"exe"`
-	Argv        []string `json:"argv"`
-	// ArgvTruncated is set when the arguments filled the kernel's buffer.
-	ArgvTruncated bool   `json:"argv_truncated,omitempty"`
-	ParentComm    string `json:"parent_comm"`
+	Traversal bool `json:"traversal,omitempty"`
 }
 
 // Decoder turns raw ring buffer records into lines.

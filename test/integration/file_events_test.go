@@ -19,7 +19,8 @@ import (
 // process collector is off: the file object alone owns the log.
 func TestFileEvents(t *testing.T) {
 	t.Parallel()
-	e := exporter.Start(t, "--collector.disable-defaults", "--collector.file", "--collector.container")
+	// A rate limit that other workloads on the machine cannot use up.
+	e := exporter.Start(t, "--collector.disable-defaults", "--collector.file", "--collector.container", "--events.rate-limit=10000")
 	c := runc.Start(t, runc.Options{Files: map[string][]byte{
 		"bin/rtsec-attack":  attack.Program(t),
 		"etc/shadow":        []byte("root:*:19000:0:99999:7:::\n"),
@@ -50,6 +51,7 @@ func TestFileEvents(t *testing.T) {
 	c.MustExec(t, "cat", "/tmp/../etc/shadow")
 	c.MustExec(t, "ln", "-s", "/etc/shadow", "/tmp/s")
 	c.MustExec(t, "sh", "-c", "touch /tmp/suid && chmod u+s /tmp/suid")
+	c.MustExec(t, "touch", "/dev/rtsec-x")
 	c.MustExec(t, "sh", "-c", "sleep 30 & p=$!; cat /proc/$p/environ > /dev/null; kill $p")
 
 	mod := func(path, class, op string, traversal bool) eventLine {
@@ -66,6 +68,7 @@ func TestFileEvents(t *testing.T) {
 		mod("/var/log/c.log", "log", "unlink", false),
 		mod("/etc/shadow", "etc_shadow", "symlink", false),
 		mod("/tmp/suid", "other", "setuid_bit", false),
+		mod("/dev/rtsec-x", "dev", "create", false),
 		read("/etc/shadow", "shadow", false),
 		read("/etc/shadow", "shadow", true),
 		read("/proc/*/environ", "proc_environ", false),

@@ -3,10 +3,11 @@
  *
  * Every object that emits events includes this header; the exporter loads
  * them so that they all share the ring buffer, the rate limit and the
- * counters of the first object (bpfprog.Set.LoadWithMaps). To add an event
- * type: add an EVENT_* value below (and in exporter/events), fill a struct
- * rtsec_event with emit_event(), and give the type a name and a decoder for
- * its code in exporter/events. */
+ * counters of the first object loaded (bpfprog.Set.LoadWithMaps). To add an
+ * event type: add an EVENT_* value below (and in exporter/events), fill a
+ * struct rtsec_event from event_reserve() (event_reserve_size() for a
+ * struct that starts with one, like struct rtsec_file_event), and give the
+ * type a name and a decoder for its code in exporter/events. */
 #ifndef RTSEC_EVENTS_H
 #define RTSEC_EVENTS_H
 

@@ -19,6 +19,21 @@ type FilesClassVal struct {
 	ReadClass uint8
 	Flags     uint8
 	Pad       uint8
+	EventOps  uint16
+	Pad2      uint16
+}
+
+type FilesEventPath struct {
+	_    structs.HostLayout
+	Len  uint32
+	Pad  uint32
+	Path [256]int8
+}
+
+type FilesEventWindow struct {
+	_     structs.HostLayout
+	Start uint64
+	Sent  uint64
 }
 
 type FilesFileKey struct {
@@ -47,7 +62,7 @@ type FilesPending struct {
 	Class     uint8
 	Op        uint8
 	Traversal uint8
-	Pad       uint8
+	Event     uint8
 }
 
 type FilesScratch struct {
@@ -84,16 +99,22 @@ type FilesScratch struct {
 		UnderHome uint8
 		UnderProc uint8
 		ProcTask  uint8
-		_         [1]byte
+		Exact     uint8
 	}
+	Ev FilesEventPath
 }
 
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	FilesMapEventCounts         = "event_counts"
+	FilesMapEventStats          = "event_stats"
+	FilesMapEventWindows        = "event_windows"
+	FilesMapEvents              = "events"
 	FilesMapFileClasses         = "file_classes"
 	FilesMapFileCounts          = "file_counts"
+	FilesMapFileEventPaths      = "file_event_paths"
 	FilesMapFilePending         = "file_pending"
 	FilesMapFileScratch         = "file_scratch"
 	FilesMapFileStats           = "file_stats"
@@ -151,6 +172,7 @@ const (
 	FilesProgFileExitTruncate   = "file_exit_truncate"
 	FilesProgFileExitUnlink     = "file_exit_unlink"
 	FilesProgFileExitUnlinkat   = "file_exit_unlinkat"
+	FilesVarEventsPerCpuSecond  = "events_per_cpu_second"
 )
 
 // LoadFiles returns the embedded CollectionSpec for Files.
@@ -253,19 +275,25 @@ type FilesProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type FilesMapSpecs struct {
-	FileClasses *ebpf.MapSpec `ebpf:"file_classes"`
-	FileCounts  *ebpf.MapSpec `ebpf:"file_counts"`
-	FilePending *ebpf.MapSpec `ebpf:"file_pending"`
-	FileScratch *ebpf.MapSpec `ebpf:"file_scratch"`
-	FileStats   *ebpf.MapSpec `ebpf:"file_stats"`
-	GateFilter  *ebpf.MapSpec `ebpf:"gate_filter"`
-	ReadGate    *ebpf.MapSpec `ebpf:"read_gate"`
+	EventCounts    *ebpf.MapSpec `ebpf:"event_counts"`
+	EventStats     *ebpf.MapSpec `ebpf:"event_stats"`
+	EventWindows   *ebpf.MapSpec `ebpf:"event_windows"`
+	Events         *ebpf.MapSpec `ebpf:"events"`
+	FileClasses    *ebpf.MapSpec `ebpf:"file_classes"`
+	FileCounts     *ebpf.MapSpec `ebpf:"file_counts"`
+	FileEventPaths *ebpf.MapSpec `ebpf:"file_event_paths"`
+	FilePending    *ebpf.MapSpec `ebpf:"file_pending"`
+	FileScratch    *ebpf.MapSpec `ebpf:"file_scratch"`
+	FileStats      *ebpf.MapSpec `ebpf:"file_stats"`
+	GateFilter     *ebpf.MapSpec `ebpf:"gate_filter"`
+	ReadGate       *ebpf.MapSpec `ebpf:"read_gate"`
 }
 
 // FilesVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type FilesVariableSpecs struct {
+	EventsPerCpuSecond *ebpf.VariableSpec `ebpf:"events_per_cpu_second"`
 }
 
 // FilesObjects contains all objects after they have been loaded into the kernel.
@@ -288,19 +316,29 @@ func (o *FilesObjects) Close() error {
 //
 // It can be passed to LoadFilesObjects or ebpf.CollectionSpec.LoadAndAssign.
 type FilesMaps struct {
-	FileClasses *ebpf.Map `ebpf:"file_classes"`
-	FileCounts  *ebpf.Map `ebpf:"file_counts"`
-	FilePending *ebpf.Map `ebpf:"file_pending"`
-	FileScratch *ebpf.Map `ebpf:"file_scratch"`
-	FileStats   *ebpf.Map `ebpf:"file_stats"`
-	GateFilter  *ebpf.Map `ebpf:"gate_filter"`
-	ReadGate    *ebpf.Map `ebpf:"read_gate"`
+	EventCounts    *ebpf.Map `ebpf:"event_counts"`
+	EventStats     *ebpf.Map `ebpf:"event_stats"`
+	EventWindows   *ebpf.Map `ebpf:"event_windows"`
+	Events         *ebpf.Map `ebpf:"events"`
+	FileClasses    *ebpf.Map `ebpf:"file_classes"`
+	FileCounts     *ebpf.Map `ebpf:"file_counts"`
+	FileEventPaths *ebpf.Map `ebpf:"file_event_paths"`
+	FilePending    *ebpf.Map `ebpf:"file_pending"`
+	FileScratch    *ebpf.Map `ebpf:"file_scratch"`
+	FileStats      *ebpf.Map `ebpf:"file_stats"`
+	GateFilter     *ebpf.Map `ebpf:"gate_filter"`
+	ReadGate       *ebpf.Map `ebpf:"read_gate"`
 }
 
 func (m *FilesMaps) Close() error {
 	return _FilesClose(
+		m.EventCounts,
+		m.EventStats,
+		m.EventWindows,
+		m.Events,
 		m.FileClasses,
 		m.FileCounts,
+		m.FileEventPaths,
 		m.FilePending,
 		m.FileScratch,
 		m.FileStats,
@@ -313,6 +351,7 @@ func (m *FilesMaps) Close() error {
 //
 // It can be passed to LoadFilesObjects or ebpf.CollectionSpec.LoadAndAssign.
 type FilesVariables struct {
+	EventsPerCpuSecond *ebpf.Variable `ebpf:"events_per_cpu_second"`
 }
 
 // FilesPrograms contains all programs after they have been loaded into the kernel.

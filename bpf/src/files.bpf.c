@@ -22,8 +22,19 @@
  * "*", and pid components below /proc by "*", so that one prefix covers
  * every user and process. Files of procfs, sysfs and cgroupfs are named
  * from their filesystem's usual mount point (/proc, /sys, /sys/fs/cgroup)
- * wherever they are mounted. */
+ * wherever they are mounted.
+ *
+ * Modifications of critical classes (class_val.event_ops) and every
+ * sensitive read but a pod's own token also go to the event log
+ * (events.h) with the file's exact path: the walk itself for opens, and
+ * for path syscalls the path normalised again without wildcards, kept per
+ * thread from enter to exit. This costs the unwatched open nothing: events
+ * are sent only where a count is. Host processes (the initial pid
+ * namespace) send them only for the classes marked CF_*_HOST_EVENTS: the
+ * host's package manager, kubelet and runtime write and read their own
+ * classes all the time. */
 #include "rtsec.h"
+#include "events.h"
 
 #define PATH_LEN 256          /* classified prefix of a path (LPM key data) */
 #define BUF_LEN 2048          /* walk and normalisation buffers */
@@ -50,6 +61,7 @@
 #define S_IFDIR 0040000
 #define S_IFCHR 0020000
 #define S_IFBLK 0060000
+#define S_IFIFO 0010000
 #define S_ISUID 04000
 #define S_ISGID 02000
 #define MEM_MAJOR 1
@@ -64,6 +76,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 #define STAT_FILE_COUNTS_FULL 0
 #define STAT_FILE_PENDING_FULL 1
 #define STAT_FILE_UNRESOLVED 2
+#define STAT_FILE_EVENT_PATHS_FULL 3
 
 /* Operations (the op label), mirrored in the exporter. */
 enum file_op {
@@ -104,6 +117,8 @@ enum file_read_class {
 #define CF_CREATES_ONLY 1 /* count only create/mkdir/symlink/link ops (dev) */
 #define CF_LINK_TARGET 2  /* a link or symlink pointing here counts */
 #define CF_OWN_TOKEN 4    /* a read from inside the task's root is its own token */
+#define CF_MOD_HOST_EVENTS 8   /* critical modifications by host processes send events too */
+#define CF_READ_HOST_EVENTS 16 /* sensitive reads by host processes send events too */
 
 /* Read gate values (read_gate map). */
 #define GATE_PATH 1          /* classify by path */
@@ -137,6 +152,9 @@ struct class_val {
 	__u8 read_class;
 	__u8 flags;
 	__u8 pad;
+	/* bit (1 << op): a modification by op sends an event (critical) */
+	__u16 event_ops;
+	__u16 pad2;
 };
 
 struct {
@@ -173,7 +191,7 @@ struct pending {
 	__u8 class;
 	__u8 op;
 	__u8 traversal;
-	__u8 pad;
+	__u8 event; /* send an event: its path is in file_event_paths */
 };
 
 struct {
@@ -182,6 +200,21 @@ struct {
 	__type(key, __u64);
 	__type(value, struct pending);
 } file_pending SEC(".maps");
+
+/* The exact path of a pending critical path syscall, per thread. LRU: an
+ * entry of a thread that died in the syscall makes way. */
+struct event_path {
+	__u32 len;
+	__u32 pad;
+	char path[EVENT_PATH_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct event_path);
+} file_event_paths SEC(".maps");
 
 /* State of the walk and normalisation loops. It lives in the scratch map,
  * not on the stack, so that the verifier does not track its values and
@@ -206,6 +239,7 @@ struct norm {
 	__u32 depth;
 	__u8 numeric, dots_only, traversal, overflow;
 	__u8 under_home, under_proc, proc_task;
+	__u8 exact; /* no wildcards: the path for an event */
 };
 
 struct scratch {
@@ -215,6 +249,7 @@ struct scratch {
 	struct path_key key;
 	struct walk w;
 	struct norm n;
+	struct event_path ev;
 };
 
 struct {
@@ -367,8 +402,8 @@ static __always_inline void norm_commit(struct scratch *s)
 			n->proc_task = four && c0 == 't' && c1 == 'a' && c2 == 's' && c3 == 'k';
 		}
 	}
-	if ((n->depth == 1 && (n->under_home || (n->under_proc && n->numeric))) ||
-	    (n->depth == 3 && n->proc_task && n->numeric)) {
+	if (!n->exact && ((n->depth == 1 && (n->under_home || (n->under_proc && n->numeric))) ||
+			  (n->depth == 3 && n->proc_task && n->numeric))) {
 		s->out[(start + 1) & BUF_MASK] = '*';
 		n->out_len = start + 2;
 	}
@@ -407,33 +442,53 @@ static long norm_step(__u32 i, struct loop_ctx *ctx)
 	return 0;
 }
 
-/* Normalises s->in[start, end), which begins with '/', into s->key and
- * returns its class, or NULL. *traversal is set when a ".." was resolved. */
-static __noinline struct class_val *classify(struct scratch *s, __u32 start, __u32 end, bool *traversal)
+/* Normalises s->in[start, end), which begins with '/', into s->out and
+ * returns its length, or 0 when it overflowed. exact keeps the components
+ * that the class lookup replaces by "*". */
+static __always_inline __u32 normalise(struct scratch *s, __u32 start, __u32 end, bool exact)
 {
 	struct norm *n = &s->n;
 	__builtin_memset(n, 0, sizeof(*n));
 	n->in_start = start;
 	n->in_end = end;
+	n->exact = exact;
 	struct loop_ctx ctx = {.s = s};
 	bpf_loop((end - start) & BUF_MASK, norm_step, &ctx, 0);
-	if (n->overflow) {
+	if (n->overflow)
+		return 0;
+	norm_commit(s); /* the last token: norm_step commits only at '/' */
+	if (n->out_len == 0) {
+		s->out[0] = '/';
+		return 1;
+	}
+	return n->out_len;
+}
+
+/* Normalises s->in[start, end) into s->key and returns its class, or NULL.
+ * *traversal is set when a ".." was resolved. */
+static __noinline struct class_val *classify(struct scratch *s, __u32 start, __u32 end, bool *traversal)
+{
+	__u32 len = normalise(s, start, end, false);
+	if (len == 0) {
 		count_stat(&file_stats, STAT_FILE_UNRESOLVED);
 		return NULL;
-	}
-	norm_commit(s); /* the last token: norm_step commits only at '/' */
-	__u32 len = n->out_len;
-	if (len == 0) {
-		s->out[0] = '/';
-		len = 1;
 	}
 	if (len > PATH_LEN - 1)
 		len = PATH_LEN - 1;
 	__builtin_memset(s->key.path, 0, sizeof(s->key.path));
 	bpf_probe_read_kernel(s->key.path, len & (PATH_LEN - 1), s->out);
 	s->key.prefixlen = (len + 1) * 8;
-	*traversal = n->traversal;
+	*traversal = s->n.traversal;
 	return bpf_map_lookup_elem(&file_classes, &s->key);
+}
+
+/* The exact path that classify last looked up, normalised again without
+ * wildcards into s->out; returns its length, or 0. */
+static __noinline __u32 exact_path(struct scratch *s)
+{
+	if (s->n.in_end <= s->n.in_start)
+		return 0;
+	return normalise(s, s->n.in_start, s->n.in_end, true);
 }
 
 static __always_inline struct scratch *get_scratch(void)
@@ -445,6 +500,7 @@ static __always_inline struct scratch *get_scratch(void)
 /* Resolves a path argument against dfd (or the cwd) and classifies it. */
 static __noinline struct class_val *classify_at(struct scratch *s, int dfd, const char *upath, bool *traversal)
 {
+	s->n.in_end = 0; /* no path for exact_path until classify */
 	char first = 0;
 	bpf_probe_read_user(&first, 1, upath);
 	__u32 start = WALK_END;
@@ -481,6 +537,7 @@ static __noinline struct class_val *classify_at(struct scratch *s, int dfd, cons
 /* Classifies an open file by walking its path. */
 static __noinline struct class_val *classify_file(struct scratch *s, struct file *f, bool *outside)
 {
+	s->n.in_end = 0; /* no path for exact_path until classify */
 	int at = walk_path(s, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), outside);
 	if (at < 0 || at >= WALK_END)
 		return NULL;
@@ -531,6 +588,91 @@ static __always_inline __u8 gate_dentry(struct dentry *d)
 	}
 	__u8 *v = bpf_map_lookup_elem(&read_gate, &k);
 	return v ? *v : 0;
+}
+
+/* ---- the event log ---- */
+
+/* Whether the current task is in a container: below the initial pid
+ * namespace. */
+static __always_inline bool in_container(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, thread_pid, level) > 0;
+}
+
+/* Whether a count of a class with flags sends an event from this task. */
+static __always_inline bool event_here(__u8 flags, __u8 host_flag)
+{
+	return events_per_cpu_second && ((flags & host_flag) || in_container());
+}
+
+static __always_inline __u32 file_code(__u8 op, __u8 class, bool traversal)
+{
+	return op | (__u32)class << 8 | (__u32)traversal << 16;
+}
+
+/* Sends a file event of the current task: path[0, len) is the file's
+ * exact path, len 0 when unknown. */
+static __noinline void file_event(__u32 type, __u32 code, const char *path, __u32 len)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct rtsec_file_event *fe = (struct rtsec_file_event *)event_reserve_size(type, code, task, sizeof(*fe));
+	if (!fe)
+		return;
+	event_exe_name(&fe->e, task);
+	fe->path_len = len;
+	fe->pad = 0;
+	if (len > EVENT_PATH_LEN)
+		len = EVENT_PATH_LEN;
+	/* 1…EVENT_PATH_LEN in a form the verifier can bound */
+	if (len > 0 && bpf_probe_read_kernel(fe->path, ((len - 1) & (EVENT_PATH_LEN - 1)) + 1, path))
+		fe->path_len = 0;
+	bpf_ringbuf_submit(fe, 0);
+}
+
+/* Sends a file event for the open file classify_file last walked: the
+ * walk, s->in[start, WALK_END), is its exact path. */
+static __always_inline void walked_event(struct scratch *s, __u32 type, __u32 code)
+{
+	__u32 at = s->n.in_start;
+	if (at < WALK_END)
+		file_event(type, code, &s->in[at & BUF_MASK], WALK_END - at);
+}
+
+/* Sends a file event for a count that needed no path: walks it now. */
+static __noinline void file_event_walk(__u32 type, __u32 code, struct file *f)
+{
+	if (!events_per_cpu_second)
+		return;
+	struct scratch *s = get_scratch();
+	if (!s)
+		return;
+	bool outside = false;
+	int at = walk_path(s, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), &outside);
+	if (at < 0 || at >= WALK_END)
+		file_event(type, code, s->in, 0);
+	else
+		file_event(type, code, &s->in[at & BUF_MASK], WALK_END - at);
+}
+
+/* Keeps the exact path that classify last looked up for the thread's
+ * syscall exit; false (counted when the map is full) when it cannot. */
+static __noinline bool save_event_path(struct scratch *s)
+{
+	__u32 len = exact_path(s);
+	if (len == 0)
+		return false;
+	s->ev.len = len;
+	s->ev.pad = 0;
+	if (len > EVENT_PATH_LEN)
+		len = EVENT_PATH_LEN;
+	bpf_probe_read_kernel(s->ev.path, ((len - 1) & (EVENT_PATH_LEN - 1)) + 1, s->out);
+	__u64 id = bpf_get_current_pid_tgid();
+	if (bpf_map_update_elem(&file_event_paths, &id, &s->ev, BPF_ANY)) {
+		count_stat(&file_stats, STAT_FILE_EVENT_PATHS_FULL);
+		return false;
+	}
+	return true;
 }
 
 /* ---- opens: classified at exit from the opened file ---- */
@@ -605,13 +747,17 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 	__u16 type = mode & S_IFMT;
 	if (type == S_IFBLK) {
 		count(1, RC_RAW_BLOCK_DEVICE, 0);
+		if (in_container()) /* udev and disk tools on the host */
+			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, RC_RAW_BLOCK_DEVICE, false), f);
 		return;
 	}
 	if (type == S_IFCHR) {
 		dev_t rdev = BPF_CORE_READ(inode, i_rdev);
 		__u32 minor = rdev & 0xfffff;
-		if ((rdev >> 20) == MEM_MAJOR && (minor == 1 || minor == 2 || minor == 4))
+		if ((rdev >> 20) == MEM_MAJOR && (minor == 1 || minor == 2 || minor == 4)) {
 			count(1, RC_KERNEL_MEMORY, 0);
+			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, RC_KERNEL_MEMORY, false), f);
+		}
 		return;
 	}
 	__u8 g = gate_dentry(d);
@@ -624,6 +770,7 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 			return;
 		if (g == GATE_KCORE) {
 			count(1, RC_KERNEL_MEMORY, 0);
+			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, RC_KERNEL_MEMORY, false), f);
 			return;
 		}
 		struct proc_inode *pi = container_of(inode, struct proc_inode, vfs_inode);
@@ -631,7 +778,10 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		if (owner == BPF_CORE_READ(task, thread_pid) || owner == BPF_CORE_READ(task, group_leader, thread_pid))
 			return; /* its own environment or memory */
-		count(1, g == GATE_PROC_ENVIRON ? RC_PROC_ENVIRON : RC_PROC_MEM, 0);
+		__u8 rc = g == GATE_PROC_ENVIRON ? RC_PROC_ENVIRON : RC_PROC_MEM;
+		count(1, rc, 0);
+		if (rc == RC_PROC_MEM || in_container()) /* host tools read environ (ps e) */
+			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, rc, false), f);
 		return;
 	}
 	struct scratch *s = get_scratch();
@@ -648,8 +798,12 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 	const char *upath;
 	__u64 flags;
 	open_args(kind, &upath, &flags);
-	if (upath && raw_has_dotdot(s, upath))
+	bool traversal = upath && raw_has_dotdot(s, upath);
+	if (traversal)
 		count(1, RC_TRAVERSAL, 0);
+	/* A pod reading its own token is what pods do: no event. */
+	if (rc != RC_K8S_OWN_TOKEN && event_here(cv->flags, CF_READ_HOST_EVENTS))
+		walked_event(s, EVENT_FILE_SENSITIVE_READ, file_code(0, rc, traversal));
 }
 
 /* An open for writing: counted when its path has a class. */
@@ -667,6 +821,7 @@ static __noinline void modifying_open(struct file *f, int kind)
 		op = FOP_TRUNCATE;
 	if (gate(BPF_CORE_READ(d, d_name.name)) == GATE_RELEASE_AGENT) {
 		count(0, MC_CGROUP_RELEASE_AGENT, op);
+		file_event_walk(EVENT_FILE_MODIFICATION, file_code(op, MC_CGROUP_RELEASE_AGENT, false), f);
 		return;
 	}
 	struct scratch *s = get_scratch();
@@ -679,9 +834,13 @@ static __noinline void modifying_open(struct file *f, int kind)
 	if ((cv->flags & CF_CREATES_ONLY) && op != FOP_CREATE)
 		return;
 	__u8 class = cv->mod_class;
+	bool event = (cv->event_ops & (1 << op)) && event_here(cv->flags, CF_MOD_HOST_EVENTS);
 	count(0, class, op);
-	if (upath && raw_has_dotdot(s, upath))
+	bool traversal = upath && raw_has_dotdot(s, upath);
+	if (traversal)
 		count(0, class, FOP_TRAVERSAL);
+	if (event)
+		walked_event(s, EVENT_FILE_MODIFICATION, file_code(op, class, traversal));
 }
 
 static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, int kind)
@@ -701,10 +860,11 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 	if (f->f_mode & FMODE_WRITE) {
 		/* Character devices (/dev/null, ttys) are written all the time and
 		 * are never modifications of a class (/dev counts creations): no
-		 * walk. /dev/mem and friends still count, as kernel memory. */
+		 * walk. /dev/mem and friends still count, as kernel memory. A FIFO
+		 * (runc's exec.fifo at each container start) holds no data. */
 		if ((mode & S_IFMT) == S_IFCHR)
 			sensitive_read(f, inode, mode, kind);
-		else
+		else if ((mode & S_IFMT) != S_IFIFO)
 			modifying_open(f, kind);
 		return 0;
 	}
@@ -736,17 +896,30 @@ static __always_inline __u32 syscall_nr(long id)
 	return (__u32)id & 0xffffff;
 }
 
-static __always_inline void stash(__u32 nr, __u8 class, __u8 op, bool traversal)
+static __always_inline void stash(__u32 nr, __u8 class, __u8 op, bool traversal, bool event)
 {
-	struct pending p = {.nr = nr, .class = class, .op = op, .traversal = traversal};
+	struct pending p = {.nr = nr, .class = class, .op = op, .traversal = traversal, .event = event};
 	__u64 id = bpf_get_current_pid_tgid();
 	if (bpf_map_update_elem(&file_pending, &id, &p, BPF_ANY))
 		count_stat(&file_stats, STAT_FILE_PENDING_FULL);
 }
 
+/* Whether a modification by op of a path whose class has event_ops and
+ * flags sends an event: a setuid bit set anywhere does. Its path is then
+ * kept. */
+static __always_inline bool critical(struct scratch *s, __u8 op, __u16 event_ops, __u8 flags)
+{
+	if (!events_per_cpu_second)
+		return false;
+	if (op != FOP_SETUID_BIT && !((event_ops & (1 << op)) && event_here(flags, CF_MOD_HOST_EVENTS)))
+		return false;
+	return save_event_path(s);
+}
+
 /* Classifies the path argument (dfd, upath) for op and stashes it. A
  * second path (the destination of rename, the new name of a link) is
- * classified when the first has no class. */
+ * classified when the first has no class; the event names the path that
+ * gave the class. */
 static __noinline void path_op(int dfd, const char *upath, int dfd2, const char *upath2, __u32 opnr)
 {
 	__u8 op = opnr & 0xff;
@@ -756,9 +929,11 @@ static __noinline void path_op(int dfd, const char *upath, int dfd2, const char 
 	bool traversal = false;
 	struct class_val *cv = classify_at(s, dfd, upath, &traversal);
 	__u8 class = 0, flags = 0;
+	__u16 event_ops = 0;
 	if (cv) {
 		class = cv->mod_class;
 		flags = cv->flags;
+		event_ops = cv->event_ops;
 	}
 	/* A link counts under its target's class only where the class says so. */
 	if ((op == FOP_LINK || op == FOP_SYMLINK) && !(flags & CF_LINK_TARGET))
@@ -769,6 +944,7 @@ static __noinline void path_op(int dfd, const char *upath, int dfd2, const char 
 		if (cv) {
 			class = cv->mod_class;
 			flags = cv->flags;
+			event_ops = cv->event_ops;
 		}
 	}
 	if (!class && op == FOP_SETUID_BIT)
@@ -777,7 +953,7 @@ static __noinline void path_op(int dfd, const char *upath, int dfd2, const char 
 		return;
 	if ((flags & CF_CREATES_ONLY) && op != FOP_CREATE && op != FOP_MKDIR && op != FOP_SYMLINK && op != FOP_LINK)
 		return;
-	stash(opnr >> 8, class, op, traversal);
+	stash(opnr >> 8, class, op, traversal, critical(s, op, event_ops, flags));
 }
 
 /* The op and the syscall number (which the exit checks), in one argument:
@@ -799,7 +975,7 @@ static __noinline void fd_op(int fd, __u32 opnr)
 		class = MC_OTHER;
 	if (!class || (cv && (cv->flags & CF_CREATES_ONLY)))
 		return;
-	stash(opnr >> 8, class, op, false);
+	stash(opnr >> 8, class, op, false, critical(s, op, cv ? cv->event_ops : 0, cv ? cv->flags : 0));
 }
 
 static __always_inline __u8 chmod_op(__u64 mode)
@@ -882,6 +1058,18 @@ int file_enter_truncate(struct trace_event_raw_sys_enter *ctx) { path_op(AT_FDCW
 SEC("tracepoint/syscalls/sys_enter_ftruncate")
 int file_enter_ftruncate(struct trace_event_raw_sys_enter *ctx) { fd_op(ctx->args[0], OPNR(FOP_TRUNCATE)); return 0; }
 
+/* Sends the event of a critical path syscall, if it succeeded, with the
+ * path its enter kept. */
+static __noinline void path_event(__u64 id, bool ok, __u32 code)
+{
+	struct event_path *p = bpf_map_lookup_elem(&file_event_paths, &id);
+	if (!p)
+		return;
+	if (ok)
+		file_event(EVENT_FILE_MODIFICATION, code, p->path, p->len);
+	bpf_map_delete_elem(&file_event_paths, &id);
+}
+
 /* Every path syscall's exit: counts what its enter stashed, on success. */
 static __always_inline int on_path_exit(struct trace_event_raw_sys_exit *ctx)
 {
@@ -891,11 +1079,14 @@ static __always_inline int on_path_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	struct pending got = *p;
 	bpf_map_delete_elem(&file_pending, &id);
-	if (ctx->ret < 0 || got.nr != syscall_nr(ctx->id))
-		return 0;
-	count(0, got.class, got.op);
-	if (got.traversal)
-		count(0, got.class, FOP_TRAVERSAL);
+	bool ok = ctx->ret >= 0 && got.nr == syscall_nr(ctx->id);
+	if (ok) {
+		count(0, got.class, got.op);
+		if (got.traversal)
+			count(0, got.class, FOP_TRAVERSAL);
+	}
+	if (got.event)
+		path_event(id, ok, file_code(got.op, got.class, got.traversal));
 	return 0;
 }
 

@@ -40,6 +40,8 @@ type Env struct {
 	Logger   *slog.Logger
 	BPF      *bpfprog.Set
 	Resolver *container.Resolver
+	// events is the event log the collectors' objects share; New makes it.
+	events *eventLog
 }
 
 // Factory builds a collector. An error is fatal: the exporter does not start
@@ -108,6 +110,7 @@ type Registry struct {
 // the caller closes.
 func New(env Env, names []string) (*Registry, error) {
 	r := &Registry{logger: env.Logger, resolver: env.Resolver, collectors: map[string]Collector{}}
+	env.events = newEventLog(env.Logger, env.Resolver)
 	for _, name := range names {
 		reg, ok := registrations[name]
 		if !ok {
@@ -120,9 +123,15 @@ func New(env Env, names []string) (*Registry, error) {
 			c, err = unsupported{err}, nil
 		}
 		if err != nil {
+			env.events.Close()
 			return nil, fmt.Errorf("collector %s: %w", name, err)
 		}
 		r.collectors[name] = c
+	}
+	// Reported as a collector of its own: it stays when either of the
+	// collectors that write to it is off.
+	if env.events.started() {
+		r.collectors["events"] = env.events
 	}
 	return r, nil
 }

@@ -2,17 +2,19 @@ package collector
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"regexp"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/events"
@@ -30,7 +32,7 @@ const defaultRedact = `(?i)((password|passwd|pwd|token|secret|api[_-]?key|auth|c
 
 var (
 	eventsOutput = kingpin.Flag("events.output",
-		"Where the event log (one JSON line per suspicious exec, privilege change and sensitive syscall) goes: stdout, file:PATH or none.").
+		"Where the event log (one JSON line per suspicious exec, privilege change, sensitive syscall, critical file modification and sensitive file read) goes: stdout, file:PATH or none.").
 		Default("stdout").String()
 	eventsRateLimit = kingpin.Flag("events.rate-limit",
 		"Most events each CPU sends to the event log per second; the rest are counted in rtsec_events_lost_total.").
@@ -40,13 +42,34 @@ var (
 		Default(defaultRedact).Strings()
 )
 
-// eventLog is the event log of the process object and its counters.
+// sharedEventMaps are the maps of events.h that every object emitting
+// events shares: the ring buffer, the rate limit and the counters.
+var sharedEventMaps = []string{"events", "event_windows", "event_counts", "event_stats"}
+
+// eventLog is the event log every BPF object that emits events (process,
+// files) writes to. The first such object loaded owns the shared maps and
+// starts the log, whichever collector loads it, so that either collector
+// alone keeps the log; the registry reports its counters as the "events"
+// collector.
 type eventLog struct {
-	log                *events.Log
-	counts, stats      *ebpf.Map
-	eventsDesc, lostDs *prometheus.Desc
-	// exemplars link counter series to event lines; nil without a log.
+	logger   *slog.Logger
+	resolver *container.Resolver
+
+	mu     sync.Mutex
+	shared map[string]*ebpf.Map // nil until an object is loaded
+	log    *events.Log          // nil with --events.output=none
+	// classes names the file classes of file events, set by the file
+	// collector before it loads its object.
+	classes atomic.Pointer[events.FileClasses]
+	// exemplars link counter series to the event lines written.
 	exemplars *events.Exemplars
+
+	eventsDesc, lostDesc *prometheus.Desc
+}
+
+func newEventLog(logger *slog.Logger, resolver *container.Resolver) *eventLog {
+	return &eventLog{logger: logger, resolver: resolver, exemplars: events.NewExemplars(maxExemplars),
+		eventsDesc: metricdef.Events.Desc(), lostDesc: metricdef.EventsLost.Desc()}
 }
 
 // maxExemplars bounds the series that remember their last event: beyond
@@ -64,7 +87,44 @@ func eventsPerCPU() (uint32, error) {
 	return *eventsRateLimit, nil
 }
 
-func startEventLog(maps *bpf.ProcessMaps, resolver *container.Resolver, logger *slog.Logger) (*eventLog, error) {
+// load loads spec (an object including events.h) into set like
+// bpfprog.Set.Load, writing to the event log: with the maps of the first
+// object loaded, or, being the first, with its own, and starts the log.
+func (e *eventLog) load(set *bpfprog.Set, spec *ebpf.CollectionSpec, objs io.Closer) error {
+	perCPU, err := eventsPerCPU()
+	if err != nil {
+		return err
+	}
+	if err := spec.Variables["events_per_cpu_second"].Set(perCPU); err != nil {
+		return fmt.Errorf("set events_per_cpu_second: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.shared != nil {
+		return set.LoadWithMaps(spec, objs, e.shared)
+	}
+	if err := set.Load(spec, objs); err != nil {
+		return err
+	}
+	loaded := set.Maps()
+	e.shared = map[string]*ebpf.Map{}
+	for _, name := range sharedEventMaps {
+		if loaded[name] == nil {
+			return fmt.Errorf("event log: the object has no map %s", name)
+		}
+		e.shared[name] = loaded[name]
+	}
+	return e.start()
+}
+
+// started reports whether an object writes to the log.
+func (e *eventLog) started() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.shared != nil
+}
+
+func (e *eventLog) start() error {
 	var redact []*regexp.Regexp
 	for _, expr := range *eventsRedact {
 		if expr == "" {
@@ -72,33 +132,30 @@ func startEventLog(maps *bpf.ProcessMaps, resolver *container.Resolver, logger *
 		}
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return nil, fmt.Errorf("--events.redact=%q: %w", expr, err)
+			return fmt.Errorf("--events.redact=%q: %w", expr, err)
 		}
 		redact = append(redact, re)
 	}
 	out, err := events.Open(*eventsOutput)
-	if err != nil {
-		return nil, err
-	}
-	e := &eventLog{counts: maps.EventCounts, stats: maps.EventStats,
-		eventsDesc: metricdef.Events.Desc(), lostDs: metricdef.EventsLost.Desc()}
-	if out == nil {
-		return e, nil
+	if err != nil || out == nil {
+		return err
 	}
 	host, _ := os.Hostname()
-	decoder := events.Decoder{Host: host, Resolve: resolver.Resolve, Redact: redact, Now: time.Now}
-	e.exemplars = events.NewExemplars(maxExemplars)
-	if e.log, err = events.Start(maps.Events, out, decoder, e.exemplars, logger); err != nil {
+	decoder := events.Decoder{Host: host, Resolve: e.resolver.Resolve, Redact: redact, Now: time.Now,
+		FileClasses: e.classes.Load}
+	if e.log, err = events.Start(e.shared["events"], out, decoder, e.exemplars, e.logger); err != nil {
 		out.Close()
-		return nil, err
+		return err
 	}
-	logger.Info("writing the event log", "output", *eventsOutput, "rate_limit_per_cpu", *eventsRateLimit, "cpus", runtime.NumCPU())
-	return e, nil
+	e.logger.Info("writing the event log", "output", *eventsOutput, "rate_limit_per_cpu", *eventsRateLimit, "cpus", runtime.NumCPU())
+	return nil
 }
 
-func (e *eventLog) update(ch chan<- prometheus.Metric) error {
+// Update implements Collector: rtsec_events_total and rtsec_events_lost_total.
+func (e *eventLog) Update(ch chan<- prometheus.Metric) error {
+	counts, stats := e.shared["event_counts"], e.shared["event_stats"]
 	for i, name := range metricdef.EventTypes {
-		n, err := bpfprog.SumPerCPU(e.counts, uint32(i+1))
+		n, err := bpfprog.SumPerCPU(counts, uint32(i+1))
 		if err != nil {
 			return err
 		}
@@ -106,7 +163,7 @@ func (e *eventLog) update(ch chan<- prometheus.Metric) error {
 	}
 	lost := map[string]uint64{}
 	for cause, index := range map[string]uint32{"rate_limited": eventStatRateLimited, "ringbuf_full": eventStatRingbufFull} {
-		n, err := bpfprog.SumPerCPU(e.stats, index)
+		n, err := bpfprog.SumPerCPU(stats, index)
 		if err != nil {
 			return err
 		}
@@ -116,11 +173,12 @@ func (e *eventLog) update(ch chan<- prometheus.Metric) error {
 		lost["write_failed"] = e.log.Failed()
 	}
 	for _, cause := range metricdef.EventLossCauses {
-		ch <- prometheus.MustNewConstMetric(e.lostDs, prometheus.CounterValue, float64(lost[cause]), cause)
+		ch <- prometheus.MustNewConstMetric(e.lostDesc, prometheus.CounterValue, float64(lost[cause]), cause)
 	}
 	return nil
 }
 
+// Close stops the log.
 func (e *eventLog) Close() error {
 	if e.log == nil {
 		return nil

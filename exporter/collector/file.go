@@ -13,6 +13,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/events"
 	"github.com/rtsec/rtsec/exporter/fileclass"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
@@ -22,6 +23,7 @@ const (
 	statFileCountsFull  = 0
 	statFilePendingFull = 1
 	statFileUnresolved  = 2
+	statFileEventPaths  = 3
 )
 
 var fileClassesFile = kingpin.Flag("file.classes-file",
@@ -32,12 +34,14 @@ func init() {
 }
 
 // fileCollector counts modifications of classified paths and reads of
-// sensitive files, classified in the kernel (files.bpf.c).
+// sensitive files, classified in the kernel (files.bpf.c), and sends the
+// critical ones to the event log.
 type fileCollector struct {
 	objs                bpf.FilesObjects
 	resolver            *container.Resolver
 	modNames, readNames []string
 	mods, reads         *aggregate.Table
+	exemplars           *events.Exemplars
 
 	modDesc, readDesc, unresolvedDesc, insertFailures *prometheus.Desc
 }
@@ -59,12 +63,14 @@ func newFileCollector(env Env) (Collector, error) {
 		readNames:      table.Names(fileclass.Read),
 		mods:           aggregate.NewTable(unbounded),
 		reads:          aggregate.NewTable(unbounded),
+		exemplars:      env.events.exemplars,
 		modDesc:        metricdef.FileModifications.Desc(),
 		readDesc:       metricdef.FileSensitiveReads.Desc(),
 		unresolvedDesc: metricdef.FileUnresolvedPaths.Desc(),
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
 	}
-	if err := env.BPF.Load(spec, &c.objs); err != nil {
+	env.events.classes.Store(&events.FileClasses{Modify: c.modNames, Read: c.readNames})
+	if err := env.events.load(env.BPF, spec, &c.objs); err != nil {
 		return nil, err
 	}
 	if err := table.Fill(c.objs.FileClasses, c.objs.ReadGate, c.objs.GateFilter); err != nil {
@@ -113,21 +119,23 @@ func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
 	for _, s := range series {
 		class, op, _ := strings.Cut(s.Value, "/")
 		id := s.Identity
-		ch <- prometheus.MustNewConstMetric(c.modDesc, prometheus.CounterValue, float64(s.Count),
-			id.ID, id.Namespace, id.Pod, id.Container, class, op)
+		labels := []string{id.ID, id.Namespace, id.Pod, id.Container, class, op}
+		m := prometheus.MustNewConstMetric(c.modDesc, prometheus.CounterValue, float64(s.Count), labels...)
+		ch <- c.exemplars.Attach(m, metricdef.FileModifications.Name, labels)
 	}
 	series, _ = c.reads.Sum(reads, c.resolver.Resolve)
 	for _, s := range series {
 		id := s.Identity
-		ch <- prometheus.MustNewConstMetric(c.readDesc, prometheus.CounterValue, float64(s.Count),
-			id.ID, id.Namespace, id.Pod, id.Container, s.Value)
+		labels := []string{id.ID, id.Namespace, id.Pod, id.Container, s.Value}
+		m := prometheus.MustNewConstMetric(c.readDesc, prometheus.CounterValue, float64(s.Count), labels...)
+		ch <- c.exemplars.Attach(m, metricdef.FileSensitiveReads.Name, labels)
 	}
 	unresolved, err := bpfprog.SumPerCPU(c.objs.FileStats, statFileUnresolved)
 	if err != nil {
 		return err
 	}
 	ch <- prometheus.MustNewConstMetric(c.unresolvedDesc, prometheus.CounterValue, float64(unresolved))
-	for mapName, index := range map[string]uint32{"file_counts": statFileCountsFull, "file_pending": statFilePendingFull} {
+	for mapName, index := range map[string]uint32{"file_counts": statFileCountsFull, "file_pending": statFilePendingFull, "file_event_paths": statFileEventPaths} {
 		n, err := bpfprog.SumPerCPU(c.objs.FileStats, index)
 		if err != nil {
 			return err

@@ -17,6 +17,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/classes"
 	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/events"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
 
@@ -51,7 +52,8 @@ type processCollector struct {
 	resolver *container.Resolver
 	table    *aggregate.Table
 	signals  *signals
-	events   *eventLog
+	// exemplars link the signal counters to the event log.
+	exemplars *events.Exemplars
 	// hostCgroups are the cgroups given the host budget in the kernel.
 	hostMu      sync.Mutex
 	hostCgroups map[uint64]bool
@@ -77,10 +79,6 @@ func newProcessCollector(env Env) (Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--process.classes-file: %w", err)
 	}
-	perCPU, err := eventsPerCPU()
-	if err != nil {
-		return nil, err
-	}
 	spec, err := bpf.LoadProcess()
 	if err != nil {
 		return nil, err
@@ -90,7 +88,7 @@ func newProcessCollector(env Env) (Collector, error) {
 	variables := map[string]any{
 		"binary_budget": *binaryBudget, "host_binary_budget": *hostBinaryBudget,
 		"shell_class": list.ID(classes.Shell), "miner_class": list.ID(classes.Miner),
-		"events_per_cpu_second": perCPU, "self_tgid": uint32(os.Getpid()),
+		"self_tgid": uint32(os.Getpid()),
 	}
 	for name, v := range variables {
 		if err := spec.Variables[name].Set(v); err != nil {
@@ -106,6 +104,7 @@ func newProcessCollector(env Env) (Collector, error) {
 	}
 	c := &processCollector{
 		resolver:       env.Resolver,
+		exemplars:      env.events.exemplars,
 		hostCgroups:    map[uint64]bool{},
 		execs:          metricdef.ProcessExecs.Desc(),
 		overflows:      metricdef.LabelOverflows.Desc(),
@@ -117,7 +116,7 @@ func newProcessCollector(env Env) (Collector, error) {
 		}
 		return int(*binaryBudget)
 	})
-	if err := env.BPF.Load(spec, &c.objs); err != nil {
+	if err := env.events.load(env.BPF, spec, &c.objs); err != nil {
 		return nil, err
 	}
 	if err := loadRuntimeBinaries(&c.objs, env.Logger); err != nil {
@@ -126,15 +125,7 @@ func newProcessCollector(env Env) (Collector, error) {
 	if c.signals, err = newSignals(&c.objs, list, env.Resolver); err != nil {
 		return nil, err
 	}
-	if c.events, err = startEventLog(&c.objs, env.Resolver, env.Logger); err != nil {
-		return nil, err
-	}
 	return c, nil
-}
-
-// Close stops the event log.
-func (c *processCollector) Close() error {
-	return c.events.Close()
 }
 
 // binaryName turns the kernel's NUL-padded name into a label value.
@@ -223,10 +214,7 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 		return err
 	}
 	ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), "signal_counts")
-	if err := c.signals.update(ch, c.events.exemplars); err != nil {
-		return err
-	}
-	return c.events.update(ch)
+	return c.signals.update(ch, c.exemplars)
 }
 
 // CgroupIDs implements Forgetter.

@@ -47,7 +47,9 @@ func BenchmarkProcessScrape(b *testing.B) {
 	}
 	set := bpfprog.NewSet()
 	defer set.Close()
-	c, err := newProcessCollector(Env{Logger: logger, BPF: set, Resolver: resolver})
+	events := newEventLog(logger, resolver)
+	defer events.Close()
+	c, err := newProcessCollector(Env{Logger: logger, BPF: set, Resolver: resolver, events: events})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,15 +1,18 @@
 // Package events writes rtsec's event log: the rare, detailed events the
 // BPF programs send through the "events" ring buffer (suspicious execs,
-// privilege changes, sensitive syscalls), one JSON line each, with the
-// container identity resolved and secrets in arguments redacted.
+// privilege changes, sensitive syscalls, critical file modifications and
+// sensitive file reads), one JSON line each, with the container identity
+// resolved and secrets in arguments redacted.
 //
 // The kernel side is bpf/src/headers/events.h: a struct rtsec_event with a
 // type and a type-specific code, a per-CPU rate limit and counted losses.
 // To add an event type (say a file signal): give it an EVENT_* number in
 // events.h, emit it from the BPF program with event_reserve and
-// bpf_ringbuf_submit, load that object with bpfprog.Set.LoadWithMaps
-// passing Shared's maps so it writes to the same ring buffer, and add an
-// entry to Types below that names the type and decodes its code.
+// bpf_ringbuf_submit, load that object through the collectors' shared
+// event log (exporter/collector/eventlog.go) so it writes to the same ring
+// buffer, and add an entry to Types below that names the type and decodes
+// its code. A type may append fields to the record (file events: the
+// path, file.go).
 package events
 
 import (
@@ -70,7 +73,30 @@ var Types = map[uint32]Type{
 	}, Counters: func(l Line) []Counter {
 		return []Counter{{metricdef.SensitiveSyscalls.Name, []string{l.Syscall, l.Result}}}
 	}},
+	typeFileModification: {Name: metricdef.EventTypes[3], Describe: func(code uint32, _ int64, out *Line) {
+		out.Op = nameOf(metricdef.FileOps, (code&0xff)-1)
+		out.Traversal = code&fileTraversal != 0
+	}, Counters: func(l Line) []Counter {
+		cs := []Counter{{metricdef.FileModifications.Name, []string{l.PathClass, l.Op}}}
+		if l.Traversal {
+			cs = append(cs, Counter{metricdef.FileModifications.Name, []string{l.PathClass, fileTraversalName}})
+		}
+		return cs
+	}},
+	typeFileSensitiveRead: {Name: metricdef.EventTypes[4], Describe: func(code uint32, _ int64, out *Line) {
+		out.Traversal = code&fileTraversal != 0
+	}, Counters: func(l Line) []Counter {
+		cs := []Counter{{metricdef.FileSensitiveReads.Name, []string{l.FileClass}}}
+		if l.Traversal {
+			cs = append(cs, Counter{metricdef.FileSensitiveReads.Name, []string{fileTraversalName}})
+		}
+		return cs
+	}},
 }
+
+// fileTraversalName is the op and file class that also count a file event
+// whose path argument held "..".
+const fileTraversalName = "traversal"
 
 // syscallResult classifies a return value as the kernel's counter does
 // (RESULT_* in bpf/src/process/syscalls.h).
@@ -139,6 +165,16 @@ type Line struct {
 	// ArgvTruncated is set when the arguments filled the kernel's buffer.
 	ArgvTruncated bool   `json:"argv_truncated,omitempty"`
 	ParentComm    string `json:"parent_comm"`
+	// Path is a file event's absolute path, cut at 256 bytes
+	// (PathTruncated); its class is PathClass (modification, with Op) or
+	// FileClass (sensitive read).
+	Path          string `json:"path,omitempty"`
+	PathTruncated bool   `json:"path_truncated,omitempty"`
+	PathClass     string `json:"path_class,omitempty"`
+	FileClass     string `json:"file_class,omitempty"`
+	Op            string `json:"op,omitempty"`
+	// Traversal is set when the path argument held "..".
+	Traversal bool `json:"traversal,omitempty"`
 }
 
 // Decoder turns raw ring buffer records into lines.
@@ -147,6 +183,8 @@ type Decoder struct {
 	Resolve func(cgroupID uint64) container.Identity
 	Redact  []*regexp.Regexp
 	Now     func() time.Time
+	// FileClasses names the classes of file events (nil: none loaded yet).
+	FileClasses func() *FileClasses
 }
 
 // Redacted replaces what an argument shows of a secret: each match of a
@@ -173,6 +211,11 @@ func (d Decoder) Decode(raw []byte) (Line, error) {
 		Argv: []string{},
 	}
 	t.Describe(r.Code, r.Ret, &l)
+	if r.Type == typeFileModification || r.Type == typeFileSensitiveRead {
+		if err := d.describeFile(r.Type, r.Code, raw[recordSize:], &l); err != nil {
+			return Line{}, err
+		}
+	}
 	n := min(int(r.ArgvLen), len(r.Argv))
 	l.ArgvTruncated = n == len(r.Argv)
 	for _, a := range strings.Split(strings.TrimRight(string(r.Argv[:n]), "\x00"), "\x00") {

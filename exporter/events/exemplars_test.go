@@ -83,6 +83,15 @@ func TestExemplars(t *testing.T) {
 		t.Errorf("%d series remembered, want the bound 3", len(x.last))
 	}
 
+	// A file event through ".." is also counted as op traversal.
+	x = NewExemplars(10)
+	x.Add(Line{EventID: "f-1", Time: at, Type: "file_modification", ContainerID: "c1", PathClass: "etc_passwd", Op: "write", Traversal: true})
+	for _, op := range []string{"write", "traversal"} {
+		if got := exemplarOf(t, x, metricdef.FileModifications, "c1", "", "", "", "etc_passwd", op); got != "f-1" {
+			t.Errorf("%s{path_class=etc_passwd, op=%s}: exemplar %q, want f-1", metricdef.FileModifications.Name, op, got)
+		}
+	}
+
 	var none *Exemplars
 	none.Add(Line{Type: "suspicious_exec", Reasons: []string{"memfd"}})
 	if got := exemplarOf(t, none, metricdef.ProcessSuspiciousExecs, "c1", "", "", "", "memfd"); got != "" {
@@ -95,9 +104,11 @@ func TestExemplars(t *testing.T) {
 func TestCountersMatchMetrics(t *testing.T) {
 	ret := int64(0)
 	lines := map[string]Line{
-		"suspicious_exec":   {Reasons: []string{"memfd"}},
-		"privilege_change":  {Kind: "capset"},
-		"sensitive_syscall": {Syscall: "bpf", Return: &ret, Result: "ok"},
+		"suspicious_exec":     {Reasons: []string{"memfd"}},
+		"privilege_change":    {Kind: "capset"},
+		"sensitive_syscall":   {Syscall: "bpf", Return: &ret, Result: "ok"},
+		"file_modification":   {PathClass: "etc_passwd", Op: "write", Traversal: true},
+		"file_sensitive_read": {FileClass: "shadow", Traversal: true},
 	}
 	for _, typ := range Types {
 		l, ok := lines[typ.Name]
@@ -117,7 +128,8 @@ func TestCountersMatchMetrics(t *testing.T) {
 				continue
 			}
 			for i, v := range c.Values {
-				if !slices.Contains(labels[i].Values, v) {
+				// Labels without a fixed set (file classes) take any value.
+				if labels[i].Values != nil && !slices.Contains(labels[i].Values, v) {
 					t.Errorf("%s: %s{%s=%q} is not a value of the label", typ.Name, c.Metric, labels[i].Name, v)
 				}
 			}

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rtsec/rtsec/exporter/metricdef"
 )
 
 // Kind says what a class counts.
@@ -43,6 +46,30 @@ type Class struct {
 	// OwnToken marks Kubernetes service-account token paths: a read from
 	// inside the reading process's own root is its own pod's token.
 	OwnToken bool `yaml:"own_token,omitempty"`
+	// Critical sends every successful modification of the class to the
+	// event log, with its path (modify classes; every sensitive read is
+	// sent anyway).
+	Critical bool `yaml:"critical,omitempty"`
+	// CriticalOps sends only modifications by these ops (log: unlink and
+	// truncate, not the application's own writes).
+	CriticalOps []string `yaml:"critical_ops,omitempty"`
+	// HostEvents also sends the events of host processes (the initial pid
+	// namespace), not only of containers' (the host's package manager,
+	// kubelet and runtime write and read their own files all day).
+	HostEvents bool `yaml:"host_events,omitempty"`
+}
+
+// EventOps is the kernel's bit mask of the ops (bit 1 << op id) whose
+// modifications of the class are sent to the event log.
+func (c Class) EventOps() uint16 {
+	var mask uint16
+	for i, op := range metricdef.FileOps {
+		// traversal is counted in addition to an op, and the event says so
+		if op != "traversal" && (c.Critical || slices.Contains(c.CriticalOps, op)) {
+			mask |= 1 << (i + 1)
+		}
+	}
+	return mask
 }
 
 // Table is a checked class table.
@@ -114,6 +141,9 @@ func New(classes []Class) (*Table, error) {
 		if c.Kind != Modify && c.Kind != Read {
 			return nil, fmt.Errorf("class %s: kind %q, want %q or %q", c.Name, c.Kind, Modify, Read)
 		}
+		if err := checkCritical(c); err != nil {
+			return nil, fmt.Errorf("class %s: %w", c.Name, err)
+		}
 		if len(c.Prefixes) == 0 {
 			return nil, fmt.Errorf("class %s: no prefixes", c.Name)
 		}
@@ -129,6 +159,24 @@ func New(classes []Class) (*Table, error) {
 		}
 	}
 	return &Table{Classes: classes}, nil
+}
+
+func checkCritical(c Class) error {
+	if c.Kind == Read && (c.Critical || len(c.CriticalOps) > 0) {
+		return errors.New("critical and critical_ops are for modify classes: every sensitive read is an event")
+	}
+	if c.Kind == Modify && c.HostEvents && !c.Critical && len(c.CriticalOps) == 0 {
+		return errors.New("host_events without critical or critical_ops: no event to send")
+	}
+	if c.Critical && len(c.CriticalOps) > 0 {
+		return errors.New("critical (every op) and critical_ops (some ops) both set")
+	}
+	for _, op := range c.CriticalOps {
+		if op == "traversal" || !slices.Contains(metricdef.FileOps, op) {
+			return fmt.Errorf("critical_ops: unknown op %q (want one of %v but traversal)", op, metricdef.FileOps)
+		}
+	}
+	return nil
 }
 
 func checkPrefix(p string) error {

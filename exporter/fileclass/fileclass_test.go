@@ -44,16 +44,16 @@ func TestEntriesLongestPrefix(t *testing.T) {
 		path, mod, read string
 		flags           uint8
 	}{
-		{"/etc/passwd", "etc_passwd", "", FlagLinkTarget},
+		{"/etc/passwd", "etc_passwd", "", FlagLinkTarget | FlagModHostEvents},
 		{"/etc/passwd-", "etc", "", FlagLinkTarget},
-		{"/etc/shadow", "etc_shadow", "shadow", FlagLinkTarget},
-		{"/etc/sudoers.d/x", "etc_sudoers", "sudoers", FlagLinkTarget},
-		{"/etc/sudoers.d", "etc_sudoers", "sudoers", FlagLinkTarget},
+		{"/etc/shadow", "etc_shadow", "shadow", FlagLinkTarget | FlagModHostEvents},
+		{"/etc/sudoers.d/x", "etc_sudoers", "sudoers", FlagLinkTarget | FlagModHostEvents},
+		{"/etc/sudoers.d", "etc_sudoers", "sudoers", FlagLinkTarget | FlagModHostEvents},
 		{"/etc", "etc", "", FlagLinkTarget},
 		{"/etcetera/x", "", "", 0},
 		{"/etc/kubernetes/admin.conf", "kube", "kube_credentials", FlagLinkTarget},
-		{"/home/*/.ssh/authorized_keys", "ssh_authorized_keys", "", FlagLinkTarget},
-		{"/root/.ssh/id_rsa", "root_home", "ssh_private_key", FlagLinkTarget},
+		{"/home/*/.ssh/authorized_keys", "ssh_authorized_keys", "", FlagLinkTarget | FlagModHostEvents},
+		{"/root/.ssh/id_rsa", "root_home", "ssh_private_key", FlagLinkTarget | FlagReadHostEvents},
 		{"/root/.ssh/id_rsa.pub", "root_home", "", FlagLinkTarget},
 		{"/var/run/secrets/kubernetes.io/serviceaccount/token", "kube", "k8s_token", FlagLinkTarget | FlagOwnToken},
 		{"/dev/x", "dev", "", FlagCreatesOnly},
@@ -125,5 +125,55 @@ func TestLoadRejects(t *testing.T) {
 	}
 	if got := table.Names(Modify); got[len(got)-1] != "app_config" {
 		t.Errorf("names = %v, want app_config last", got)
+	}
+}
+
+func TestCritical(t *testing.T) {
+	table, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := table.Entries()
+	op := func(names ...string) uint16 {
+		return Class{CriticalOps: names}.EventOps()
+	}
+	all := Class{Critical: true}.EventOps()
+	if all != 0b1111_1111_1110 {
+		t.Errorf("critical: mask %b, want every op but traversal (bits 1-11)", all)
+	}
+	cases := []struct {
+		path string
+		want uint16
+	}{
+		{"/etc/passwd", all},
+		{"/etc/ld.so.preload", all},
+		{"/etc/hosts", 0},
+		{"/root/.ssh/authorized_keys", all},
+		{"/home/*/.ssh/authorized_keys", all},
+		{"/usr/bin/x", all},
+		{"/var/log/app.log", op("unlink", "truncate")},
+		{"/var/lib/dpkg/status", 0},
+		{"/tmp/x", 0},
+		{"/data/db", 0},
+	}
+	for _, c := range cases {
+		if got := lookup(entries, c.path).EventOps; got != c.want {
+			t.Errorf("%s: event ops %b, want %b", c.path, got, c.want)
+		}
+	}
+	for name, doc := range map[string]string{
+		"read class": "classes: [{name: a, kind: read, prefixes: [/x], critical: true}]",
+		"both":       "classes: [{name: a, kind: modify, prefixes: [/x], critical: true, critical_ops: [unlink]}]",
+		"unknown op": "classes: [{name: a, kind: modify, prefixes: [/x], critical_ops: [delete]}]",
+		"traversal":  "classes: [{name: a, kind: modify, prefixes: [/x], critical_ops: [traversal]}]",
+		"host only":  "classes: [{name: a, kind: modify, prefixes: [/x], host_events: true}]",
+	} {
+		path := filepath.Join(t.TempDir(), "classes.yaml")
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(path); err == nil {
+			t.Errorf("%s: Load accepted %s", name, doc)
+		}
 	}
 }

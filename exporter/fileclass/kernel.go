@@ -16,6 +16,9 @@ const (
 	FlagCreatesOnly = 1
 	FlagLinkTarget  = 2
 	FlagOwnToken    = 4
+	// Events of host processes, for the modification and the read class.
+	FlagModHostEvents  = 8
+	FlagReadHostEvents = 16
 )
 
 // Read gate values, as files.bpf.c defines them.
@@ -37,6 +40,8 @@ type Entry struct {
 	ModClass  uint8
 	ReadClass uint8
 	Flags     uint8
+	// EventOps are the critical ops of the modification class (Class.EventOps).
+	EventOps uint16
 }
 
 // Entries returns the trie entries. Each prefix gets the modification
@@ -89,16 +94,23 @@ func (t *Table) Entries() []Entry {
 			}
 			if slot == 0 {
 				e.ModClass = best.id
+				e.EventOps = best.class.EventOps()
 				if best.class.CreatesOnly {
 					e.Flags |= FlagCreatesOnly
 				}
 				if best.class.LinkTarget {
 					e.Flags |= FlagLinkTarget
 				}
+				if best.class.HostEvents {
+					e.Flags |= FlagModHostEvents
+				}
 			} else {
 				e.ReadClass = best.id
 				if best.class.OwnToken {
 					e.Flags |= FlagOwnToken
+				}
+				if best.class.HostEvents {
+					e.Flags |= FlagReadHostEvents
 				}
 			}
 		}
@@ -173,7 +185,7 @@ func (t *Table) Fill(classes, gate, filter *ebpf.Map) error {
 		for i := 0; i < len(e.Key); i++ {
 			key.Path[i] = int8(e.Key[i])
 		}
-		val := bpf.FilesClassVal{ModClass: e.ModClass, ReadClass: e.ReadClass, Flags: e.Flags}
+		val := bpf.FilesClassVal{ModClass: e.ModClass, ReadClass: e.ReadClass, Flags: e.Flags, EventOps: e.EventOps}
 		if err := classes.Put(&key, &val); err != nil {
 			return fmt.Errorf("file class prefix %q: %w", strings.TrimSuffix(e.Key, "\x00"), err)
 		}

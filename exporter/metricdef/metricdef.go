@@ -79,12 +79,12 @@ var (
 	ScrapeCollectorSuccess = Def{
 		Name: "rtsec_scrape_collector_success", Type: prometheus.GaugeValue, Collector: "exporter",
 		Help:   "Whether a collector succeeded on this scrape (1) or failed (0).",
-		Labels: []Label{{Name: "collector", Example: "process", Bound: "the enabled collectors"}},
+		Labels: []Label{{Name: "collector", Example: "process", Bound: "the enabled collectors, and events (the event log) when process or file is enabled"}},
 	}
 	ScrapeCollectorDuration = Def{
 		Name: "rtsec_scrape_collector_duration_seconds", Type: prometheus.GaugeValue, Collector: "exporter",
 		Help:   "How long a collector took on this scrape.",
-		Labels: []Label{{Name: "collector", Example: "process", Bound: "the enabled collectors"}},
+		Labels: []Label{{Name: "collector", Example: "process", Bound: "the enabled collectors, and events (the event log) when process or file is enabled"}},
 	}
 )
 

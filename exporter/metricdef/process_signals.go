@@ -13,7 +13,7 @@ var (
 		"init_module", "finit_module", "delete_module", "kexec_load",
 	}
 	SyscallResults  = []string{"ok", "denied", "failed"}
-	EventTypes      = []string{"suspicious_exec", "privilege_change", "sensitive_syscall"}
+	EventTypes      = []string{"suspicious_exec", "privilege_change", "sensitive_syscall", "file_modification", "file_sensitive_read"}
 	EventLossCauses = []string{"rate_limited", "ringbuf_full", "write_failed"}
 )
 
@@ -47,12 +47,12 @@ var (
 		),
 	}
 	Events = Def{
-		Name: "rtsec_events_total", Type: prometheus.CounterValue, Collector: "process",
-		Help:   "Events sent to the event log (--events.output), by type.",
+		Name: "rtsec_events_total", Type: prometheus.CounterValue, Collector: "events",
+		Help:   "Events sent to the event log (--events.output) by the process and file collectors' programs, by type.",
 		Labels: []Label{{Name: "type", Values: EventTypes}},
 	}
 	EventsLost = Def{
-		Name: "rtsec_events_lost_total", Type: prometheus.CounterValue, Collector: "process",
+		Name: "rtsec_events_lost_total", Type: prometheus.CounterValue, Collector: "events",
 		Help:   "Events not written to the event log, by cause: the in-kernel rate limit (--events.rate-limit), a full ring buffer, or a failed write.",
 		Labels: []Label{{Name: "cause", Values: EventLossCauses}},
 	}

@@ -1,7 +1,8 @@
 // Package attack builds rtsec-attack, a static test program that performs
 // the attacks rtsec's process signals detect (reverse shell stdio, fileless
 // and deleted executables, a terminal shell, set*id and capset, the
-// sensitive syscalls), so tests can copy it into a container and run it.
+// sensitive syscalls) and a path syscall through a dirfd, so tests can
+// copy it into a container and run it.
 package attack
 
 import (

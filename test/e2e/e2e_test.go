@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,10 @@ import (
 // ReportDirEnv names a directory the report is also written to (e.g.
 // test/e2e/report); unset, it goes to a temporary directory only.
 const ReportDirEnv = "RTSEC_E2E_REPORT_DIR"
+
+// ScenariosEnv is a regular expression of the scenario names to run
+// (e.g. "^file-"); unset, all run.
+const ScenariosEnv = "RTSEC_E2E_SCENARIOS"
 
 // summary is TestE2E's summary line, printed by TestMain as the last line
 // of the output.
@@ -35,7 +41,15 @@ func TestE2E(t *testing.T) {
 	stack := Start(t, Options{Fast: true})
 	t.Logf("stack: exporter %s, prometheus %s, alertmanager %s, webhook %s, rules %s",
 		stack.Exporter, stack.Prometheus, stack.Alertmanager, stack.Webhook, stack.Rules)
-	results := Run(t, stack.Webhook, Scenarios, DefaultTiming)
+	scenarios := Scenarios
+	if expr := os.Getenv(ScenariosEnv); expr != "" {
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			t.Fatalf("%s: %v", ScenariosEnv, err)
+		}
+		scenarios = slices.DeleteFunc(slices.Clone(Scenarios), func(s Scenario) bool { return !re.MatchString(s.Name) })
+	}
+	results := Run(t, stack.Webhook, scenarios, DefaultTiming)
 	report := NewReport(results, started)
 
 	dir, err := os.MkdirTemp("", "rtsec-e2e-report-")
@@ -55,8 +69,12 @@ func TestE2E(t *testing.T) {
 	fmt.Printf("\nreport written to %s (report.json, report.md)\n", strings.Join(dirs, " and "))
 	summary = report.Summary()
 
-	for _, r := range results {
+	events := stack.ExporterOutput()
+	for i, r := range results {
 		t.Run(r.Name, func(t *testing.T) {
+			for _, e := range MissingEvents(scenarios[i], r.Containers, events) {
+				t.Errorf("expected event log line %s, not written", e)
+			}
 			for _, e := range r.Expected {
 				if !e.Detected {
 					t.Errorf("expected %s within %v of the action, not received; received: %s",

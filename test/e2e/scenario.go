@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"slices"
@@ -36,6 +37,60 @@ type Scenario struct {
 	Expect []Match
 	// Forbid are the alerts that must not.
 	Forbid []Match
+	// Events are lines the event log must hold for the scenario's
+	// containers (checked where the harness runs the exporter: TestE2E).
+	Events []Event
+}
+
+// Event selects event log lines: by type and exact field values.
+type Event struct {
+	Type   string
+	Fields map[string]string
+}
+
+// Logged returns an Event of type typ and fields given as pairs ("path",
+// "/etc/shadow", …).
+func Logged(typ string, fieldPairs ...string) Event {
+	e := Event{Type: typ, Fields: map[string]string{}}
+	for i := 0; i+1 < len(fieldPairs); i += 2 {
+		e.Fields[fieldPairs[i]] = fieldPairs[i+1]
+	}
+	return e
+}
+
+// String is the event as JSON-ish fields, e.g. file_sensitive_read{path="/etc/shadow"}.
+func (e Event) String() string {
+	return Match{Alert: e.Type, Labels: e.Fields}.String()
+}
+
+// MissingEvents returns the events of s that no line of the event log
+// (the exporter's output, one JSON object a line) from containers shows.
+func MissingEvents(s Scenario, containers []string, log string) []Event {
+	var lines []map[string]any
+	for _, line := range strings.Split(log, "\n") {
+		var l map[string]any
+		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &l) == nil {
+			lines = append(lines, l)
+		}
+	}
+	var missing []Event
+	for _, e := range s.Events {
+		found := slices.ContainsFunc(lines, func(l map[string]any) bool {
+			if l["type"] != e.Type || !slices.Contains(containers, fmt.Sprint(l["container_id"])) {
+				return false
+			}
+			for k, v := range e.Fields {
+				if fmt.Sprint(l[k]) != v {
+					return false
+				}
+			}
+			return true
+		})
+		if !found {
+			missing = append(missing, e)
+		}
+	}
+	return missing
 }
 
 // Match selects alerts: by alertname ("" is any) and exact label values.

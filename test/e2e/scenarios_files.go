@@ -39,6 +39,11 @@ func fileMatch(alert, class, op string) Match {
 	return Named(alert, "path_class", class, "op", op)
 }
 
+// modified is the event log line of a critical modification.
+func modified(path, class, op string) Event {
+	return Logged("file_modification", "path", path, "path_class", class, "op", op)
+}
+
 // The scenarios of the file signals, added to the table.
 func init() {
 	Scenarios = append(Scenarios, fileScenarios...)
@@ -59,6 +64,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("cp", "/bin/busybox", "/bin/rtsec-dropped") },
 		Expect:      []Match{fileMatch(writeBinAlert, "bin_dirs", "create")},
+		Events:      []Event{modified("/bin/rtsec-dropped", "bin_dirs", "create")},
 		Forbid:      []Match{Named(writeEtcAlert), Named(setuidAlert)},
 	},
 	{
@@ -67,6 +73,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("touch", "/etc/ld.so.preload") },
 		Expect:      []Match{fileMatch(ldPreloadAlert, "etc_ld_preload", "create")},
+		Events:      []Event{modified("/etc/ld.so.preload", "etc_ld_preload", "create")},
 		Forbid:      []Match{Named(writeEtcAlert)},
 	},
 	{
@@ -75,6 +82,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("cp", "/etc/passwd", "/root/.ssh/authorized_keys") },
 		Expect:      []Match{fileMatch(authorizedKeyAlert, "ssh_authorized_keys", "create")},
+		Events:      []Event{modified("/root/.ssh/authorized_keys", "ssh_authorized_keys", "create")},
 	},
 	{
 		Name:        "file-cron-job",
@@ -82,6 +90,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("cp", "/etc/passwd", "/etc/cron.d/job") },
 		Expect:      []Match{fileMatch(cronAlert, "etc_cron", "create")},
+		Events:      []Event{modified("/etc/cron.d/job", "etc_cron", "create")},
 		Forbid:      []Match{Named(writeEtcAlert)},
 	},
 	{
@@ -90,6 +99,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("cp", "/tmp/tool", "/tmp/release_agent") },
 		Expect:      []Match{fileMatch(releaseAgentAlert, "cgroup_release_agent", "create")},
+		Events:      []Event{modified("/tmp/release_agent", "cgroup_release_agent", "create")},
 	},
 	{
 		Name:        "file-log-cleared",
@@ -97,6 +107,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("rm", "/var/log/app.log") },
 		Expect:      []Match{fileMatch(logClearedAlert, "log", "unlink")},
+		Events:      []Event{modified("/var/log/app.log", "log", "unlink")},
 	},
 	{
 		Name:        "file-shell-history-deleted",
@@ -104,6 +115,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("ln", "-sf", "/dev/null", "/root/.ash_history") },
 		Expect:      []Match{fileMatch(historyAlert, "shell_history", "unlink"), fileMatch(historyAlert, "shell_history", "symlink")},
+		Events:      []Event{modified("/root/.ash_history", "shell_history", "unlink"), modified("/root/.ash_history", "shell_history", "symlink")},
 		Forbid:      []Match{Named(devAlert), Named(linkedAlert)},
 	},
 	{
@@ -112,6 +124,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("ln", "-s", "/etc/shadow", "/tmp/s") },
 		Expect:      []Match{fileMatch(linkedAlert, "etc_shadow", "symlink")},
+		Events:      []Event{modified("/etc/shadow", "etc_shadow", "symlink")},
 	},
 	{
 		Name:        "file-created-below-dev",
@@ -119,6 +132,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("touch", "/dev/rtsec-hidden") },
 		Expect:      []Match{fileMatch(devAlert, "dev", "create")},
+		Events:      []Event{modified("/dev/rtsec-hidden", "dev", "create")},
 	},
 	{
 		Name:        "file-setuid-bit",
@@ -126,6 +140,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("chmod", "u+s", "/tmp/tool") },
 		Expect:      []Match{fileMatch(setuidAlert, "other", "setuid_bit")},
+		Events:      []Event{modified("/tmp/tool", "other", "setuid_bit")},
 	},
 	{
 		Name:        "file-sensitive-read",
@@ -133,6 +148,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("cat", "/etc/shadow") },
 		Expect:      []Match{Named(sensitiveReadAlert, "file_class", "shadow")},
+		Events:      []Event{Logged("file_sensitive_read", "path", "/etc/shadow", "file_class", "shadow")},
 		Forbid:      []Match{Named(traversalAlert)},
 	},
 	{
@@ -141,6 +157,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("cat", "/tmp/../etc/shadow") },
 		Expect:      []Match{Named(traversalAlert, "file_class", "traversal"), Named(sensitiveReadAlert, "file_class", "shadow")},
+		Events:      []Event{Logged("file_sensitive_read", "path", "/etc/shadow", "file_class", "shadow", "traversal", "true")},
 	},
 	{
 		Name:        "file-other-process-environ",
@@ -148,6 +165,7 @@ var fileScenarios = []Scenario{
 		Container:   fileContainer(),
 		Action:      func(e *Env) { e.Exec("cat", "/proc/1/environ") },
 		Expect:      []Match{Named(otherMemoryAlert, "file_class", "proc_environ")},
+		Events:      []Event{Logged("file_sensitive_read", "path", "/proc/1/environ", "file_class", "proc_environ")},
 	},
 	{
 		Name: "benign-app-data-and-logs",

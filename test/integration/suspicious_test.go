@@ -73,6 +73,11 @@ type eventLine struct {
 	Argv        []string `json:"argv"`
 	ParentComm  string   `json:"parent_comm"`
 	UID         uint32   `json:"uid"`
+	Path        string   `json:"path"`
+	PathClass   string   `json:"path_class"`
+	FileClass   string   `json:"file_class"`
+	Op          string   `json:"op"`
+	Traversal   bool     `json:"traversal"`
 }
 
 // assertEvent waits up to 5s for an event log line (the exporter's stdout)

@@ -3,10 +3,11 @@
  *
  * Every object that emits events includes this header; the exporter loads
  * them so that they all share the ring buffer, the rate limit and the
- * counters of the first object (bpfprog.Set.LoadWithMaps). To add an event
- * type: add an EVENT_* value below (and in exporter/events), fill a struct
- * rtsec_event with emit_event(), and give the type a name and a decoder for
- * its code in exporter/events. */
+ * counters of the first object loaded (bpfprog.Set.LoadWithMaps). To add an
+ * event type: add an EVENT_* value below (and in exporter/events), fill a
+ * struct rtsec_event from event_reserve() (event_reserve_size() for a
+ * struct that starts with one, like struct rtsec_file_event), and give the
+ * type a name and a decoder for its code in exporter/events. */
 #ifndef RTSEC_EVENTS_H
 #define RTSEC_EVENTS_H
 
@@ -18,10 +19,13 @@
 #define EVENT_SUSPICIOUS_EXEC 1
 #define EVENT_PRIVILEGE_CHANGE 2
 #define EVENT_SENSITIVE_SYSCALL 3
+#define EVENT_FILE_MODIFICATION 4
+#define EVENT_FILE_SENSITIVE_READ 5
 #define EVENT_TYPES 8
 
 #define EVENT_EXE_LEN 128
 #define EVENT_ARGV_LEN 256
+#define EVENT_PATH_LEN 256
 
 /* event_stats indexes: events that did not reach the ring buffer. */
 #define EVENT_STAT_RATE_LIMITED 0
@@ -42,6 +46,16 @@ struct rtsec_event {
 	char exe[EVENT_EXE_LEN];
 	/* the arguments, NUL-separated, cut at EVENT_ARGV_LEN */
 	char argv[EVENT_ARGV_LEN];
+};
+
+/* A file event (EVENT_FILE_*): an event followed by the file's absolute
+ * path. Its code is op | class << 8 | traversal << 16 (op 0 for reads). */
+struct rtsec_file_event {
+	struct rtsec_event e;
+	/* the whole path's length: more than EVENT_PATH_LEN means cut */
+	__u32 path_len;
+	__u32 pad;
+	char path[EVENT_PATH_LEN];
 };
 
 struct {
@@ -108,14 +122,15 @@ static __always_inline bool event_admit(void)
 	return true;
 }
 
-/* Reserves an event of the given type with the current task's identity
- * filled in, or returns NULL (rate limit, full ring buffer, log off). The
- * caller fills exe and the code, then calls bpf_ringbuf_submit. */
-static __always_inline struct rtsec_event *event_reserve(__u32 type, __u32 code, struct task_struct *task)
+/* Reserves an event of the given type and size (at least a struct
+ * rtsec_event) with the current task's identity filled in, or returns NULL
+ * (rate limit, full ring buffer, log off). The caller fills exe and the
+ * code, then calls bpf_ringbuf_submit. */
+static __always_inline struct rtsec_event *event_reserve_size(__u32 type, __u32 code, struct task_struct *task, __u64 size)
 {
 	if (!events_per_cpu_second || !event_admit())
 		return NULL;
-	struct rtsec_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct rtsec_event *e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e) {
 		event_count(&event_stats, EVENT_STAT_RINGBUF_FULL);
 		return NULL;
@@ -144,6 +159,11 @@ static __always_inline struct rtsec_event *event_reserve(__u32 type, __u32 code,
 	if (type < EVENT_TYPES)
 		event_count(&event_counts, type);
 	return e;
+}
+
+static __always_inline struct rtsec_event *event_reserve(__u32 type, __u32 code, struct task_struct *task)
+{
+	return event_reserve_size(type, code, task, sizeof(struct rtsec_event));
 }
 
 /* Copies the base name of the task's executable into e->exe. */

@@ -8,6 +8,7 @@
 //	rtsec-attack capset                   drop an effective capability, then raise it
 //	rtsec-attack drop PROG ARGS…          clear effective capabilities, settle uids, exec PROG, as services do
 //	rtsec-attack syscalls                 call each sensitive syscall once; print "NAME RESULT"
+//	rtsec-attack unlinkat DIR NAME        remove NAME relative to an fd of DIR
 package main
 
 import (
@@ -38,6 +39,8 @@ func main() {
 		err = drop(args)
 	case "syscalls":
 		err = syscalls()
+	case "unlinkat":
+		err = unlinkat(args)
 	default:
 		err = fmt.Errorf("unknown technique %q", os.Args[1])
 	}

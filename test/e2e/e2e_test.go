@@ -89,17 +89,19 @@ func TestE2E(t *testing.T) {
 	t.Run("exemplars", func(t *testing.T) {
 		// Prometheus negotiated OpenMetrics and stored exemplars that name
 		// lines of the event log.
-		ids, err := stack.ExemplarEventIDs("rtsec_process_suspicious_execs_total", started)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(ids) == 0 {
-			t.Fatal("Prometheus stored no exemplar of rtsec_process_suspicious_execs_total")
-		}
 		output := stack.ExporterOutput()
-		for _, id := range ids {
-			if id == "" || !strings.Contains(output, `"event_id":"`+id+`"`) {
-				t.Errorf("exemplar event_id %q names no line of the event log", id)
+		for _, metric := range []string{"rtsec_process_suspicious_execs_total", "rtsec_file_sensitive_reads_total"} {
+			ids, err := stack.ExemplarEventIDs(metric, started)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ids) == 0 {
+				t.Errorf("Prometheus stored no exemplar of %s", metric)
+			}
+			for _, id := range ids {
+				if id == "" || !strings.Contains(output, `"event_id":"`+id+`"`) {
+					t.Errorf("%s: exemplar event_id %q names no line of the event log", metric, id)
+				}
 			}
 		}
 	})

@@ -25,14 +25,14 @@ local g = import '../lib/grafana.libsonnet';
       ]],
       [9, [
         g.timeseries('Modification rate by class and op',
-                     [g.target('sum by (path_class, op) (rate(rtsec_file_modifications_total{%s}[$__rate_interval]))' % sel, '{{path_class}} {{op}}')],
+                     [g.target('sum by (path_class, op) (rate(rtsec_file_modifications_total{%s}[$__rate_interval]))' % sel, '{{path_class}} {{op}}', exemplar=true)],
                      'ops',
-                     '',
+                     'Exemplars carry the event_id of the event log line of the last logged modification (critical classes).',
                      true),
         g.timeseries('Sensitive read rate by class',
-                     [g.target('sum by (file_class) (rate(rtsec_file_sensitive_reads_total{%s}[$__rate_interval]))' % sel, '{{file_class}}')],
+                     [g.target('sum by (file_class) (rate(rtsec_file_sensitive_reads_total{%s}[$__rate_interval]))' % sel, '{{file_class}}', exemplar=true)],
                      'ops',
-                     '',
+                     'Exemplars carry the event_id of the event log line of the last read.',
                      true),
       ]],
       [8, [

@@ -26,6 +26,16 @@ local g = import '../lib/grafana.libsonnet';
         g.timeseries('Privilege changes by kind', [g.target('sum by (kind) (%s{%s})' % [r.privilegeIncrease, ns], '{{kind}}')], 'short', '', true),
         g.timeseries('Sensitive syscalls by syscall and result', [g.target('sum by (syscall, result) (%s{%s})' % [r.syscallIncrease, ns], '{{syscall}} {{result}}')], 'short', '', true),
       ]],
+      [8, [
+        g.timeseries('Suspicious exec rate (exemplars: event log lines)',
+                     [g.target('sum by (reason) (rate(rtsec_process_suspicious_execs_total{%s, %s}[$__rate_interval]))' % [c.rtsecSelector, ns], '{{reason}}', exemplar=true)],
+                     'ops',
+                     "Each exemplar (a point on the graph) carries the event_id of the last event counted in a series: the event log line with that event_id gives the process, its arguments and parent. Needs Prometheus' exemplar storage."),
+        g.timeseries('Privilege change and sensitive syscall rate (exemplars: event log lines)', [
+          g.target('sum by (kind) (rate(rtsec_privilege_changes_total{%s, %s}[$__rate_interval]))' % [c.rtsecSelector, ns], '{{kind}}', exemplar=true),
+          g.target('sum by (syscall, result) (rate(rtsec_sensitive_syscalls_total{%s, %s}[$__rate_interval]))' % [c.rtsecSelector, ns], '{{syscall}} {{result}}', exemplar=true),
+        ], 'ops', 'As the panel to the left, for privilege changes and sensitive syscalls.'),
+      ]],
       [9, [
         g.table('Containers with process events in the last ' + c.eventWindow, [
           g.target('sum by (%s, reason) (%s{%s})' % [c.containerLabels, r.suspiciousIncrease, ns], '', true),

@@ -4,13 +4,15 @@
   local g = self,
   local ds = { type: 'prometheus', uid: '${datasource}' },
 
-  // A query of a panel.
-  target(expr, legend='', instant=false):: {
-    datasource: ds,
-    expr: expr,
-    legendFormat: legend,
-    refId: 'A',
-  } + (if instant then { instant: true, range: false, format: 'table' } else {}),
+  // A query of a panel. exemplar shows the exemplars of the raw series the
+  // query selects (rtsec's: the event_id of an event log line).
+  target(expr, legend='', instant=false, exemplar=false):: {
+                                                             datasource: ds,
+                                                             expr: expr,
+                                                             legendFormat: legend,
+                                                             refId: 'A',
+                                                           } + (if instant then { instant: true, range: false, format: 'table' } else {})
+                                                           + (if exemplar then { exemplar: true } else {}),
 
   local panel(type, title, targets, unit, description) = {
     type: type,

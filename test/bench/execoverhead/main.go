@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"slices"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/test/bench/interleave"
 )
 
 func main() {
@@ -32,9 +32,6 @@ func main() {
 }
 
 func run(rounds, execs int) error {
-	if rounds < 5 {
-		return fmt.Errorf("-rounds=%d: need at least 5 for a median", rounds)
-	}
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return err
 	}
@@ -45,26 +42,16 @@ func run(rounds, execs int) error {
 		return fmt.Errorf("enable BPF statistics: %w", err)
 	}
 	defer stats.Close()
-	var ratios, baseNs, deltaNs, progNs []float64
-	for range rounds {
-		base, err := loop(execs)
-		if err != nil {
-			return err
-		}
-		attached, perRun, err := withPrograms(func() (time.Duration, error) { return loop(execs) })
-		if err != nil {
-			return err
-		}
-		progNs = append(progNs, perRun)
-		ratios = append(ratios, float64(attached)/float64(base))
-		baseNs = append(baseNs, float64(base.Nanoseconds())/float64(execs))
-		deltaNs = append(deltaNs, float64((attached-base).Nanoseconds())/float64(execs))
+	r, err := interleave.Run(rounds, func() (time.Duration, error) { return loop(execs) }, withPrograms)
+	if err != nil {
+		return err
 	}
+	ratio := r.Ratio(0)
 	fmt.Printf("exec overhead: %d rounds × %d fork+exec of /bin/true\n", rounds, execs)
-	fmt.Printf("  per exec, nothing attached: median %.1f µs\n", median(baseNs)/1e3)
-	fmt.Printf("  per exec, added by rtsec:   median %.2f µs (wall clock, noisy)\n", median(deltaNs)/1e3)
-	fmt.Printf("  handle_exec run time:       median %.0f ns per run (kernel BPF statistics)\n", median(progNs))
-	fmt.Printf("  ratio attached/nothing:     median %.3f× (min %.3f, max %.3f)\n", median(ratios), slices.Min(ratios), slices.Max(ratios))
+	fmt.Printf("  per exec, nothing attached: median %.1f µs\n", r.BaseNs(execs).Median()/1e3)
+	fmt.Printf("  per exec, added by rtsec:   median %.2f µs (wall clock, noisy)\n", r.AddedNs(0, execs).Median()/1e3)
+	fmt.Printf("  handle_exec run time:       median %.0f ns per run (kernel BPF statistics)\n", r.Figure(0).Median())
+	fmt.Printf("  ratio attached/nothing:     median %.3f× (min %.3f, max %.3f)\n", ratio.Median(), ratio.Min(), ratio.Max())
 	return nil
 }
 
@@ -72,7 +59,7 @@ func run(rounds, execs int) error {
 // counting and classification, and the syscall hooks), as the exporter
 // loads them with the event log off, and returns handle_exec's mean time
 // per run.
-func withPrograms(f func() (time.Duration, error)) (time.Duration, float64, error) {
+func withPrograms(f interleave.Loop) (time.Duration, float64, error) {
 	set := bpfprog.NewSet()
 	defer set.Close()
 	spec, err := bpf.LoadProcess()
@@ -108,10 +95,4 @@ func loop(n int) (time.Duration, error) {
 		}
 	}
 	return time.Since(begin), nil
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

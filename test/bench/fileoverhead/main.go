@@ -25,6 +25,7 @@ import (
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/fileclass"
+	"github.com/rtsec/rtsec/test/bench/interleave"
 )
 
 func main() {
@@ -44,9 +45,6 @@ type workload struct {
 }
 
 func run(rounds, ops int) error {
-	if rounds < 5 {
-		return fmt.Errorf("-rounds=%d: need at least 5 for a median", rounds)
-	}
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return err
 	}
@@ -78,31 +76,18 @@ func run(rounds, ops int) error {
 	}
 	fmt.Printf("file overhead: %d interleaved rounds × %d iterations; ratios to nothing attached, median (min–max)\n", rounds, ops)
 	for _, w := range workloads {
-		var base, empty, rtsec, emptyNs, progNs []float64
-		for range rounds {
-			b, err := timed(w.loop, ops)
-			if err != nil {
-				return err
-			}
-			e, emptyRun, err := withEmpty(sections, func() (time.Duration, error) { return timed(w.loop, ops) })
-			if err != nil {
-				return err
-			}
-			r, perRun, err := withRtsec(func() (time.Duration, error) { return timed(w.loop, ops) })
-			if err != nil {
-				return err
-			}
-			base = append(base, ns(b, ops))
-			empty = append(empty, float64(e)/float64(b))
-			rtsec = append(rtsec, float64(r)/float64(b))
-			progNs = append(progNs, perRun)
-			emptyNs = append(emptyNs, emptyRun)
+		r, err := interleave.Run(rounds, func() (time.Duration, error) { return timed(w.loop, ops) },
+			func(f interleave.Loop) (time.Duration, float64, error) { return withEmpty(sections, f) },
+			withRtsec)
+		if err != nil {
+			return err
 		}
+		empty, rtsec := r.Ratio(0), r.Ratio(1)
 		fmt.Printf("%s:\n", w.name)
-		fmt.Printf("  nothing attached:      median %.0f ns per iteration\n", median(base))
-		fmt.Printf("  empty program:         %.3f× (%.3f–%.3f)\n", median(empty), slices.Min(empty), slices.Max(empty))
-		fmt.Printf("  rtsec file programs:   %.3f× (%.3f–%.3f)\n", median(rtsec), slices.Min(rtsec), slices.Max(rtsec))
-		fmt.Printf("  run time per run (kernel BPF statistics): empty program %.0f ns (all its hooks), rtsec file_exit_openat %.0f ns\n", median(emptyNs), median(progNs))
+		fmt.Printf("  nothing attached:      median %.0f ns per iteration\n", r.BaseNs(ops).Median())
+		fmt.Printf("  empty program:         %.3f× (%.3f–%.3f)\n", empty.Median(), empty.Min(), empty.Max())
+		fmt.Printf("  rtsec file programs:   %.3f× (%.3f–%.3f)\n", rtsec.Median(), rtsec.Min(), rtsec.Max())
+		fmt.Printf("  run time per run (kernel BPF statistics): empty program %.0f ns (all its hooks), rtsec file_exit_openat %.0f ns\n", r.Figure(0).Median(), r.Figure(1).Median())
 	}
 	return nil
 }
@@ -124,7 +109,7 @@ func fileSections() ([]string, error) {
 // withEmpty runs f with a program that returns at once attached to every
 // tracepoint rtsec's file programs use: the floor of any tracepoint hook.
 // It returns the program's mean run time, the floor of the statistics.
-func withEmpty(sections []string, f func() (time.Duration, error)) (time.Duration, float64, error) {
+func withEmpty(sections []string, f interleave.Loop) (time.Duration, float64, error) {
 	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 		Type:         ebpf.TracePoint,
 		License:      "GPL",
@@ -157,7 +142,7 @@ func withEmpty(sections []string, f func() (time.Duration, error)) (time.Duratio
 // withRtsec runs f with rtsec's file programs attached and the built-in
 // class table loaded, as the exporter does, and returns the open-exit
 // program's mean run time.
-func withRtsec(f func() (time.Duration, error)) (time.Duration, float64, error) {
+func withRtsec(f interleave.Loop) (time.Duration, float64, error) {
 	set := bpfprog.NewSet()
 	defer set.Close()
 	spec, err := bpf.LoadFiles()
@@ -220,12 +205,4 @@ func timed(loop func(int) error, n int) (time.Duration, error) {
 	begin := time.Now()
 	err := loop(n)
 	return time.Since(begin), err
-}
-
-func ns(d time.Duration, n int) float64 { return float64(d.Nanoseconds()) / float64(n) }
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

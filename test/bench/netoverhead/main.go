@@ -21,6 +21,7 @@ import (
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/netclass"
+	"github.com/rtsec/rtsec/test/bench/interleave"
 )
 
 func main() {
@@ -34,9 +35,6 @@ func main() {
 }
 
 func run(rounds, conns int) error {
-	if rounds < 5 {
-		return fmt.Errorf("-rounds=%d: need at least 5 for a median", rounds)
-	}
 	if conns < 1 || conns > 100000 {
 		return fmt.Errorf("-conns=%d: want 1-100000", conns)
 	}
@@ -48,41 +46,31 @@ func run(rounds, conns int) error {
 		return fmt.Errorf("enable BPF statistics: %w", err)
 	}
 	defer stats.Close()
-	var ratios, baseNs, deltaNs, progNs []float64
-	for range rounds {
-		base, err := loop(conns)
-		if err != nil {
-			return err
-		}
-		attached, perConn, err := withPrograms(func() (time.Duration, error) { return loop(conns) })
-		if err != nil {
-			return err
-		}
-		progNs = append(progNs, perConn/float64(conns))
-		ratios = append(ratios, float64(attached)/float64(base))
-		baseNs = append(baseNs, float64(base.Nanoseconds())/float64(conns))
-		deltaNs = append(deltaNs, float64((attached-base).Nanoseconds())/float64(conns))
+	r, err := interleave.Run(rounds, func() (time.Duration, error) { return loop(conns) }, withPrograms)
+	if err != nil {
+		return err
 	}
+	ratio := r.Ratio(0)
 	fmt.Printf("network overhead: %d rounds × %d loopback connect+accept+close\n", rounds, conns)
-	fmt.Printf("  per connection, nothing attached: median %.1f µs\n", median(baseNs)/1e3)
-	fmt.Printf("  per connection, added by rtsec:   median %.2f µs (wall clock, noisy)\n", median(deltaNs)/1e3)
-	fmt.Printf("  BPF run time per connection:      median %.0f ns (all network programs, kernel BPF statistics)\n", median(progNs))
-	fmt.Printf("  ratio attached/nothing:           median %.3f× (min %.3f, max %.3f)\n", median(ratios), slices.Min(ratios), slices.Max(ratios))
+	fmt.Printf("  per connection, nothing attached: median %.1f µs\n", r.BaseNs(conns).Median()/1e3)
+	fmt.Printf("  per connection, added by rtsec:   median %.2f µs (wall clock, noisy)\n", r.AddedNs(0, conns).Median()/1e3)
+	fmt.Printf("  BPF run time per connection:      median %.0f ns (all network programs, kernel BPF statistics)\n", r.Figure(0).Median()/float64(conns))
+	fmt.Printf("  ratio attached/nothing:           median %.3f× (min %.3f, max %.3f)\n", ratio.Median(), ratio.Min(), ratio.Max())
 	names := slices.Sorted(maps.Keys(perProgram))
 	for _, name := range names {
-		var runs, ns []float64
-		for _, r := range perProgram[name] {
-			runs = append(runs, r[0]/float64(conns))
-			ns = append(ns, r[1])
+		var runs, ns interleave.Sample
+		for _, round := range perProgram[name] {
+			runs = append(runs, round[0]/float64(conns))
+			ns = append(ns, round[1])
 		}
-		fmt.Printf("  %-22s %.1f runs per connection, median %.0f ns per run\n", name+":", median(runs), median(ns))
+		fmt.Printf("  %-22s %.1f runs per connection, median %.0f ns per run\n", name+":", runs.Median(), ns.Median())
 	}
 	return nil
 }
 
 // withPrograms runs f with the network programs attached as the exporter
 // loads them (default tables), and returns the programs' total run time.
-func withPrograms(f func() (time.Duration, error)) (time.Duration, float64, error) {
+func withPrograms(f interleave.Loop) (time.Duration, float64, error) {
 	set := bpfprog.NewSet()
 	defer set.Close()
 	spec, err := bpf.LoadNetwork()
@@ -162,9 +150,3 @@ func loop(n int) (time.Duration, error) {
 
 // perProgram holds each program's runs and mean ns per run, per round.
 var perProgram = map[string][][2]float64{}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
-}

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 	"time"
 
 	"github.com/cilium/ebpf/rlimit"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/test/bench/interleave"
 )
 
 // calls are the timed syscalls.
@@ -54,56 +54,46 @@ func main() {
 }
 
 func run(rounds, n int) error {
-	if rounds < 5 {
-		return fmt.Errorf("-rounds=%d: need at least 5 for a median", rounds)
-	}
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return err
 	}
 	runtime.LockOSThread()
 	fmt.Printf("syscall overhead: %d rounds × %d calls, median per call\n", rounds, n)
 	for _, c := range calls {
-		var base, attached, ratios []float64
-		for range rounds {
-			b, err := loop(c.do, n)
-			if err != nil {
-				return fmt.Errorf("%s: %w", c.name, err)
-			}
-			a, err := withPrograms(func() (time.Duration, error) { return loop(c.do, n) })
-			if err != nil {
-				return fmt.Errorf("%s: %w", c.name, err)
-			}
-			base = append(base, perCall(b, n))
-			attached = append(attached, perCall(a, n))
-			ratios = append(ratios, float64(a)/float64(b))
+		r, err := interleave.Run(rounds, func() (time.Duration, error) { return loop(c.do, n) }, withPrograms)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
 		}
+		ratio := r.Ratio(0)
 		fmt.Printf("  %-42s nothing %6.0f ns, attached %6.0f ns, ratio %.3f× (min %.3f, max %.3f)\n",
-			c.name, median(base), median(attached), median(ratios), slices.Min(ratios), slices.Max(ratios))
+			c.name, r.BaseNs(n).Median(), r.AttachedNs(0, n).Median(), ratio.Median(), ratio.Min(), ratio.Max())
 	}
 	return nil
 }
 
 // withPrograms runs f with the process object attached, event log on at
 // the exporter's default rate limit (nobody reads it: past the limit and a
-// full ring buffer, events are dropped and counted, the cheap path).
-func withPrograms(f func() (time.Duration, error)) (time.Duration, error) {
+// full ring buffer, events are dropped and counted, the cheap path). It has
+// no figure of its own to return: the per-call times are the result.
+func withPrograms(f interleave.Loop) (time.Duration, float64, error) {
 	set := bpfprog.NewSet()
 	defer set.Close()
 	spec, err := bpf.LoadProcess()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := spec.Variables["events_per_cpu_second"].Set(uint32(50)); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if _, err := bpfprog.DropMissingTracepoints(spec); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var objs bpf.ProcessMaps
 	if err := set.Load(spec, &objs); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return f()
+	d, err := f()
+	return d, 0, err
 }
 
 func loop(do func() unix.Errno, n int) (time.Duration, error) {
@@ -114,12 +104,4 @@ func loop(do func() unix.Errno, n int) (time.Duration, error) {
 		}
 	}
 	return time.Since(begin), nil
-}
-
-func perCall(d time.Duration, n int) float64 { return float64(d.Nanoseconds()) / float64(n) }
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

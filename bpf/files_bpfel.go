@@ -23,6 +23,13 @@ type FilesClassVal struct {
 	Pad2      uint16
 }
 
+type FilesEventBucket struct {
+	_     structs.HostLayout
+	Start uint64
+	Sent  uint32
+	Pad   uint32
+}
+
 type FilesEventPath struct {
 	_    structs.HostLayout
 	Len  uint32
@@ -108,71 +115,73 @@ type FilesScratch struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	FilesMapEventCounts         = "event_counts"
-	FilesMapEventStats          = "event_stats"
-	FilesMapEventWindows        = "event_windows"
-	FilesMapEvents              = "events"
-	FilesMapFileClasses         = "file_classes"
-	FilesMapFileCounts          = "file_counts"
-	FilesMapFileEventPaths      = "file_event_paths"
-	FilesMapFilePending         = "file_pending"
-	FilesMapFileScratch         = "file_scratch"
-	FilesMapFileStats           = "file_stats"
-	FilesMapGateFilter          = "gate_filter"
-	FilesMapReadGate            = "read_gate"
-	FilesProgFileEnterChmod     = "file_enter_chmod"
-	FilesProgFileEnterChown     = "file_enter_chown"
-	FilesProgFileEnterFchmod    = "file_enter_fchmod"
-	FilesProgFileEnterFchmodat  = "file_enter_fchmodat"
-	FilesProgFileEnterFchmodat2 = "file_enter_fchmodat2"
-	FilesProgFileEnterFchown    = "file_enter_fchown"
-	FilesProgFileEnterFchownat  = "file_enter_fchownat"
-	FilesProgFileEnterFtruncate = "file_enter_ftruncate"
-	FilesProgFileEnterLchown    = "file_enter_lchown"
-	FilesProgFileEnterLink      = "file_enter_link"
-	FilesProgFileEnterLinkat    = "file_enter_linkat"
-	FilesProgFileEnterMkdir     = "file_enter_mkdir"
-	FilesProgFileEnterMkdirat   = "file_enter_mkdirat"
-	FilesProgFileEnterMknod     = "file_enter_mknod"
-	FilesProgFileEnterMknodat   = "file_enter_mknodat"
-	FilesProgFileEnterRename    = "file_enter_rename"
-	FilesProgFileEnterRenameat  = "file_enter_renameat"
-	FilesProgFileEnterRenameat2 = "file_enter_renameat2"
-	FilesProgFileEnterRmdir     = "file_enter_rmdir"
-	FilesProgFileEnterSymlink   = "file_enter_symlink"
-	FilesProgFileEnterSymlinkat = "file_enter_symlinkat"
-	FilesProgFileEnterTruncate  = "file_enter_truncate"
-	FilesProgFileEnterUnlink    = "file_enter_unlink"
-	FilesProgFileEnterUnlinkat  = "file_enter_unlinkat"
-	FilesProgFileExitChmod      = "file_exit_chmod"
-	FilesProgFileExitChown      = "file_exit_chown"
-	FilesProgFileExitCreat      = "file_exit_creat"
-	FilesProgFileExitFchmod     = "file_exit_fchmod"
-	FilesProgFileExitFchmodat   = "file_exit_fchmodat"
-	FilesProgFileExitFchmodat2  = "file_exit_fchmodat2"
-	FilesProgFileExitFchown     = "file_exit_fchown"
-	FilesProgFileExitFchownat   = "file_exit_fchownat"
-	FilesProgFileExitFtruncate  = "file_exit_ftruncate"
-	FilesProgFileExitLchown     = "file_exit_lchown"
-	FilesProgFileExitLink       = "file_exit_link"
-	FilesProgFileExitLinkat     = "file_exit_linkat"
-	FilesProgFileExitMkdir      = "file_exit_mkdir"
-	FilesProgFileExitMkdirat    = "file_exit_mkdirat"
-	FilesProgFileExitMknod      = "file_exit_mknod"
-	FilesProgFileExitMknodat    = "file_exit_mknodat"
-	FilesProgFileExitOpen       = "file_exit_open"
-	FilesProgFileExitOpenat     = "file_exit_openat"
-	FilesProgFileExitOpenat2    = "file_exit_openat2"
-	FilesProgFileExitRename     = "file_exit_rename"
-	FilesProgFileExitRenameat   = "file_exit_renameat"
-	FilesProgFileExitRenameat2  = "file_exit_renameat2"
-	FilesProgFileExitRmdir      = "file_exit_rmdir"
-	FilesProgFileExitSymlink    = "file_exit_symlink"
-	FilesProgFileExitSymlinkat  = "file_exit_symlinkat"
-	FilesProgFileExitTruncate   = "file_exit_truncate"
-	FilesProgFileExitUnlink     = "file_exit_unlink"
-	FilesProgFileExitUnlinkat   = "file_exit_unlinkat"
-	FilesVarEventsPerCpuSecond  = "events_per_cpu_second"
+	FilesMapEventBuckets          = "event_buckets"
+	FilesMapEventCounts           = "event_counts"
+	FilesMapEventStats            = "event_stats"
+	FilesMapEventWindows          = "event_windows"
+	FilesMapEvents                = "events"
+	FilesMapFileClasses           = "file_classes"
+	FilesMapFileCounts            = "file_counts"
+	FilesMapFileEventPaths        = "file_event_paths"
+	FilesMapFilePending           = "file_pending"
+	FilesMapFileScratch           = "file_scratch"
+	FilesMapFileStats             = "file_stats"
+	FilesMapGateFilter            = "gate_filter"
+	FilesMapReadGate              = "read_gate"
+	FilesProgFileEnterChmod       = "file_enter_chmod"
+	FilesProgFileEnterChown       = "file_enter_chown"
+	FilesProgFileEnterFchmod      = "file_enter_fchmod"
+	FilesProgFileEnterFchmodat    = "file_enter_fchmodat"
+	FilesProgFileEnterFchmodat2   = "file_enter_fchmodat2"
+	FilesProgFileEnterFchown      = "file_enter_fchown"
+	FilesProgFileEnterFchownat    = "file_enter_fchownat"
+	FilesProgFileEnterFtruncate   = "file_enter_ftruncate"
+	FilesProgFileEnterLchown      = "file_enter_lchown"
+	FilesProgFileEnterLink        = "file_enter_link"
+	FilesProgFileEnterLinkat      = "file_enter_linkat"
+	FilesProgFileEnterMkdir       = "file_enter_mkdir"
+	FilesProgFileEnterMkdirat     = "file_enter_mkdirat"
+	FilesProgFileEnterMknod       = "file_enter_mknod"
+	FilesProgFileEnterMknodat     = "file_enter_mknodat"
+	FilesProgFileEnterRename      = "file_enter_rename"
+	FilesProgFileEnterRenameat    = "file_enter_renameat"
+	FilesProgFileEnterRenameat2   = "file_enter_renameat2"
+	FilesProgFileEnterRmdir       = "file_enter_rmdir"
+	FilesProgFileEnterSymlink     = "file_enter_symlink"
+	FilesProgFileEnterSymlinkat   = "file_enter_symlinkat"
+	FilesProgFileEnterTruncate    = "file_enter_truncate"
+	FilesProgFileEnterUnlink      = "file_enter_unlink"
+	FilesProgFileEnterUnlinkat    = "file_enter_unlinkat"
+	FilesProgFileExitChmod        = "file_exit_chmod"
+	FilesProgFileExitChown        = "file_exit_chown"
+	FilesProgFileExitCreat        = "file_exit_creat"
+	FilesProgFileExitFchmod       = "file_exit_fchmod"
+	FilesProgFileExitFchmodat     = "file_exit_fchmodat"
+	FilesProgFileExitFchmodat2    = "file_exit_fchmodat2"
+	FilesProgFileExitFchown       = "file_exit_fchown"
+	FilesProgFileExitFchownat     = "file_exit_fchownat"
+	FilesProgFileExitFtruncate    = "file_exit_ftruncate"
+	FilesProgFileExitLchown       = "file_exit_lchown"
+	FilesProgFileExitLink         = "file_exit_link"
+	FilesProgFileExitLinkat       = "file_exit_linkat"
+	FilesProgFileExitMkdir        = "file_exit_mkdir"
+	FilesProgFileExitMkdirat      = "file_exit_mkdirat"
+	FilesProgFileExitMknod        = "file_exit_mknod"
+	FilesProgFileExitMknodat      = "file_exit_mknodat"
+	FilesProgFileExitOpen         = "file_exit_open"
+	FilesProgFileExitOpenat       = "file_exit_openat"
+	FilesProgFileExitOpenat2      = "file_exit_openat2"
+	FilesProgFileExitRename       = "file_exit_rename"
+	FilesProgFileExitRenameat     = "file_exit_renameat"
+	FilesProgFileExitRenameat2    = "file_exit_renameat2"
+	FilesProgFileExitRmdir        = "file_exit_rmdir"
+	FilesProgFileExitSymlink      = "file_exit_symlink"
+	FilesProgFileExitSymlinkat    = "file_exit_symlinkat"
+	FilesProgFileExitTruncate     = "file_exit_truncate"
+	FilesProgFileExitUnlink       = "file_exit_unlink"
+	FilesProgFileExitUnlinkat     = "file_exit_unlinkat"
+	FilesVarEventsPerCgroupSecond = "events_per_cgroup_second"
+	FilesVarEventsPerCpuSecond    = "events_per_cpu_second"
 )
 
 // LoadFiles returns the embedded CollectionSpec for Files.
@@ -275,6 +284,7 @@ type FilesProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type FilesMapSpecs struct {
+	EventBuckets   *ebpf.MapSpec `ebpf:"event_buckets"`
 	EventCounts    *ebpf.MapSpec `ebpf:"event_counts"`
 	EventStats     *ebpf.MapSpec `ebpf:"event_stats"`
 	EventWindows   *ebpf.MapSpec `ebpf:"event_windows"`
@@ -293,7 +303,8 @@ type FilesMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type FilesVariableSpecs struct {
-	EventsPerCpuSecond *ebpf.VariableSpec `ebpf:"events_per_cpu_second"`
+	EventsPerCgroupSecond *ebpf.VariableSpec `ebpf:"events_per_cgroup_second"`
+	EventsPerCpuSecond    *ebpf.VariableSpec `ebpf:"events_per_cpu_second"`
 }
 
 // FilesObjects contains all objects after they have been loaded into the kernel.
@@ -316,6 +327,7 @@ func (o *FilesObjects) Close() error {
 //
 // It can be passed to LoadFilesObjects or ebpf.CollectionSpec.LoadAndAssign.
 type FilesMaps struct {
+	EventBuckets   *ebpf.Map `ebpf:"event_buckets"`
 	EventCounts    *ebpf.Map `ebpf:"event_counts"`
 	EventStats     *ebpf.Map `ebpf:"event_stats"`
 	EventWindows   *ebpf.Map `ebpf:"event_windows"`
@@ -332,6 +344,7 @@ type FilesMaps struct {
 
 func (m *FilesMaps) Close() error {
 	return _FilesClose(
+		m.EventBuckets,
 		m.EventCounts,
 		m.EventStats,
 		m.EventWindows,
@@ -351,7 +364,8 @@ func (m *FilesMaps) Close() error {
 //
 // It can be passed to LoadFilesObjects or ebpf.CollectionSpec.LoadAndAssign.
 type FilesVariables struct {
-	EventsPerCpuSecond *ebpf.Variable `ebpf:"events_per_cpu_second"`
+	EventsPerCgroupSecond *ebpf.Variable `ebpf:"events_per_cgroup_second"`
+	EventsPerCpuSecond    *ebpf.Variable `ebpf:"events_per_cpu_second"`
 }
 
 // FilesPrograms contains all programs after they have been loaded into the kernel.

@@ -18,6 +18,13 @@ type ProcessArgvScratch struct {
 	Buf [1024]int8
 }
 
+type ProcessEventBucket struct {
+	_     structs.HostLayout
+	Start uint64
+	Sent  uint32
+	Pad   uint32
+}
+
 type ProcessEventWindow struct {
 	_     structs.HostLayout
 	Start uint64
@@ -68,57 +75,59 @@ type ProcessTaskCreds struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	ProcessMapArgvScratch          = "argv_scratch"
-	ProcessMapClassNames           = "class_names"
-	ProcessMapEventCounts          = "event_counts"
-	ProcessMapEventStats           = "event_stats"
-	ProcessMapEventWindows         = "event_windows"
-	ProcessMapEvents               = "events"
-	ProcessMapExecBudgets          = "exec_budgets"
-	ProcessMapExecCounts           = "exec_counts"
-	ProcessMapExecScratch          = "exec_scratch"
-	ProcessMapExecStats            = "exec_stats"
-	ProcessMapHostCgroups          = "host_cgroups"
-	ProcessMapRuntimeBinaries      = "runtime_binaries"
-	ProcessMapSignalCounts         = "signal_counts"
-	ProcessMapSignalStats          = "signal_stats"
-	ProcessMapSyscallPending       = "syscall_pending"
-	ProcessMapTaskCreds            = "task_creds"
-	ProcessProgAddKeyExit          = "add_key_exit"
-	ProcessProgBpfEnter            = "bpf_enter"
-	ProcessProgBpfExit             = "bpf_exit"
-	ProcessProgCapsetEnter         = "capset_enter"
-	ProcessProgCapsetExitTp        = "capset_exit_tp"
-	ProcessProgChrootExit          = "chroot_exit"
-	ProcessProgDeleteModuleExit    = "delete_module_exit"
-	ProcessProgFinitModuleExit     = "finit_module_exit"
-	ProcessProgHandleExec          = "handle_exec"
-	ProcessProgInitModuleExit      = "init_module_exit"
-	ProcessProgKexecLoadExit       = "kexec_load_exit"
-	ProcessProgKeyctlExit          = "keyctl_exit"
-	ProcessProgMountExit           = "mount_exit"
-	ProcessProgOpenByHandleAtExit  = "open_by_handle_at_exit"
-	ProcessProgPerfEventOpenExit   = "perf_event_open_exit"
-	ProcessProgPivotRootExit       = "pivot_root_exit"
-	ProcessProgProcessVmWritevExit = "process_vm_writev_exit"
-	ProcessProgPtraceEnter         = "ptrace_enter"
-	ProcessProgPtraceExit          = "ptrace_exit"
-	ProcessProgSetnsExit           = "setns_exit"
-	ProcessProgSetresuidEnter      = "setresuid_enter"
-	ProcessProgSetresuidExit       = "setresuid_exit"
-	ProcessProgSetreuidEnter       = "setreuid_enter"
-	ProcessProgSetreuidExit        = "setreuid_exit"
-	ProcessProgSetuidEnter         = "setuid_enter"
-	ProcessProgSetuidExit          = "setuid_exit"
-	ProcessProgUmount2Exit         = "umount2_exit"
-	ProcessProgUnshareExit         = "unshare_exit"
-	ProcessProgUserfaultfdExit     = "userfaultfd_exit"
-	ProcessVarBinaryBudget         = "binary_budget"
-	ProcessVarEventsPerCpuSecond   = "events_per_cpu_second"
-	ProcessVarHostBinaryBudget     = "host_binary_budget"
-	ProcessVarMinerClass           = "miner_class"
-	ProcessVarSelfTgid             = "self_tgid"
-	ProcessVarShellClass           = "shell_class"
+	ProcessMapArgvScratch           = "argv_scratch"
+	ProcessMapClassNames            = "class_names"
+	ProcessMapEventBuckets          = "event_buckets"
+	ProcessMapEventCounts           = "event_counts"
+	ProcessMapEventStats            = "event_stats"
+	ProcessMapEventWindows          = "event_windows"
+	ProcessMapEvents                = "events"
+	ProcessMapExecBudgets           = "exec_budgets"
+	ProcessMapExecCounts            = "exec_counts"
+	ProcessMapExecScratch           = "exec_scratch"
+	ProcessMapExecStats             = "exec_stats"
+	ProcessMapHostCgroups           = "host_cgroups"
+	ProcessMapRuntimeBinaries       = "runtime_binaries"
+	ProcessMapSignalCounts          = "signal_counts"
+	ProcessMapSignalStats           = "signal_stats"
+	ProcessMapSyscallPending        = "syscall_pending"
+	ProcessMapTaskCreds             = "task_creds"
+	ProcessProgAddKeyExit           = "add_key_exit"
+	ProcessProgBpfEnter             = "bpf_enter"
+	ProcessProgBpfExit              = "bpf_exit"
+	ProcessProgCapsetEnter          = "capset_enter"
+	ProcessProgCapsetExitTp         = "capset_exit_tp"
+	ProcessProgChrootExit           = "chroot_exit"
+	ProcessProgDeleteModuleExit     = "delete_module_exit"
+	ProcessProgFinitModuleExit      = "finit_module_exit"
+	ProcessProgHandleExec           = "handle_exec"
+	ProcessProgInitModuleExit       = "init_module_exit"
+	ProcessProgKexecLoadExit        = "kexec_load_exit"
+	ProcessProgKeyctlExit           = "keyctl_exit"
+	ProcessProgMountExit            = "mount_exit"
+	ProcessProgOpenByHandleAtExit   = "open_by_handle_at_exit"
+	ProcessProgPerfEventOpenExit    = "perf_event_open_exit"
+	ProcessProgPivotRootExit        = "pivot_root_exit"
+	ProcessProgProcessVmWritevExit  = "process_vm_writev_exit"
+	ProcessProgPtraceEnter          = "ptrace_enter"
+	ProcessProgPtraceExit           = "ptrace_exit"
+	ProcessProgSetnsExit            = "setns_exit"
+	ProcessProgSetresuidEnter       = "setresuid_enter"
+	ProcessProgSetresuidExit        = "setresuid_exit"
+	ProcessProgSetreuidEnter        = "setreuid_enter"
+	ProcessProgSetreuidExit         = "setreuid_exit"
+	ProcessProgSetuidEnter          = "setuid_enter"
+	ProcessProgSetuidExit           = "setuid_exit"
+	ProcessProgUmount2Exit          = "umount2_exit"
+	ProcessProgUnshareExit          = "unshare_exit"
+	ProcessProgUserfaultfdExit      = "userfaultfd_exit"
+	ProcessVarBinaryBudget          = "binary_budget"
+	ProcessVarEventsPerCgroupSecond = "events_per_cgroup_second"
+	ProcessVarEventsPerCpuSecond    = "events_per_cpu_second"
+	ProcessVarHostBinaryBudget      = "host_binary_budget"
+	ProcessVarMinerClass            = "miner_class"
+	ProcessVarSelfTgid              = "self_tgid"
+	ProcessVarShellClass            = "shell_class"
 )
 
 // LoadProcess returns the embedded CollectionSpec for Process.
@@ -200,6 +209,7 @@ type ProcessProgramSpecs struct {
 type ProcessMapSpecs struct {
 	ArgvScratch     *ebpf.MapSpec `ebpf:"argv_scratch"`
 	ClassNames      *ebpf.MapSpec `ebpf:"class_names"`
+	EventBuckets    *ebpf.MapSpec `ebpf:"event_buckets"`
 	EventCounts     *ebpf.MapSpec `ebpf:"event_counts"`
 	EventStats      *ebpf.MapSpec `ebpf:"event_stats"`
 	EventWindows    *ebpf.MapSpec `ebpf:"event_windows"`
@@ -220,12 +230,13 @@ type ProcessMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProcessVariableSpecs struct {
-	BinaryBudget       *ebpf.VariableSpec `ebpf:"binary_budget"`
-	EventsPerCpuSecond *ebpf.VariableSpec `ebpf:"events_per_cpu_second"`
-	HostBinaryBudget   *ebpf.VariableSpec `ebpf:"host_binary_budget"`
-	MinerClass         *ebpf.VariableSpec `ebpf:"miner_class"`
-	SelfTgid           *ebpf.VariableSpec `ebpf:"self_tgid"`
-	ShellClass         *ebpf.VariableSpec `ebpf:"shell_class"`
+	BinaryBudget          *ebpf.VariableSpec `ebpf:"binary_budget"`
+	EventsPerCgroupSecond *ebpf.VariableSpec `ebpf:"events_per_cgroup_second"`
+	EventsPerCpuSecond    *ebpf.VariableSpec `ebpf:"events_per_cpu_second"`
+	HostBinaryBudget      *ebpf.VariableSpec `ebpf:"host_binary_budget"`
+	MinerClass            *ebpf.VariableSpec `ebpf:"miner_class"`
+	SelfTgid              *ebpf.VariableSpec `ebpf:"self_tgid"`
+	ShellClass            *ebpf.VariableSpec `ebpf:"shell_class"`
 }
 
 // ProcessObjects contains all objects after they have been loaded into the kernel.
@@ -250,6 +261,7 @@ func (o *ProcessObjects) Close() error {
 type ProcessMaps struct {
 	ArgvScratch     *ebpf.Map `ebpf:"argv_scratch"`
 	ClassNames      *ebpf.Map `ebpf:"class_names"`
+	EventBuckets    *ebpf.Map `ebpf:"event_buckets"`
 	EventCounts     *ebpf.Map `ebpf:"event_counts"`
 	EventStats      *ebpf.Map `ebpf:"event_stats"`
 	EventWindows    *ebpf.Map `ebpf:"event_windows"`
@@ -270,6 +282,7 @@ func (m *ProcessMaps) Close() error {
 	return _ProcessClose(
 		m.ArgvScratch,
 		m.ClassNames,
+		m.EventBuckets,
 		m.EventCounts,
 		m.EventStats,
 		m.EventWindows,
@@ -291,12 +304,13 @@ func (m *ProcessMaps) Close() error {
 //
 // It can be passed to LoadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProcessVariables struct {
-	BinaryBudget       *ebpf.Variable `ebpf:"binary_budget"`
-	EventsPerCpuSecond *ebpf.Variable `ebpf:"events_per_cpu_second"`
-	HostBinaryBudget   *ebpf.Variable `ebpf:"host_binary_budget"`
-	MinerClass         *ebpf.Variable `ebpf:"miner_class"`
-	SelfTgid           *ebpf.Variable `ebpf:"self_tgid"`
-	ShellClass         *ebpf.Variable `ebpf:"shell_class"`
+	BinaryBudget          *ebpf.Variable `ebpf:"binary_budget"`
+	EventsPerCgroupSecond *ebpf.Variable `ebpf:"events_per_cgroup_second"`
+	EventsPerCpuSecond    *ebpf.Variable `ebpf:"events_per_cpu_second"`
+	HostBinaryBudget      *ebpf.Variable `ebpf:"host_binary_budget"`
+	MinerClass            *ebpf.Variable `ebpf:"miner_class"`
+	SelfTgid              *ebpf.Variable `ebpf:"self_tgid"`
+	ShellClass            *ebpf.Variable `ebpf:"shell_class"`
 }
 
 // ProcessPrograms contains all programs after they have been loaded into the kernel.

@@ -75,6 +75,7 @@
     bpfMapFillThreshold: 0.9,
     labelOverflowWindow: '1h',
     mapInsertFailureWindow: '10m',
+    eventLossWindow: '1h',
 
     // Risk score = exploitability × impact ÷ detection capability + threat intelligence (docs/mixin.md).
     riskWindow: '1h',
@@ -171,6 +172,7 @@
       RtsecBPFMapNearCapacity: { severity: 'warning', 'for': '15m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecBPFMapInsertFailures: { severity: 'warning', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecLabelOverflows: { severity: 'info', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },
+      RtsecEventsLost: { severity: 'warning', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },
     },
 
     // Runbook of each alert: %s is the alert name in lower case (the GitHub heading anchor).

@@ -23,8 +23,9 @@ import (
 
 // Indexes of event_stats (EVENT_STAT_* in bpf/src/headers/events.h).
 const (
-	eventStatRateLimited = 0
-	eventStatRingbufFull = 1
+	eventStatRateLimited   = 0
+	eventStatRingbufFull   = 1
+	eventStatCgroupLimited = 2
 )
 
 // defaultRedact hides the values of arguments that look like secrets.
@@ -37,6 +38,9 @@ var (
 	eventsRateLimit = kingpin.Flag("events.rate-limit",
 		"Most events each CPU sends to the event log per second; the rest are counted in rtsec_events_lost_total.").
 		Default("50").Uint32()
+	eventsContainerRateLimit = kingpin.Flag("events.container-rate-limit",
+		"Most events each container (each cgroup) sends to the event log per second, so that one container's flood cannot spend the CPUs' budget; the rest are counted in rtsec_events_lost_total.").
+		Default("20").Uint32()
 	eventsRedact = kingpin.Flag("events.redact",
 		"Regular expression whose matches in event arguments are replaced by <redacted> (repeatable); \"\" disables the default.").
 		Default(defaultRedact).Strings()
@@ -44,7 +48,7 @@ var (
 
 // sharedEventMaps are the maps of events.h that every object emitting
 // events shares: the ring buffer, the rate limit and the counters.
-var sharedEventMaps = []string{"events", "event_windows", "event_counts", "event_stats"}
+var sharedEventMaps = []string{"events", "event_windows", "event_buckets", "event_counts", "event_stats"}
 
 // eventLog is the event log every BPF object that emits events (process,
 // files) writes to. The first such object loaded owns the shared maps and
@@ -81,6 +85,9 @@ func eventsPerCPU() (uint32, error) {
 	if *eventsRateLimit == 0 {
 		return 0, fmt.Errorf("--events.rate-limit must be at least 1 (use --events.output=none to turn the log off)")
 	}
+	if *eventsContainerRateLimit == 0 {
+		return 0, fmt.Errorf("--events.container-rate-limit must be at least 1 (use --events.output=none to turn the log off)")
+	}
 	if *eventsOutput == "none" {
 		return 0, nil
 	}
@@ -95,8 +102,10 @@ func (e *eventLog) load(set *bpfprog.Set, spec *ebpf.CollectionSpec, objs io.Clo
 	if err != nil {
 		return err
 	}
-	if err := spec.Variables["events_per_cpu_second"].Set(perCPU); err != nil {
-		return fmt.Errorf("set events_per_cpu_second: %w", err)
+	for name, v := range map[string]uint32{"events_per_cpu_second": perCPU, "events_per_cgroup_second": *eventsContainerRateLimit} {
+		if err := spec.Variables[name].Set(v); err != nil {
+			return fmt.Errorf("set %s: %w", name, err)
+		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -162,7 +171,7 @@ func (e *eventLog) Update(ch chan<- prometheus.Metric) error {
 		ch <- prometheus.MustNewConstMetric(e.eventsDesc, prometheus.CounterValue, float64(n), name)
 	}
 	lost := map[string]uint64{}
-	for cause, index := range map[string]uint32{"rate_limited": eventStatRateLimited, "ringbuf_full": eventStatRingbufFull} {
+	for cause, index := range map[string]uint32{"rate_limited": eventStatRateLimited, "container_rate_limited": eventStatCgroupLimited, "ringbuf_full": eventStatRingbufFull} {
 		n, err := bpfprog.SumPerCPU(stats, index)
 		if err != nil {
 			return err

@@ -14,7 +14,7 @@ var (
 	}
 	SyscallResults  = []string{"ok", "denied", "failed"}
 	EventTypes      = []string{"suspicious_exec", "privilege_change", "sensitive_syscall", "file_modification", "file_sensitive_read"}
-	EventLossCauses = []string{"rate_limited", "ringbuf_full", "write_failed"}
+	EventLossCauses = []string{"rate_limited", "container_rate_limited", "ringbuf_full", "write_failed"}
 )
 
 // Process signals classified in the kernel at exec and at the syscalls that
@@ -53,7 +53,7 @@ var (
 	}
 	EventsLost = Def{
 		Name: "rtsec_events_lost_total", Type: prometheus.CounterValue, Collector: "events",
-		Help:   "Events not written to the event log, by cause: the in-kernel rate limit (--events.rate-limit), a full ring buffer, or a failed write.",
+		Help:   "Events not written to the event log, by cause: the in-kernel rate limits per CPU (--events.rate-limit) and per container (--events.container-rate-limit), a full ring buffer, or a failed write.",
 		Labels: []Label{{Name: "cause", Values: EventLossCauses}},
 	}
 )

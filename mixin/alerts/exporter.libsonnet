@@ -62,6 +62,13 @@ local a = import '../lib/alert.libsonnet';
                 ||| % c,
                 'rtsec counted events under the overflow label value.',
                 'rtsec exporter {{ $labels.instance }} counted {{ $value | printf "%%.0f" }} event(s) of {{ $labels.metric }} as "_other" in the last %s because a per-container label budget was spent.' % c.labelOverflowWindow),
+          a.new(c,
+                'RtsecEventsLost',
+                |||
+                  sum by (instance, cause) (increase(rtsec_events_lost_total{%(rtsecSelector)s}[%(eventLossWindow)s])) > 0
+                ||| % c,
+                'rtsec dropped event log lines.',
+                'rtsec exporter {{ $labels.instance }} dropped {{ $value | printf "%%.0f" }} event log line(s) in the last %s ({{ $labels.cause }}): the counters still count those events, but their forensic lines are missing.' % c.eventLossWindow),
         ],
       },
     ],

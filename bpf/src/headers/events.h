@@ -30,6 +30,8 @@
 /* event_stats indexes: events that did not reach the ring buffer. */
 #define EVENT_STAT_RATE_LIMITED 0
 #define EVENT_STAT_RINGBUF_FULL 1
+#define EVENT_STAT_CGROUP_LIMITED 2
+#define EVENT_STATS 3
 
 struct rtsec_event {
 	__u64 cgroup_id;
@@ -86,14 +88,34 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, EVENT_STATS);
 	__type(key, __u32);
 	__type(value, __u64);
 } event_stats SEC(".maps");
 
+/* Per cgroup: the current one-second window and the events sent in it, so
+ * that one container flooding events (a loop of failing unshare calls)
+ * spends its own budget, not the CPU's that every container shares. LRU:
+ * a cgroup evicted starts a fresh window, which a flood cannot make more
+ * often than the map turns over. */
+struct event_bucket {
+	__u64 start;
+	__u32 sent;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct event_bucket);
+} event_buckets SEC(".maps");
+
 /* Set by the exporter: 0 turns the event log off (nothing is reserved),
- * else the most events each CPU may send per second. */
+ * else the most events each CPU may send per second; and the most events
+ * each cgroup may send per second. */
 volatile const __u32 events_per_cpu_second = 0;
+volatile const __u32 events_per_cgroup_second = 0;
 
 static __always_inline void event_count(void *map, __u32 index)
 {
@@ -102,7 +124,33 @@ static __always_inline void event_count(void *map, __u32 index)
 		*v += 1;
 }
 
-/* Takes one unit of this CPU's rate budget; false (counted) when spent. */
+/* Takes one unit of the current cgroup's rate budget; false (counted)
+ * when spent. Concurrent events of one cgroup on several CPUs may
+ * overshoot by the number of CPUs. */
+static __always_inline bool event_admit_cgroup(__u64 now)
+{
+	__u64 cgroup_id = bpf_get_current_cgroup_id();
+	struct event_bucket *b = bpf_map_lookup_elem(&event_buckets, &cgroup_id);
+	if (!b) {
+		struct event_bucket fresh = {.start = now, .sent = 1};
+		bpf_map_update_elem(&event_buckets, &cgroup_id, &fresh, BPF_ANY);
+		return true;
+	}
+	if (now - b->start >= 1000000000ULL) {
+		b->start = now;
+		b->sent = 0;
+	}
+	if (b->sent >= events_per_cgroup_second) {
+		event_count(&event_stats, EVENT_STAT_CGROUP_LIMITED);
+		return false;
+	}
+	__sync_fetch_and_add(&b->sent, 1);
+	return true;
+}
+
+/* Takes one unit of the cgroup's and of this CPU's rate budgets; false
+ * (counted) when either is spent. The cgroup's comes first, so a flooding
+ * container does not spend the CPU's. */
 static __always_inline bool event_admit(void)
 {
 	__u32 zero = 0;
@@ -110,6 +158,8 @@ static __always_inline bool event_admit(void)
 	if (!w)
 		return false;
 	__u64 now = bpf_ktime_get_ns();
+	if (!event_admit_cgroup(now))
+		return false;
 	if (now - w->start >= 1000000000ULL) {
 		w->start = now;
 		w->sent = 0;

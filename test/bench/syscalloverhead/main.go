@@ -82,8 +82,11 @@ func withPrograms(f interleave.Loop) (time.Duration, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := spec.Variables["events_per_cpu_second"].Set(uint32(50)); err != nil {
-		return 0, 0, err
+	// The exporter's default rate limits.
+	for name, v := range map[string]uint32{"events_per_cpu_second": 50, "events_per_cgroup_second": 20} {
+		if err := spec.Variables[name].Set(v); err != nil {
+			return 0, 0, err
+		}
 	}
 	if _, err := bpfprog.DropMissingTracepoints(spec); err != nil {
 		return 0, 0, err

@@ -9,6 +9,7 @@
 //	rtsec-attack drop PROG ARGS…          clear effective capabilities, settle uids, exec PROG, as services do
 //	rtsec-attack syscalls                 call each sensitive syscall once; print "NAME RESULT"
 //	rtsec-attack unlinkat DIR NAME        remove NAME relative to an fd of DIR
+//	rtsec-attack flood SECONDS            call unshare(CLONE_NEWUTS) in a loop for SECONDS, flooding events
 package main
 
 import (
@@ -41,6 +42,8 @@ func main() {
 		err = syscalls()
 	case "unlinkat":
 		err = unlinkat(args)
+	case "flood":
+		err = flood(args)
 	default:
 		err = fmt.Errorf("unknown technique %q", os.Args[1])
 	}

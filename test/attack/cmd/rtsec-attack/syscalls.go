@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -70,5 +71,24 @@ func syscalls() error {
 			fmt.Println(c.name, result)
 		}
 	}
+	return nil
+}
+
+// flood calls unshare(CLONE_NEWUTS) for the given seconds: a sensitive
+// syscall, denied without CAP_SYS_ADMIN, each call an event. It prints the
+// number of calls.
+func flood(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: flood SECONDS")
+	}
+	seconds, err := time.ParseDuration(args[0] + "s")
+	if err != nil {
+		return fmt.Errorf("flood: %w", err)
+	}
+	n := 0
+	for end := time.Now().Add(seconds); time.Now().Before(end); n++ {
+		unix.Unshare(unix.CLONE_NEWUTS)
+	}
+	fmt.Println(n)
 	return nil
 }

@@ -75,11 +75,10 @@ func Start(t testing.TB, opts Options) *Stack {
 		"--cluster.listen-address=",
 	)
 
-	// A rate limit the host's other workloads (BPF loaders' sensitive
-	// syscalls on a shared machine) cannot use up before the scenarios'
-	// event lines are sent.
-	flags := append(slices.Clone(ExporterFlags), "--events.rate-limit=10000")
-	s.exporterProcess = exporter.Start(t, append(flags, opts.ExporterArgs...)...)
+	// The default rate limits: the per-container one keeps the host's
+	// other workloads (BPF loaders' sensitive syscalls on a shared
+	// machine) from spending the CPUs' budget before the scenarios' lines.
+	s.exporterProcess = exporter.Start(t, append(slices.Clone(ExporterFlags), opts.ExporterArgs...)...)
 	s.Exporter = s.exporterProcess.URL
 	target, err := url.Parse(s.Exporter)
 	if err != nil {

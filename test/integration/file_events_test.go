@@ -19,8 +19,7 @@ import (
 // process collector is off: the file object alone owns the log.
 func TestFileEvents(t *testing.T) {
 	t.Parallel()
-	// A rate limit that other workloads on the machine cannot use up.
-	e := exporter.Start(t, "--collector.disable-defaults", "--collector.file", "--collector.container", "--events.rate-limit=10000")
+	e := exporter.Start(t, "--collector.disable-defaults", "--collector.file", "--collector.container")
 	c := runc.Start(t, runc.Options{Files: map[string][]byte{
 		"bin/rtsec-attack":  attack.Program(t),
 		"etc/shadow":        []byte("root:*:19000:0:99999:7:::\n"),

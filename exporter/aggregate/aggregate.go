@@ -146,12 +146,16 @@ func (t *Table) admit(id container.Identity, value string) string {
 	return value
 }
 
-// Retire folds the last counts of keys about to be deleted from the kernel
-// into the sums of their identities, so those sums do not drop.
-func (t *Table) Retire(gone map[Key]uint64) {
+// Retire folds the last counts of the keys of gone cgroups, about to be
+// deleted from the kernel, into the sums of their identities, so those sums
+// do not drop.
+func (t *Table) Retire(live map[Key]uint64, gone map[uint64]bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for key, count := range gone {
+	for key, count := range live {
+		if !gone[key.CgroupID] {
+			continue
+		}
 		id, ok := t.identities[key.CgroupID]
 		if !ok {
 			continue // never summed: nothing exported to keep

@@ -95,8 +95,7 @@ func TestRetireKeepsSumsMonotonic(t *testing.T) {
 	tbl.Sum(live, resolveTable)
 
 	// Host cgroup 2 and the whole web container go away.
-	gone := map[Key]uint64{{2, "sh"}: 3, {10, "sh"}: 2}
-	tbl.Retire(gone)
+	tbl.Retire(live, map[uint64]bool{2: true, 10: true})
 	delete(live, Key{2, "sh"})
 	delete(live, Key{10, "sh"})
 
@@ -120,7 +119,7 @@ func TestRetireFoldedKeepsOverflowTotal(t *testing.T) {
 	if folded != 6 {
 		t.Fatalf("folded = %d, want 6", folded)
 	}
-	tbl.Retire(map[Key]uint64{{2, "b"}: 7})
+	tbl.Retire(map[Key]uint64{{1, "a"}: 1, {2, "b"}: 7}, map[uint64]bool{2: true})
 	delete(live, Key{2, "b"})
 	series, folded := tbl.Sum(live, resolveTable)
 	if folded != 7 {

@@ -59,3 +59,19 @@ func SumPerCPU(m *ebpf.Map, index uint32) (uint64, error) {
 	}
 	return sum, nil
 }
+
+// DeleteWhere deletes the entries of a hash map for which drop is true.
+func DeleteWhere[K comparable, V any](m *ebpf.Map, drop func(K, V) bool) error {
+	entries, err := Dump[K, V](m)
+	if err != nil {
+		return err
+	}
+	for k, v := range entries {
+		if drop(k, v) {
+			if err := m.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+				return fmt.Errorf("delete from map %s: %w", m, err)
+			}
+		}
+	}
+	return nil
+}

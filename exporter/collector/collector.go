@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/exporter/bpfprog"
@@ -31,8 +32,8 @@ type Collector interface {
 type Forgetter interface {
 	// CgroupIDs lists the container keys the collector holds state for.
 	CgroupIDs() ([]uint64, error)
-	// Forget drops all state of the given container keys.
-	Forget(ids []uint64) error
+	// Forget drops all state of the gone container keys.
+	Forget(gone map[uint64]bool) error
 }
 
 // Env is what a collector's factory gets to work with.
@@ -217,11 +218,36 @@ func (r *Registry) ResolveKeys() {
 
 // Forget drops the kernel state of the given container keys.
 func (r *Registry) Forget(ids []uint64) {
+	if len(ids) == 0 {
+		return
+	}
+	gone := map[uint64]bool{}
+	for _, id := range ids {
+		gone[id] = true
+	}
 	for _, f := range r.forgetters() {
-		if err := f.Forget(ids); err != nil {
+		if err := f.Forget(gone); err != nil {
 			r.logger.Warn("forget gone containers", "err", err)
 		}
 	}
+}
+
+// keyCgroups lists, once each, the container keys (cgroup ids) of the keys
+// of a counts map.
+func keyCgroups[K comparable](m *ebpf.Map, cgroupOf func(K) uint64) ([]uint64, error) {
+	raw, err := bpfprog.Dump[K, uint64](m)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[uint64]bool{}
+	var ids []uint64
+	for k := range raw {
+		if id := cgroupOf(k); !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 func (r *Registry) forgetters() []Forgetter {

@@ -1,12 +1,10 @@
 package collector
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/bpf"
@@ -147,51 +145,17 @@ func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *fileCollector) CgroupIDs() ([]uint64, error) {
-	raw, err := bpfprog.Dump[bpf.FilesFileKey, uint64](c.objs.FileCounts)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[uint64]bool{}
-	var ids []uint64
-	for k := range raw {
-		if !seen[k.CgroupId] {
-			seen[k.CgroupId] = true
-			ids = append(ids, k.CgroupId)
-		}
-	}
-	return ids, nil
+	return keyCgroups(c.objs.FileCounts, func(k bpf.FilesFileKey) uint64 { return k.CgroupId })
 }
 
 // Forget implements Forgetter: the counts of the gone keys are retired into
 // their identities' sums, then their kernel entries deleted.
-func (c *fileCollector) Forget(ids []uint64) error {
-	gone := map[uint64]bool{}
-	for _, id := range ids {
-		gone[id] = true
-	}
+func (c *fileCollector) Forget(gone map[uint64]bool) error {
 	mods, reads, err := c.readCounts()
 	if err != nil {
 		return err
 	}
-	for table, live := range map[*aggregate.Table]map[aggregate.Key]uint64{c.mods: mods, c.reads: reads} {
-		retired := map[aggregate.Key]uint64{}
-		for k, v := range live {
-			if gone[k.CgroupID] {
-				retired[k] = v
-			}
-		}
-		table.Retire(retired)
-	}
-	raw, err := bpfprog.Dump[bpf.FilesFileKey, uint64](c.objs.FileCounts)
-	if err != nil {
-		return err
-	}
-	for k := range raw {
-		if gone[k.CgroupId] {
-			if err := c.objs.FileCounts.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-				return fmt.Errorf("forget file count: %w", err)
-			}
-		}
-	}
-	return nil
+	c.mods.Retire(mods, gone)
+	c.reads.Retire(reads, gone)
+	return bpfprog.DeleteWhere(c.objs.FileCounts, func(k bpf.FilesFileKey, _ uint64) bool { return gone[k.CgroupId] })
 }

@@ -9,7 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/bpf"
-	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/netclass"
@@ -75,62 +74,21 @@ func (c *networkCollector) updateNovelty(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *networkCollector) CgroupIDs() ([]uint64, error) {
-	raw, err := bpfprog.Dump[bpf.NetworkNetKey, uint64](c.objs.NetCounts)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[uint64]bool{}
-	var ids []uint64
-	for k := range raw {
-		if !seen[k.CgroupId] {
-			seen[k.CgroupId] = true
-			ids = append(ids, k.CgroupId)
-		}
-	}
-	return ids, nil
+	return keyCgroups(c.objs.NetCounts, func(k bpf.NetworkNetKey) uint64 { return k.CgroupId })
 }
 
 // Forget implements Forgetter: the counts of the gone keys are retired into
 // their identities' sums, then every kernel entry of theirs is deleted.
-func (c *networkCollector) Forget(ids []uint64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	gone := map[uint64]bool{}
-	for _, id := range ids {
-		gone[id] = true
-	}
+func (c *networkCollector) Forget(gone map[uint64]bool) error {
 	live, err := c.readCounts()
 	if err != nil {
 		return err
 	}
-	retired := map[aggregate.Key]uint64{}
-	for k, v := range live {
-		if gone[k.CgroupID] {
-			retired[k] = v
-		}
-	}
-	c.counts.Retire(retired)
+	c.counts.Retire(live, gone)
 	return errors.Join(
-		deleteWhere(c.objs.NetCounts, func(k bpf.NetworkNetKey, _ uint64) bool { return gone[k.CgroupId] }),
-		deleteWhere(c.objs.NetNovelty, func(k bpf.NetworkNoveltyKey, _ uint64) bool { return gone[k.CgroupId] }),
-		deleteWhere(c.objs.NetNoveltyBudgets, func(k bpf.NetworkNoveltyBudgetKey, _ bpf.NetworkNoveltyBudget) bool { return gone[k.CgroupId] }),
-		deleteWhere(c.objs.NetListeners, func(_ uint64, cgroupID uint64) bool { return gone[cgroupID] }),
+		bpfprog.DeleteWhere(c.objs.NetCounts, func(k bpf.NetworkNetKey, _ uint64) bool { return gone[k.CgroupId] }),
+		bpfprog.DeleteWhere(c.objs.NetNovelty, func(k bpf.NetworkNoveltyKey, _ uint64) bool { return gone[k.CgroupId] }),
+		bpfprog.DeleteWhere(c.objs.NetNoveltyBudgets, func(k bpf.NetworkNoveltyBudgetKey, _ bpf.NetworkNoveltyBudget) bool { return gone[k.CgroupId] }),
+		bpfprog.DeleteWhere(c.objs.NetListeners, func(_ uint64, cgroupID uint64) bool { return gone[cgroupID] }),
 	)
-}
-
-// deleteWhere deletes the entries of m for which drop is true.
-func deleteWhere[K comparable, V any](m *ebpf.Map, drop func(K, V) bool) error {
-	entries, err := bpfprog.Dump[K, V](m)
-	if err != nil {
-		return err
-	}
-	for k, v := range entries {
-		if drop(k, v) {
-			if err := m.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-				return fmt.Errorf("forget %s entry: %w", m.String(), err)
-			}
-		}
-	}
-	return nil
 }

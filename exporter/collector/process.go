@@ -235,40 +235,19 @@ func (c *processCollector) CgroupIDs() ([]uint64, error) {
 
 // Forget implements Forgetter: the counts of the gone keys are retired into
 // their identities' sums, then their kernel entries deleted.
-func (c *processCollector) Forget(ids []uint64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	gone := map[uint64]bool{}
-	for _, id := range ids {
-		gone[id] = true
-	}
+func (c *processCollector) Forget(gone map[uint64]bool) error {
 	live, _, err := c.readCounts()
 	if err != nil {
 		return err
 	}
-	retired := map[aggregate.Key]uint64{}
-	for k, v := range live {
-		if gone[k.CgroupID] {
-			retired[k] = v
-		}
-	}
-	c.table.Retire(retired)
+	c.table.Retire(live, gone)
 	// Delete by the raw kernel keys: label values were cleaned up.
-	raw, err := bpfprog.Dump[bpf.ProcessExecKey, uint64](c.objs.ExecCounts)
-	if err != nil {
+	if err := bpfprog.DeleteWhere(c.objs.ExecCounts, func(k bpf.ProcessExecKey, _ uint64) bool { return gone[k.CgroupId] }); err != nil {
 		return err
-	}
-	for k := range raw {
-		if gone[k.CgroupId] {
-			if err := c.objs.ExecCounts.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-				return fmt.Errorf("forget exec count: %w", err)
-			}
-		}
 	}
 	c.hostMu.Lock()
 	defer c.hostMu.Unlock()
-	for _, id := range ids {
+	for id := range gone {
 		if err := c.objs.ExecBudgets.Delete(id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			return fmt.Errorf("forget exec budget: %w", err)
 		}

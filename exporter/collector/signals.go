@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -92,10 +91,10 @@ func (s *signals) labelValues(signal, value uint16) ([]string, bool) {
 
 // read returns the live kernel counts by signal, with the label values
 // joined by "/" as the aggregate value.
-func (s *signals) read() (map[uint16]map[aggregate.Key]uint64, map[bpf.ProcessSignalKey]uint64, error) {
+func (s *signals) read() (map[uint16]map[aggregate.Key]uint64, error) {
 	raw, err := bpfprog.Dump[bpf.ProcessSignalKey, uint64](s.counts)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	live := map[uint16]map[aggregate.Key]uint64{}
 	for k, v := range raw {
@@ -108,12 +107,12 @@ func (s *signals) read() (map[uint16]map[aggregate.Key]uint64, map[bpf.ProcessSi
 		}
 		live[k.Signal][aggregate.Key{CgroupID: k.CgroupId, Value: strings.Join(values, "/")}] += v
 	}
-	return live, raw, nil
+	return live, nil
 }
 
 // update sends the counters, each with the exemplar of its last event.
 func (s *signals) update(ch chan<- prometheus.Metric, exemplars *events.Exemplars) error {
-	live, _, err := s.read()
+	live, err := s.read()
 	if err != nil {
 		return err
 	}
@@ -131,39 +130,18 @@ func (s *signals) update(ch chan<- prometheus.Metric, exemplars *events.Exemplar
 
 // cgroupIDs lists the container keys with counts.
 func (s *signals) cgroupIDs() ([]uint64, error) {
-	_, raw, err := s.read()
-	if err != nil {
-		return nil, err
-	}
-	var ids []uint64
-	for k := range raw {
-		ids = append(ids, k.CgroupId)
-	}
-	return ids, nil
+	return keyCgroups(s.counts, func(k bpf.ProcessSignalKey) uint64 { return k.CgroupId })
 }
 
 // forget retires the counts of gone keys into their identities' sums and
 // deletes them from the kernel.
 func (s *signals) forget(gone map[uint64]bool) error {
-	live, raw, err := s.read()
+	live, err := s.read()
 	if err != nil {
 		return err
 	}
 	for signal, table := range s.tables {
-		retired := map[aggregate.Key]uint64{}
-		for k, v := range live[signal] {
-			if gone[k.CgroupID] {
-				retired[k] = v
-			}
-		}
-		table.Retire(retired)
+		table.Retire(live[signal], gone)
 	}
-	for k := range raw {
-		if gone[k.CgroupId] {
-			if err := s.counts.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-				return fmt.Errorf("forget signal count: %w", err)
-			}
-		}
-	}
-	return nil
+	return bpfprog.DeleteWhere(s.counts, func(k bpf.ProcessSignalKey, _ uint64) bool { return gone[k.CgroupId] })
 }

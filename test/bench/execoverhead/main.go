@@ -12,12 +12,9 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/rlimit"
-	"golang.org/x/sys/unix"
-
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/test/bench/bpfstats"
 	"github.com/rtsec/rtsec/test/bench/interleave"
 )
 
@@ -32,14 +29,9 @@ func main() {
 }
 
 func run(rounds, execs int) error {
-	if err := rlimit.RemoveMemlock(); err != nil {
-		return err
-	}
-	// Kernel statistics give the programs' own time per run, a figure the
-	// noise of fork+exec cannot blur.
-	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	stats, err := bpfstats.Enable()
 	if err != nil {
-		return fmt.Errorf("enable BPF statistics: %w", err)
+		return err
 	}
 	defer stats.Close()
 	r, err := interleave.Run(rounds, func() (time.Duration, error) { return loop(execs) }, withPrograms)

@@ -19,12 +19,12 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
-	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/fileclass"
+	"github.com/rtsec/rtsec/test/bench/bpfstats"
 	"github.com/rtsec/rtsec/test/bench/interleave"
 )
 
@@ -45,12 +45,9 @@ type workload struct {
 }
 
 func run(rounds, ops int) error {
-	if err := rlimit.RemoveMemlock(); err != nil {
-		return err
-	}
-	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	stats, err := bpfstats.Enable()
 	if err != nil {
-		return fmt.Errorf("enable BPF statistics: %w", err)
+		return err
 	}
 	defer stats.Close()
 	dir, err := os.MkdirTemp("", "rtsec-fileoverhead-")

@@ -14,13 +14,12 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cilium/ebpf"
-	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/netclass"
+	"github.com/rtsec/rtsec/test/bench/bpfstats"
 	"github.com/rtsec/rtsec/test/bench/interleave"
 )
 
@@ -38,12 +37,9 @@ func run(rounds, conns int) error {
 	if conns < 1 || conns > 100000 {
 		return fmt.Errorf("-conns=%d: want 1-100000", conns)
 	}
-	if err := rlimit.RemoveMemlock(); err != nil {
-		return err
-	}
-	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	stats, err := bpfstats.Enable()
 	if err != nil {
-		return fmt.Errorf("enable BPF statistics: %w", err)
+		return err
 	}
 	defer stats.Close()
 	r, err := interleave.Run(rounds, func() (time.Duration, error) { return loop(conns) }, withPrograms)

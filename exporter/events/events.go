@@ -79,7 +79,7 @@ var Types = map[uint32]Type{
 	}, Counters: func(l Line) []Counter {
 		cs := []Counter{{metricdef.FileModifications.Name, []string{l.PathClass, l.Op}}}
 		if l.Traversal {
-			cs = append(cs, Counter{metricdef.FileModifications.Name, []string{l.PathClass, fileTraversalName}})
+			cs = append(cs, Counter{metricdef.FileModifications.Name, []string{l.PathClass, metricdef.Traversal}})
 		}
 		return cs
 	}},
@@ -88,15 +88,11 @@ var Types = map[uint32]Type{
 	}, Counters: func(l Line) []Counter {
 		cs := []Counter{{metricdef.FileSensitiveReads.Name, []string{l.FileClass}}}
 		if l.Traversal {
-			cs = append(cs, Counter{metricdef.FileSensitiveReads.Name, []string{fileTraversalName}})
+			cs = append(cs, Counter{metricdef.FileSensitiveReads.Name, []string{metricdef.Traversal}})
 		}
 		return cs
 	}},
 }
-
-// fileTraversalName is the op and file class that also count a file event
-// whose path argument held "..".
-const fileTraversalName = "traversal"
 
 // syscallResult classifies a return value as the kernel's counter does
 // (RESULT_* in bpf/src/process/syscalls.h).

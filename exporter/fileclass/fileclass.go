@@ -65,7 +65,7 @@ func (c Class) EventOps() uint16 {
 	var mask uint16
 	for i, op := range metricdef.FileOps {
 		// traversal is counted in addition to an op, and the event says so
-		if op != "traversal" && (c.Critical || slices.Contains(c.CriticalOps, op)) {
+		if op != metricdef.Traversal && (c.Critical || slices.Contains(c.CriticalOps, op)) {
 			mask |= 1 << (i + 1)
 		}
 	}
@@ -81,7 +81,7 @@ type Table struct {
 var FixedModify = []string{"cgroup_release_agent", "other"}
 
 // Fixed read classes, counted by the kernel without a path table.
-var FixedRead = []string{"traversal", "kernel_memory", "raw_block_device", "proc_environ", "proc_mem", "k8s_own_token"}
+var FixedRead = []string{metricdef.Traversal, "kernel_memory", "raw_block_device", "proc_environ", "proc_mem", "k8s_own_token"}
 
 // maxClasses keeps class ids in the kernel's byte.
 const maxClasses = 240
@@ -172,7 +172,7 @@ func checkCritical(c Class) error {
 		return errors.New("critical (every op) and critical_ops (some ops) both set")
 	}
 	for _, op := range c.CriticalOps {
-		if op == "traversal" || !slices.Contains(metricdef.FileOps, op) {
+		if op == metricdef.Traversal || !slices.Contains(metricdef.FileOps, op) {
 			return fmt.Errorf("critical_ops: unknown op %q (want one of %v but traversal)", op, metricdef.FileOps)
 		}
 	}

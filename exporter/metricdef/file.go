@@ -2,9 +2,13 @@ package metricdef
 
 import "github.com/prometheus/client_golang/prometheus"
 
+// Traversal is the op and the file class that count, in addition, a
+// modification or sensitive read whose path argument held "..".
+const Traversal = "traversal"
+
 // FileOps are the values of the op label of file modifications, in the
 // kernel's order (files.bpf.c numbers them from 1).
-var FileOps = []string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", "traversal"}
+var FileOps = []string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", Traversal}
 
 // File signals: modifications of classified paths and sensitive reads.
 var (

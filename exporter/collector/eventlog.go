@@ -80,29 +80,31 @@ func newEventLog(logger *slog.Logger, resolver *container.Resolver) *eventLog {
 // it, the series whose event is oldest forgets it.
 const maxExemplars = 4096
 
-// eventsPerCPU is the value for events_per_cpu_second: 0 turns events off.
-func eventsPerCPU() (uint32, error) {
+// rateLimits are the values of events_per_cpu_second (0 turns events off)
+// and events_per_cgroup_second.
+func rateLimits() (map[string]uint32, error) {
 	if *eventsRateLimit == 0 {
-		return 0, fmt.Errorf("--events.rate-limit must be at least 1 (use --events.output=none to turn the log off)")
+		return nil, fmt.Errorf("--events.rate-limit must be at least 1 (use --events.output=none to turn the log off)")
 	}
 	if *eventsContainerRateLimit == 0 {
-		return 0, fmt.Errorf("--events.container-rate-limit must be at least 1 (use --events.output=none to turn the log off)")
+		return nil, fmt.Errorf("--events.container-rate-limit must be at least 1 (use --events.output=none to turn the log off)")
 	}
+	perCPU := *eventsRateLimit
 	if *eventsOutput == "none" {
-		return 0, nil
+		perCPU = 0
 	}
-	return *eventsRateLimit, nil
+	return map[string]uint32{"events_per_cpu_second": perCPU, "events_per_cgroup_second": *eventsContainerRateLimit}, nil
 }
 
 // load loads spec (an object including events.h) into set like
 // bpfprog.Set.Load, writing to the event log: with the maps of the first
 // object loaded, or, being the first, with its own, and starts the log.
 func (e *eventLog) load(set *bpfprog.Set, spec *ebpf.CollectionSpec, objs io.Closer) error {
-	perCPU, err := eventsPerCPU()
+	limits, err := rateLimits()
 	if err != nil {
 		return err
 	}
-	for name, v := range map[string]uint32{"events_per_cpu_second": perCPU, "events_per_cgroup_second": *eventsContainerRateLimit} {
+	for name, v := range limits {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return fmt.Errorf("set %s: %w", name, err)
 		}

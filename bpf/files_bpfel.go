@@ -23,13 +23,6 @@ type FilesClassVal struct {
 	Pad2      uint16
 }
 
-type FilesEventBucket struct {
-	_     structs.HostLayout
-	Start uint64
-	Sent  uint32
-	Pad   uint32
-}
-
 type FilesEventPath struct {
 	_    structs.HostLayout
 	Len  uint32

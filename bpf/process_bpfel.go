@@ -18,13 +18,6 @@ type ProcessArgvScratch struct {
 	Buf [1024]int8
 }
 
-type ProcessEventBucket struct {
-	_     structs.HostLayout
-	Start uint64
-	Sent  uint32
-	Pad   uint32
-}
-
 type ProcessEventWindow struct {
 	_     structs.HostLayout
 	Start uint64

@@ -65,7 +65,7 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-/* Per CPU: the current one-second window and the events sent in it. */
+/* A one-second window and the events sent in it: per CPU, and per cgroup. */
 struct event_window {
 	__u64 start;
 	__u64 sent;
@@ -93,22 +93,15 @@ struct {
 	__type(value, __u64);
 } event_stats SEC(".maps");
 
-/* Per cgroup: the current one-second window and the events sent in it, so
- * that one container flooding events (a loop of failing unshare calls)
- * spends its own budget, not the CPU's that every container shares. LRU:
- * a cgroup evicted starts a fresh window, which a flood cannot make more
- * often than the map turns over. */
-struct event_bucket {
-	__u64 start;
-	__u32 sent;
-	__u32 pad;
-};
-
+/* Per cgroup windows, so that one container flooding events (a loop of
+ * failing unshare calls) spends its own budget, not the CPU's that every
+ * container shares. LRU: a cgroup evicted starts a fresh window, which a
+ * flood cannot make more often than the map turns over. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, struct event_bucket);
+	__type(value, struct event_window);
 } event_buckets SEC(".maps");
 
 /* Set by the exporter: 0 turns the event log off (nothing is reserved),
@@ -124,33 +117,26 @@ static __always_inline void event_count(void *map, __u32 index)
 		*v += 1;
 }
 
-/* Takes one unit of the current cgroup's rate budget; false (counted)
- * when spent. Concurrent events of one cgroup on several CPUs may
- * overshoot by the number of CPUs. */
-static __always_inline bool event_admit_cgroup(__u64 now)
+/* Takes one unit of a window's budget of limit events per second; false,
+ * counted under stat, when it is spent. A cgroup's window is shared by the
+ * CPUs, which may overshoot it by their number. */
+static __always_inline bool window_admit(struct event_window *w, __u64 now, __u32 limit, __u32 stat)
 {
-	__u64 cgroup_id = bpf_get_current_cgroup_id();
-	struct event_bucket *b = bpf_map_lookup_elem(&event_buckets, &cgroup_id);
-	if (!b) {
-		struct event_bucket fresh = {.start = now, .sent = 1};
-		bpf_map_update_elem(&event_buckets, &cgroup_id, &fresh, BPF_ANY);
-		return true;
+	if (now - w->start >= 1000000000ULL) {
+		w->start = now;
+		w->sent = 0;
 	}
-	if (now - b->start >= 1000000000ULL) {
-		b->start = now;
-		b->sent = 0;
-	}
-	if (b->sent >= events_per_cgroup_second) {
-		event_count(&event_stats, EVENT_STAT_CGROUP_LIMITED);
+	if (w->sent >= limit) {
+		event_count(&event_stats, stat);
 		return false;
 	}
-	__sync_fetch_and_add(&b->sent, 1);
+	__sync_fetch_and_add(&w->sent, 1);
 	return true;
 }
 
-/* Takes one unit of the cgroup's and of this CPU's rate budgets; false
- * (counted) when either is spent. The cgroup's comes first, so a flooding
- * container does not spend the CPU's. */
+/* Takes one unit of the current cgroup's and of this CPU's rate budgets;
+ * false (counted) when either is spent. The cgroup's comes first, so a
+ * flooding container does not spend the CPU's. */
 static __always_inline bool event_admit(void)
 {
 	__u32 zero = 0;
@@ -158,18 +144,17 @@ static __always_inline bool event_admit(void)
 	if (!w)
 		return false;
 	__u64 now = bpf_ktime_get_ns();
-	if (!event_admit_cgroup(now))
-		return false;
-	if (now - w->start >= 1000000000ULL) {
-		w->start = now;
-		w->sent = 0;
+	__u64 cgroup_id = bpf_get_current_cgroup_id();
+	struct event_window *c = bpf_map_lookup_elem(&event_buckets, &cgroup_id);
+	if (!c) {
+		struct event_window fresh = {.start = now};
+		bpf_map_update_elem(&event_buckets, &cgroup_id, &fresh, BPF_ANY);
+		c = bpf_map_lookup_elem(&event_buckets, &cgroup_id);
 	}
-	if (w->sent >= events_per_cpu_second) {
-		event_count(&event_stats, EVENT_STAT_RATE_LIMITED);
+	/* a cgroup without a window (the LRU map refused it) has only the CPU's */
+	if (c && !window_admit(c, now, events_per_cgroup_second, EVENT_STAT_CGROUP_LIMITED))
 		return false;
-	}
-	w->sent++;
-	return true;
+	return window_admit(w, now, events_per_cpu_second, EVENT_STAT_RATE_LIMITED);
 }
 
 /* Reserves an event of the given type and size (at least a struct

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"encoding/json"
 	"runtime"
 	"strconv"
 	"strings"
@@ -51,9 +50,8 @@ func TestEventRateLimitPerContainer(t *testing.T) {
 	}, "the victim container's memfd exec, sent while another container flooded")
 
 	flooded := 0
-	for _, line := range strings.Split(e.Output(), "\n") {
-		var l eventLine
-		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &l) == nil && l.ContainerID == flooder.Name() && l.Syscall == "unshare" {
+	for _, l := range eventLines(e.Output()) {
+		if l.ContainerID == flooder.Name() && l.Syscall == "unshare" {
 			flooded++
 		}
 	}

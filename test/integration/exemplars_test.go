@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -65,13 +64,8 @@ func memfdExemplar(t *testing.T, text, containerID string) string {
 // exporter's output.
 func eventIDs(output, containerID string) []string {
 	var ids []string
-	for _, line := range strings.Split(output, "\n") {
-		var l struct {
-			EventID     string   `json:"event_id"`
-			ContainerID string   `json:"container_id"`
-			Reasons     []string `json:"reasons"`
-		}
-		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &l) == nil && l.ContainerID == containerID && len(l.Reasons) > 0 {
+	for _, l := range eventLines(output) {
+		if l.ContainerID == containerID && len(l.Reasons) > 0 {
 			ids = append(ids, l.EventID)
 		}
 	}

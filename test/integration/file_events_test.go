@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -83,13 +82,9 @@ func TestFileEvents(t *testing.T) {
 	}
 
 	environ := 0
-	for _, line := range strings.Split(e.Output(), "\n") {
-		var l eventLine
-		if !strings.HasPrefix(line, "{") || json.Unmarshal([]byte(line), &l) != nil {
-			continue
-		}
+	for _, l := range eventLines(e.Output()) {
 		if l.Path == host.Name() {
-			t.Errorf("event for a host write to root's home: %s", line)
+			t.Errorf("event for a host write to root's home: %+v", l)
 		}
 		if l.ContainerID != c.Name() {
 			continue
@@ -99,7 +94,7 @@ func TestFileEvents(t *testing.T) {
 		}
 		for _, benign := range []string{"/app/", "/tmp/x", "/var/lib/app/", "/var/log/app.log", "/etc/passwd", "/var/run/secrets/"} {
 			if strings.HasPrefix(l.Path, benign) && !(l.Path == "/etc/passwd" && l.Op == "write") {
-				t.Errorf("event for an ordinary file or a benign read: %s", line)
+				t.Errorf("event for an ordinary file or a benign read: %+v", l)
 			}
 		}
 	}

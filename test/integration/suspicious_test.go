@@ -64,6 +64,7 @@ func TestSuspiciousExecs(t *testing.T) {
 
 // eventLine is the part of an event log line the tests check.
 type eventLine struct {
+	EventID     string   `json:"event_id"`
 	Type        string   `json:"type"`
 	Reasons     []string `json:"reasons"`
 	Kind        string   `json:"kind"`
@@ -80,17 +81,27 @@ type eventLine struct {
 	Traversal   bool     `json:"traversal"`
 }
 
+// eventLines parses the event log lines in the exporter's output (its
+// stdout; its own logs are not JSON).
+func eventLines(output string) []eventLine {
+	var lines []eventLine
+	for _, line := range strings.Split(output, "\n") {
+		var l eventLine
+		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &l) == nil {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
 // assertEvent waits up to 5s for an event log line (the exporter's stdout)
 // that match accepts.
 func assertEvent(t *testing.T, e *exporter.Exporter, match func(eventLine) bool, what string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		for _, line := range strings.Split(e.Output(), "\n") {
-			var l eventLine
-			if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &l) == nil && match(l) {
-				return
-			}
+		if slices.ContainsFunc(eventLines(e.Output()), match) {
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Errorf("no event log line: want %s; output:\n%s", what, tail(e.Output(), 4000))

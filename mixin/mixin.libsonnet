@@ -2,6 +2,7 @@
 // Use: (import 'mixin.libsonnet') { _config+:: { rtsecSelector: 'job="rtsec-exporter"' } }
 (import 'config.libsonnet') +
 (import 'config-network.libsonnet') +
+(import 'config-dashboards.libsonnet') +
 (import 'lib/records.libsonnet') +
 (import 'lib/records-network.libsonnet') +
 (import 'rules/rules.libsonnet') +

@@ -5,12 +5,13 @@ local g = import '../lib/grafana.libsonnet';
   grafanaDashboards+:: {
     local c = $._config,
     local r = $._records,
-    local sel = '%(rtsecSelector)s, instance=~"$instance"' % c,
+    local cluster = g.clusterMatcher(c),
+    local sel = '%s, %s, instance=~"$instance"' % [c.rtsecSelector, cluster],
     'rtsec-exporter.json': g.dashboard(c, 'exporter', 'Exporter health', [
       [5, [
         g.stat('Exporters up', [g.target('sum(up{%s})' % sel, 'up')]),
         g.stat('Failing collectors', [g.target('count(rtsec_scrape_collector_success{%s} == 0) or vector(0)' % sel, 'failing')]),
-        g.stat('Detection capability (min)', [g.target('min(%s{instance=~"$instance"})' % r.riskDetection, 'capability')], 'percentunit'),
+        g.stat('Detection capability (min)', [g.target('min(%s{%s, instance=~"$instance"})' % [r.riskDetection, cluster], 'capability')], 'percentunit'),
         g.stat('Versions', [g.target('count by (version) (rtsec_build_info{%s})' % sel, '{{version}}')]),
       ]],
       [8, [
@@ -32,10 +33,11 @@ local g = import '../lib/grafana.libsonnet';
       [8, [
         g.timeseries('Collector success', [g.target('rtsec_scrape_collector_success{%s}' % sel, '{{instance}} {{collector}}')], 'short'),
         g.timeseries('Collector duration', [g.target('rtsec_scrape_collector_duration_seconds{%s}' % sel, '{{instance}} {{collector}}')], 's'),
-        g.timeseries('Containers observed', [g.target('count by (instance) (rtsec_container_info{%s})' % sel, '{{instance}}')], 'short'),
+        g.timeseries('Containers observed', [g.target('count by (instance) (rtsec_container_info{%s, namespace=~"$namespace"})' % sel, '{{instance}}')], 'short', 'Containers of the selected namespaces on each node.'),
       ]],
     ], [
-      g.queryVariable('instance', 'Instance', 'label_values(up{%(rtsecSelector)s}, instance)' % c, true),
+      g.queryVariable('instance', 'Instance', 'label_values(up{%s, %s}, instance)' % [c.rtsecSelector, cluster], true),
+      g.namespaceVariable(c, 'rtsec_container_info'),
     ]),
   },
 }

@@ -6,8 +6,11 @@ local g = import '../lib/grafana.libsonnet';
   grafanaDashboards+:: {
     local c = $._config,
     local r = $._records,
-    local sel = '%(rtsecSelector)s, namespace=~"$namespace", pod=~"$pod"' % c,
-    local rsel = 'namespace=~"$namespace", pod=~"$pod"',
+    local cluster = g.clusterMatcher(c),
+    // The selected namespaces and pods: recorded series and alerts (rsel), raw series (sel), workload series (wsel).
+    local rsel = '%s, namespace=~"$namespace", pod=~"$pod"' % cluster,
+    local sel = '%s, %s' % [c.rtsecSelector, rsel],
+    local wsel = '%s, namespace=~"$namespace"' % cluster,
     'rtsec-network.json': g.dashboard(c, 'network', 'Network', [
       [8, [
         g.table('Firing network alerts', [g.target('sum by (alertname, severity, namespace, pod, container) (ALERTS{alertname=~"%s", alertstate="firing", %s})' % [std.join('|', [a.alert for grp in $.prometheusAlerts.groups if grp.name == 'rtsec-network' for a in grp.rules]), rsel], '', true)]),
@@ -40,17 +43,17 @@ local g = import '../lib/grafana.libsonnet';
       ]],
       [9, [
         g.timeseries('Workload outbound connection rate and baseline', [
-          g.target('%s{namespace=~"$namespace"}' % r.workloadConnRate, '{{workload}}/{{container}} rate'),
-          g.target('%s{namespace=~"$namespace"}' % r.workloadConnRateAvg, '{{workload}}/{{container}} mean'),
+          g.target('%s{%s}' % [r.workloadConnRate, wsel], '{{workload}}/{{container}} rate'),
+          g.target('%s{%s}' % [r.workloadConnRateAvg, wsel], '{{workload}}/{{container}} mean'),
         ], 'ops'),
         g.timeseries('Outbound connection rate z-score',
-                     [g.target('%s{namespace=~"$namespace"}' % r.workloadConnRateZScore, '{{workload}}/{{container}}')],
+                     [g.target('%s{%s}' % [r.workloadConnRateZScore, wsel], '{{workload}}/{{container}}')],
                      'short',
                      'RtsecConnectionRateAnomaly fires above %s.' % c.connRateZScoreThreshold),
       ]],
     ], [
-      g.queryVariable('namespace', 'Namespace', 'label_values(rtsec_network_connections_total{%(rtsecSelector)s}, namespace)' % c, true),
-      g.queryVariable('pod', 'Pod', 'label_values(rtsec_network_connections_total{%(rtsecSelector)s, namespace=~"$namespace"}, pod)' % c, true),
+      g.namespaceVariable(c, 'rtsec_network_connections_total'),
+      g.podVariable(c, 'rtsec_network_connections_total'),
     ]),
   },
 }

@@ -7,7 +7,10 @@ local g = import '../lib/grafana.libsonnet';
     local c = $._config,
     local r = $._records,
     local who = '{{namespace}}/{{pod}}/{{container}} {{container_id}}',
-    local ns = 'namespace=~"$namespace"',
+    local cluster = g.clusterMatcher(c),
+    // The selected namespaces and pods; raw series add rtsecSelector.
+    local ns = '%s, namespace=~"$namespace", pod=~"$pod"' % cluster,
+    local node = '%s, %s' % [c.rtsecSelector, cluster],
     local posture(metric, extra='') = 'max by (%s%s) (%s{%s, %s})' % [c.containerLabels, extra, metric, c.rtsecSelector, ns],
     'rtsec-process-signals.json': g.dashboard(c, 'processSignals', 'Process & escape', [
       [8, [
@@ -63,13 +66,13 @@ local g = import '../lib/grafana.libsonnet';
       ]],
       [8, [
         g.timeseries('Event log', [
-          g.target('sum by (type) (rate(rtsec_events_total{%s}[%s]))' % [c.rtsecSelector, c.rateWindow], 'sent {{type}}'),
-          g.target('sum by (cause) (rate(rtsec_events_lost_total{%s}[%s]))' % [c.rtsecSelector, c.rateWindow], 'lost {{cause}}'),
+          g.target('sum by (type) (rate(rtsec_events_total{%s}[%s]))' % [node, c.rateWindow], 'sent {{type}}'),
+          g.target('sum by (cause) (rate(rtsec_events_lost_total{%s}[%s]))' % [node, c.rateWindow], 'lost {{cause}}'),
         ], 'ops'),
       ]],
     ], [
-      g.datasourceVariable,
-      g.queryVariable('namespace', 'Namespace', 'label_values(rtsec_container_info{%(rtsecSelector)s}, namespace)' % c, true),
+      g.namespaceVariable(c, 'rtsec_container_info'),
+      g.podVariable(c, 'rtsec_container_info'),
     ]),
   },
 }

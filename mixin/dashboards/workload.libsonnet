@@ -5,8 +5,11 @@ local g = import '../lib/grafana.libsonnet';
   grafanaDashboards+:: {
     local c = $._config,
     local r = $._records,
-    local sel = '%(rtsecSelector)s, namespace="$namespace", pod=~"$pod", container=~"$container"' % c,
-    local rsel = 'namespace="$namespace", pod=~"$pod", container=~"$container"',
+    local cluster = g.clusterMatcher(c),
+    // The selected container(s): recorded series and alerts (rsel), raw series (sel), workload series (wsel).
+    local rsel = '%s, namespace="$namespace", pod=~"$pod", container=~"$container"' % cluster,
+    local sel = '%s, %s' % [c.rtsecSelector, rsel],
+    local wsel = '%s, namespace="$namespace"' % cluster,
     'rtsec-workload.json': g.dashboard(c, 'workload', 'Workload', [
       [6, [
         g.stat('Risk score', [g.target('max(%s{%s})' % [r.riskScore, rsel], 'risk')]),
@@ -23,11 +26,11 @@ local g = import '../lib/grafana.libsonnet';
       ]],
       [9, [
         g.timeseries('Workload exec rate and baseline', [
-          g.target('%s{namespace="$namespace"}' % r.workloadExecRate, '{{workload}}/{{container}} rate'),
-          g.target('%s{namespace="$namespace"}' % r.workloadExecRateAvg, '{{workload}}/{{container}} mean'),
+          g.target('%s{%s}' % [r.workloadExecRate, wsel], '{{workload}}/{{container}} rate'),
+          g.target('%s{%s}' % [r.workloadExecRateAvg, wsel], '{{workload}}/{{container}} mean'),
         ], 'ops'),
         g.timeseries('Exec rate z-score',
-                     [g.target('%s{namespace="$namespace"}' % r.workloadExecRateZScore, '{{workload}}/{{container}}')],
+                     [g.target('%s{%s}' % [r.workloadExecRateZScore, wsel], '{{workload}}/{{container}}')],
                      'short',
                      'Alerts above %s (RtsecExecRateAnomaly).' % c.execRateZScoreThreshold),
       ]],
@@ -36,9 +39,9 @@ local g = import '../lib/grafana.libsonnet';
         g.table('Containers', [g.target('rtsec_container_info{%s}' % sel, '', true)]),
       ]],
     ], [
-      g.queryVariable('namespace', 'Namespace', 'label_values(rtsec_process_execs_total{%(rtsecSelector)s}, namespace)' % c),
-      g.queryVariable('pod', 'Pod', 'label_values(rtsec_process_execs_total{%(rtsecSelector)s, namespace="$namespace"}, pod)' % c, true),
-      g.queryVariable('container', 'Container', 'label_values(rtsec_process_execs_total{%(rtsecSelector)s, namespace="$namespace", pod=~"$pod"}, container)' % c, true),
+      g.namespaceVariable(c, 'rtsec_process_execs_total', includeAll=false),
+      g.podVariable(c, 'rtsec_process_execs_total'),
+      g.queryVariable('container', 'Container', 'label_values(rtsec_process_execs_total{%s, %s, namespace="$namespace", pod=~"$pod"}, container)' % [c.rtsecSelector, cluster], true),
     ]),
   },
 }

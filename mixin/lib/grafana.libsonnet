@@ -37,6 +37,22 @@
     transformations: [{ id: 'organize', options: { excludeByName: { Time: true } } }],
   },
 
+  // The matcher every query of every dashboard carries, so that one Prometheus, Thanos or Mimir holding
+  // several clusters shows one cluster at a time. With one cluster and no cluster label the hidden variable
+  // is empty, and label="" selects the series without the label.
+  clusterMatcher(config):: '%s="$cluster"' % config.clusterLabel,
+
+  // The cluster variable of every dashboard (kubernetes-mixin's): hidden unless showMultiCluster.
+  clusterVariable(config):: g.queryVariable('cluster', 'Cluster', 'label_values(up{%s}, %s)' % [config.rtsecSelector, config.clusterLabel]) {
+    hide: if config.showMultiCluster then 0 else 2,
+  },
+
+  // The namespace and pod variables of a dashboard on container data, filled from the series of metric.
+  namespaceVariable(config, metric, includeAll=true)::
+    g.queryVariable('namespace', 'Namespace', 'label_values(%s{%s, %s}, namespace)' % [metric, config.rtsecSelector, g.clusterMatcher(config)], includeAll),
+  podVariable(config, metric)::
+    g.queryVariable('pod', 'Pod', 'label_values(%s{%s, %s, namespace=~"$namespace"}, pod)' % [metric, config.rtsecSelector, g.clusterMatcher(config)], true),
+
   datasourceVariable:: {
     name: 'datasource',
     label: 'Data source',
@@ -63,6 +79,7 @@
   } + (if includeAll then { allValue: '.*' } else {}),
 
   // A dashboard whose panels come as rows: each row is [height, [panels…]] and its panels share the 24-column width.
+  // variables are the dashboard's own: the datasource and cluster variables come first, added here.
   dashboard(config, key, title, rows, variables):: {
     local placed = std.flattenArrays([
       local y = std.foldl(function(acc, r) acc + r[0], rows[0:i], 0);
@@ -82,7 +99,7 @@
     schemaVersion: 39,
     time: { from: config.dashboardTimeFrom, to: 'now' },
     timezone: 'browser',
-    templating: { list: [g.datasourceVariable] + variables },
+    templating: { list: [g.datasourceVariable, g.clusterVariable(config)] + variables },
     panels: [placed[i] { id: i + 1 } for i in std.range(0, std.length(placed) - 1)],
     annotations: { list: [] },
     links: [{ title: 'rtsec', type: 'dashboards', tags: config.dashboardTags, asDropdown: true }],

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -31,11 +30,26 @@ var aggregations = map[string]bool{
 // groupingWords are followed by a parenthesised list of label names.
 var groupingWords = map[string]bool{"by": true, "without": true, "on": true, "ignoring": true, "group_left": true, "group_right": true}
 
-// metricNames returns the metric names an expression selects. It is a small
-// lexer, not a parser (promtool parses): it skips strings, label matchers,
-// ranges, numbers, function calls and label lists after by/on/….
+// selector is a vector selector of an expression: a metric name and the text
+// between the braces that follow it ("" without braces).
+type selector struct {
+	name, matchers string
+}
+
+// metricNames returns the metric names an expression selects.
 func metricNames(expr string) []string {
 	var names []string
+	for _, s := range selectors(expr) {
+		names = append(names, s.name)
+	}
+	return names
+}
+
+// selectors returns the vector selectors of an expression. It is a small
+// lexer, not a parser (promtool parses): it skips strings, ranges, numbers,
+// function calls and label lists after by/on/….
+func selectors(expr string) []selector {
+	var sels []selector
 	skipList := false
 	for i := 0; i < len(expr); {
 		c := expr[i]
@@ -50,21 +64,7 @@ func metricNames(expr string) []string {
 			}
 			i = j + 1
 		case c == '{' || c == '[':
-			closer := map[byte]byte{'{': '}', '[': ']'}[c]
-			j := i + 1
-			for j < len(expr) && expr[j] != closer {
-				if expr[j] == '"' {
-					j++
-					for j < len(expr) && expr[j] != '"' {
-						if expr[j] == '\\' {
-							j++
-						}
-						j++
-					}
-				}
-				j++
-			}
-			i = j + 1
+			i = closing(expr, i) + 1
 		case c == '(' && skipList:
 			j := strings.IndexByte(expr[i:], ')')
 			i += j + 1
@@ -92,14 +92,40 @@ func metricNames(expr string) []string {
 			case k < len(expr) && expr[k] == '(':
 				// A function or aggregation.
 			default:
-				names = append(names, word)
+				s := selector{name: word}
+				if k < len(expr) && expr[k] == '{' {
+					j = closing(expr, k)
+					s.matchers = expr[k+1 : j]
+					j++
+				}
+				sels = append(sels, s)
 			}
 			i = j
 		default:
 			i++
 		}
 	}
-	return names
+	return sels
+}
+
+// closing returns the index of the brace or bracket closing the one at
+// expr[open], skipping double-quoted strings; len(expr) when there is none.
+func closing(expr string, open int) int {
+	closer := map[byte]byte{'{': '}', '[': ']'}[expr[open]]
+	j := open + 1
+	for j < len(expr) && expr[j] != closer {
+		if expr[j] == '"' {
+			j++
+			for j < len(expr) && expr[j] != '"' {
+				if expr[j] == '\\' {
+					j++
+				}
+				j++
+			}
+		}
+		j++
+	}
+	return j
 }
 
 func isWordByte(c byte) bool {
@@ -129,7 +155,6 @@ func TestMetricNamesLexer(t *testing.T) {
 // description, with Grafana's variables replaced by valid PromQL.
 func dashboardQueries(t *testing.T) map[string]string {
 	t.Helper()
-	labelValues := regexp.MustCompile(`^label_values\((.*),\s*[a-zA-Z_]+\)$`)
 	subst := strings.NewReplacer("$__rate_interval", "5m", "$__interval", "1m", "$__range", "1h")
 	out := map[string]string{}
 	for name, d := range loadDashboards(t) {

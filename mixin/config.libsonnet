@@ -5,10 +5,19 @@
     // Selector of the rtsec exporter's target; every query starts from it.
     rtsecSelector: 'job="rtsec"',
 
+    // Label that names the cluster when one ruler (Thanos Ruler, Mimir) evaluates the series of many; every
+    // aggregation keeps it (absent on a single cluster's Prometheus, where it costs nothing).
+    clusterLabel: 'cluster',
+    // Label the scrape configuration gives the node's name (the ServiceMonitor/PodMonitor relabel
+    // __meta_kubernetes_pod_node_name to it); kept by every aggregation and named in the alert descriptions
+    // when present. '' when the scrape configuration has none (then descriptions name the instance).
+    nodeLabel: 'node',
+    // Labels that name one exporter (one node).
+    instanceLabels: std.join(', ', [l for l in [self.clusterLabel, self.nodeLabel, 'instance'] if l != '']),
     // Labels that name one container (the host is container_id="").
-    containerLabels: 'instance, container_id, namespace, pod, container',
-    // Labels that name one workload: stable across container restarts and rollouts.
-    workloadLabels: 'namespace, workload, container',
+    containerLabels: self.instanceLabels + ', container_id, namespace, pod, container',
+    // Labels that name one workload: stable across container restarts and rollouts, and across nodes.
+    workloadLabels: std.join(', ', [l for l in [self.clusterLabel, 'namespace', 'workload', 'container'] if l != '']),
     // Pod name → workload: strips the ReplicaSet hash and the pod suffix (Kubernetes' rand alphabet has no vowels), or a StatefulSet ordinal.
     workloadPodRegex: '(.+?)(?:(?:-[bcdfghjklmnpqrstvwxz2456789]{6,10})?-[bcdfghjklmnpqrstvwxz2456789]{5}|-[0-9]+)?',
 

@@ -102,6 +102,7 @@
     templating: { list: [g.datasourceVariable, g.clusterVariable(config)] + variables },
     panels: [placed[i] { id: i + 1 } for i in std.range(0, std.length(placed) - 1)],
     annotations: { list: [] },
-    links: [{ title: 'rtsec', type: 'dashboards', tags: config.dashboardTags, asDropdown: true }],
+    // The other rtsec dashboards, opened with the same cluster, namespace and time range.
+    links: [{ title: 'rtsec', type: 'dashboards', tags: config.dashboardTags, asDropdown: true, includeVars: true, keepTime: true }],
   },
 }

@@ -40,7 +40,9 @@
   // The matcher every query of every dashboard carries, so that one Prometheus, Thanos or Mimir holding
   // several clusters shows one cluster at a time. With one cluster and no cluster label the hidden variable
   // is empty, and label="" selects the series without the label.
-  clusterMatcher(config):: '%s="$cluster"' % config.clusterLabel,
+  clusterMatcher(config)::
+    if config.clusterLabel == '' then error "_config.clusterLabel is empty: the dashboards' cluster variable needs a label name (default 'cluster')"
+    else '%s="$cluster"' % config.clusterLabel,
 
   // The cluster variable of every dashboard (kubernetes-mixin's): hidden unless showMultiCluster.
   clusterVariable(config):: g.queryVariable('cluster', 'Cluster', 'label_values(up{%s}, %s)' % [config.rtsecSelector, config.clusterLabel]) {

@@ -32,7 +32,7 @@ func TestAlertmanagerRoutesEveryAlert(t *testing.T) {
 	if out, err := exec.Command(amtool, "check-config", config).CombinedOutput(); err != nil {
 		t.Fatalf("amtool check-config: %v\n%s", err, out)
 	}
-	rule := find[*monitoringv1.PrometheusRule](t, decodeAll(t), "prometheusrule.yaml")
+	rule := find[*monitoringv1.PrometheusRule](t, decodeAll(t), "base/prometheusrule.yaml")
 	seen := map[string]bool{}
 	for _, group := range rule.Spec.Groups {
 		for _, r := range group.Rules {

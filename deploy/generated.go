@@ -16,8 +16,8 @@ import (
 
 // Paths of the generated manifests, relative to the repository root.
 const (
-	PrometheusRulePath = "deploy/kubernetes/prometheusrule.yaml"
-	DashboardsPath     = "deploy/kubernetes/dashboards.yaml"
+	PrometheusRulePath = BasePath + "/prometheusrule.yaml"
+	DashboardsPath     = BasePath + "/dashboards.yaml"
 	// ChartPath is the Helm chart.
 	ChartPath = "deploy/helm/rtsec"
 	// ChartFilesPath holds the chart's copies of the mixin's outputs: a chart

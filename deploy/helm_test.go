@@ -106,49 +106,17 @@ func renderChart(values string) (objects, error) {
 }
 
 // kustomizeBuild returns the objects `kubectl apply -k` applies for the base
-// (or, with podMonitor, the podmonitor overlay): what kustomize does with
-// these kustomizations, which use only namespace, images, resources and
-// delete patches.
+// (or, with podMonitor, the podmonitor overlay), built by kustomize itself
+// and decoded strictly.
 func kustomizeBuild(t *testing.T, podMonitor bool) objects {
 	t.Helper()
-	all := decodeAll(t)
-	base := find[*kustomization](t, all, "kustomization.yaml")
-	baseDir := filepath.Join(root, "deploy", "kubernetes")
-	objs := objects{}
-	for _, o := range all {
-		if filepath.Dir(o.file) != baseDir || o.obj == any(base) {
-			continue
-		}
-		m := o.obj.(metav1.Object)
-		if _, ok := o.obj.(*corev1.Namespace); ok {
-			m.SetName(base.Namespace)
-		} else {
-			m.SetNamespace(base.Namespace)
-		}
-		if ds, ok := o.obj.(*appsv1.DaemonSet); ok {
-			for i, c := range ds.Spec.Template.Spec.Containers {
-				for _, img := range base.Images {
-					if c.Image == img.Name {
-						ds.Spec.Template.Spec.Containers[i].Image = img.NewName + ":" + img.NewTag
-					}
-				}
-			}
-		}
-		objs[key(o.obj)] = o.obj
-	}
+	dir := BasePath
 	if podMonitor {
-		for _, o := range all {
-			if filepath.Dir(o.file) != filepath.Join(baseDir, "podmonitor") {
-				continue
-			}
-			switch obj := o.obj.(type) {
-			case *deletePatch:
-				delete(objs, fmt.Sprintf("%T %s/%s", newObject(obj.APIVersion, obj.Kind, false), obj.Metadata.Namespace, obj.Metadata.Name))
-			case *kustomization: // its resources and patches are the files here
-			default:
-				objs[key(obj)] = obj
-			}
-		}
+		dir = PodMonitorOverlayPath
+	}
+	objs, err := kustomizeObjects(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return objs
 }

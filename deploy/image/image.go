@@ -29,9 +29,14 @@ const Entrypoint = "/rtsec_exporter"
 // Source is the repository the image's source label names.
 const Source = "https://github.com/rtsec/rtsec"
 
+// Version is the release the manifests run: the chart's appVersion, the
+// kustomization's image tag and the newest CHANGELOG.md entry (tested). A
+// version tag never moves, so the manifests pull it IfNotPresent.
+const Version = "0.1.0"
+
 // Name is the image the Kubernetes manifests and the chart run by default,
 // and so where a build is pushed to.
-const Name = "ghcr.io/rtsec/rtsec_exporter:main"
+const Name = "ghcr.io/rtsec/rtsec_exporter:" + Version
 
 // Options describe the image of one binary.
 type Options struct {

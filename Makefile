@@ -29,10 +29,17 @@ build:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o rtsec_exporter ./exporter
 
 # The exporter's OCI image, without a container engine: an OCI image layout
-# in rtsec_exporter.oci/ to push with crane or skopeo (docs/deploy.md).
-image: build
-	$(GO) run ./deploy/image/build -binary rtsec_exporter -o rtsec_exporter.oci \
-		-arch $$($(GO) env GOARCH) -version $(VERSION) -revision $(REVISION) -created $(SOURCE_DATE_EPOCH)
+# in rtsec_exporter.oci/ holding an image index, one image per architecture
+# of IMAGE_ARCHES (cross-compiled: the BPF objects are built for both), to
+# push with crane or skopeo (docs/deploy.md).
+IMAGE_ARCHES ?= amd64 arm64
+image:
+	@mkdir -p .build
+	for arch in $(IMAGE_ARCHES); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -ldflags "$(LDFLAGS)" -o .build/rtsec_exporter-$$arch ./exporter || exit 1; \
+	done
+	$(GO) run ./deploy/image/build -o rtsec_exporter.oci $(foreach arch,$(IMAGE_ARCHES),-binary $(arch)=.build/rtsec_exporter-$(arch)) \
+		-version $(VERSION) -revision $(REVISION) -created $(SOURCE_DATE_EPOCH)
 
 run: build
 	./rtsec_exporter $(RUN_ARGS)
@@ -91,4 +98,4 @@ bench: deps
 	$(GO) run ./test/bench/syscalloverhead
 
 clean:
-	rm -rf rtsec_exporter rtsec_exporter.oci
+	rm -rf rtsec_exporter rtsec_exporter.oci .build

@@ -2,6 +2,8 @@ package bpf
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -106,6 +108,41 @@ func TestFileObjectsReadTheirArchitecturesRegisters(t *testing.T) {
 		}
 		if slices.Sort(readers); !slices.Equal(readers, programs) {
 			t.Errorf("%s: programs %v read registers, want %v", object, readers, programs)
+		}
+	}
+}
+
+// Every BPF source is GPL-2.0 (its SPDX line, bpf/LICENSE) and every
+// program says so to the kernel, which allows GPL-only helpers
+// (bpf_probe_read_*, bpf_send_signal…) only to GPL-compatible programs.
+func TestBPFLicenses(t *testing.T) {
+	text, err := os.ReadFile("LICENSE")
+	if err != nil || !strings.Contains(string(text), "GNU GENERAL PUBLIC LICENSE\n                       Version 2, June 1991") {
+		t.Errorf("bpf/LICENSE is not the GPL-2.0 (%v)", err)
+	}
+	sources, _ := filepath.Glob("src/*.bpf.c")
+	if len(sources) == 0 {
+		t.Fatal("no BPF sources")
+	}
+	for _, src := range sources {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first, _, _ := strings.Cut(string(data), "\n"); first != "// SPDX-License-Identifier: GPL-2.0" {
+			t.Errorf("%s starts %q, want its GPL-2.0 SPDX line", src, first)
+		}
+	}
+	objects, _ := filepath.Glob("*.o")
+	for _, object := range objects {
+		spec, err := ebpf.LoadCollectionSpec(object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, prog := range spec.Programs {
+			if prog.License != "GPL" && prog.License != "Dual BSD/GPL" {
+				t.Errorf("%s: %s has licence %q, want GPL", object, name, prog.License)
+			}
 		}
 	}
 }

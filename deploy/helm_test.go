@@ -3,6 +3,8 @@ package deploy
 import (
 	"fmt"
 	"maps"
+	"os"
+	"regexp"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -384,16 +386,40 @@ func merged(a, b map[string]string) map[string]string {
 	return out
 }
 
-// Both the kustomize base and the chart run the image make image builds.
+// Both the kustomize base and the chart run the image make image builds,
+// tagged with the release (the newest CHANGELOG.md entry), never a moving
+// tag, and pulled IfNotPresent, which suits a tag that never moves.
 func TestManifestsRunTheBuiltImage(t *testing.T) {
 	chart, err := renderChart("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for what, objs := range map[string]objects{"kustomize": kustomizeBuild(t, false), "chart": chart} {
-		if got := only[*appsv1.DaemonSet](t, objs).Spec.Template.Spec.Containers[0].Image; got != image.Name {
-			t.Errorf("the %s DaemonSet runs %s, want %s", what, got, image.Name)
+		c := only[*appsv1.DaemonSet](t, objs).Spec.Template.Spec.Containers[0]
+		if c.Image != image.Name {
+			t.Errorf("the %s DaemonSet runs %s, want %s", what, c.Image, image.Name)
 		}
+		if c.ImagePullPolicy != corev1.PullIfNotPresent {
+			t.Errorf("the %s DaemonSet pulls %s, want IfNotPresent", what, c.ImagePullPolicy)
+		}
+	}
+	if !regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`).MatchString(image.Version) {
+		t.Errorf("image version %q is not a release version", image.Version)
+	}
+	chrt, err := loader.Load(filepath.Join(root, ChartPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chrt.Metadata.AppVersion != image.Version {
+		t.Errorf("the chart's appVersion %q, want the image's version %q", chrt.Metadata.AppVersion, image.Version)
+	}
+	changelog, err := os.ReadFile(filepath.Join(root, "CHANGELOG.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest := regexp.MustCompile(`(?m)^## ([^ ]+)`).FindSubmatch(changelog)
+	if newest == nil || string(newest[1]) != image.Version {
+		t.Errorf("the newest CHANGELOG.md entry is %q, want the image's version %q", newest, image.Version)
 	}
 }
 

@@ -1,8 +1,16 @@
-# rtsec — build, run and test. `sudo make run` runs the exporter on this
-# host; `make test` (as root) installs what the tests need and runs them all.
+# rtsec — build, run and test. `make run` (as root, or with sudo) runs the
+# exporter on this host; `make test` (as root) installs what the tests need
+# and runs them all.
 
-# sudo resets PATH: find Go where the machine installs it.
-GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+# Go, at least go.mod's version: scripts/go.sh finds it (in PATH, which sudo
+# resets, in /usr/local/go, or where it installed one) or, on a machine
+# without one, installs it first (README: Quick start).
+ifeq ($(origin GO),undefined)
+GO := $(shell scripts/go.sh)
+endif
+ifeq ($(GO),)
+$(error no Go toolchain: scripts/go.sh failed, see above)
+endif
 export PATH := $(dir $(GO)):$(PATH)
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)

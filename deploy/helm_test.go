@@ -445,6 +445,7 @@ func TestChartRejectsBadValues(t *testing.T) {
 		{"podLabels: {team: [a]}", "/podLabels/team"},
 		{"affinity: {nodeAfinity: {}}", "nodeAfinity"},
 		{"fullnameOverride: Not_A_Name", "/fullnameOverride"},
+		{"securityContext: {privileged: true}", "securityContext"},
 	}
 	for _, tc := range cases {
 		_, err := renderChart(tc.values)

@@ -1,8 +1,16 @@
-# rtsec — build, run and test. `sudo make run` runs the exporter on this
-# host; `make test` (as root) installs what the tests need and runs them all.
+# rtsec — build, run and test. `make run` (as root, or with sudo) runs the
+# exporter on this host; `make test` (as root) installs what the tests need
+# and runs them all.
 
-# sudo resets PATH: find Go where the machine installs it.
-GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+# Go, at least go.mod's version: scripts/go.sh finds it (in PATH, which sudo
+# resets, in /usr/local/go, or where it installed one) or, on a machine
+# without one, installs it first (README: Quick start).
+ifeq ($(origin GO),undefined)
+GO := $(shell scripts/go.sh)
+endif
+ifeq ($(GO),)
+$(error no Go toolchain: scripts/go.sh failed, see above)
+endif
 export PATH := $(dir $(GO)):$(PATH)
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
@@ -29,10 +37,17 @@ build:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o rtsec_exporter ./exporter
 
 # The exporter's OCI image, without a container engine: an OCI image layout
-# in rtsec_exporter.oci/ to push with crane or skopeo (docs/deploy.md).
-image: build
-	$(GO) run ./deploy/image/build -binary rtsec_exporter -o rtsec_exporter.oci \
-		-arch $$($(GO) env GOARCH) -version $(VERSION) -revision $(REVISION) -created $(SOURCE_DATE_EPOCH)
+# in rtsec_exporter.oci/ holding an image index, one image per architecture
+# of IMAGE_ARCHES (cross-compiled: the BPF objects are built for both), to
+# push with crane or skopeo (docs/deploy.md).
+IMAGE_ARCHES ?= amd64 arm64
+image:
+	@mkdir -p .build
+	for arch in $(IMAGE_ARCHES); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -ldflags "$(LDFLAGS)" -o .build/rtsec_exporter-$$arch ./exporter || exit 1; \
+	done
+	$(GO) run ./deploy/image/build -o rtsec_exporter.oci $(foreach arch,$(IMAGE_ARCHES),-binary $(arch)=.build/rtsec_exporter-$(arch)) \
+		-version $(VERSION) -revision $(REVISION) -created $(SOURCE_DATE_EPOCH)
 
 run: build
 	./rtsec_exporter $(RUN_ARGS)
@@ -91,4 +106,4 @@ bench: deps
 	$(GO) run ./test/bench/syscalloverhead
 
 clean:
-	rm -rf rtsec_exporter rtsec_exporter.oci
+	rm -rf rtsec_exporter rtsec_exporter.oci .build

@@ -10,7 +10,7 @@ import (
 )
 
 // DaemonSetPath is the exporter's DaemonSet, relative to the repository root.
-const DaemonSetPath = "deploy/kubernetes/daemonset.yaml"
+const DaemonSetPath = BasePath + "/daemonset.yaml"
 
 // DaemonSet decodes the exporter's DaemonSet under root strictly, so that
 // tests can run the exporter as it specifies.

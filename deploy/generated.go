@@ -1,7 +1,8 @@
 // Package deploy holds rtsec's deployment manifests (Kubernetes, Helm,
 // systemd, Alertmanager) and builds the ones generated from the mixin's
 // outputs: the PrometheusRule and the Grafana dashboards as ConfigMaps, and
-// the chart's copies of both.
+// the chart's copies of both; and the values table of the chart's README,
+// from the comments of its values.yaml.
 package deploy
 
 import (
@@ -16,8 +17,8 @@ import (
 
 // Paths of the generated manifests, relative to the repository root.
 const (
-	PrometheusRulePath = "deploy/kubernetes/prometheusrule.yaml"
-	DashboardsPath     = "deploy/kubernetes/dashboards.yaml"
+	PrometheusRulePath = BasePath + "/prometheusrule.yaml"
+	DashboardsPath     = BasePath + "/dashboards.yaml"
 	// ChartPath is the Helm chart.
 	ChartPath = "deploy/helm/rtsec"
 	// ChartFilesPath holds the chart's copies of the mixin's outputs: a chart
@@ -45,6 +46,11 @@ func Generated(root string) (map[string][]byte, error) {
 		DashboardsPath:                          dashboards,
 		ChartFilesPath + "/prometheusrule.yaml": rule,
 	}
+	readme, err := chartReadme(root)
+	if err != nil {
+		return nil, err
+	}
+	files[ChartReadmePath] = readme
 	jsons, err := dashboardFiles(root)
 	if err != nil {
 		return nil, err

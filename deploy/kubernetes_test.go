@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,8 @@ import (
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/rtsec/rtsec/exporter/privileges"
@@ -24,7 +27,7 @@ const mixinJob = "rtsec"
 // least-privilege tests (test/integration) grant the exporter, and keeps
 // the pod-security settings the threat model asks of workloads.
 func TestDaemonSetLeastPrivilege(t *testing.T) {
-	ds := find[*appsv1.DaemonSet](t, decodeAll(t), "daemonset.yaml")
+	ds := find[*appsv1.DaemonSet](t, decodeAll(t), "base/daemonset.yaml")
 	checkLeastPrivilege(t, ds)
 	if !slices.ContainsFunc(ds.Spec.Template.Spec.Tolerations, func(t corev1.Toleration) bool {
 		return t.Key == "" && t.Operator == corev1.TolerationOpExists && t.Effect == ""
@@ -99,10 +102,10 @@ func checkLeastPrivilege(t *testing.T, ds *appsv1.DaemonSet) {
 // Service and its port; both monitors set job="rtsec" for the mixin.
 func TestMonitorsSelectTheExporter(t *testing.T) {
 	objects := decodeAll(t)
-	ds := find[*appsv1.DaemonSet](t, objects, "daemonset.yaml")
-	svc := find[*corev1.Service](t, objects, "service.yaml")
-	sm := find[*monitoringv1.ServiceMonitor](t, objects, "servicemonitor.yaml")
-	pm := find[*monitoringv1.PodMonitor](t, objects, "podmonitor/podmonitor.yaml")
+	ds := find[*appsv1.DaemonSet](t, objects, "base/daemonset.yaml")
+	svc := find[*corev1.Service](t, objects, "base/service.yaml")
+	sm := find[*monitoringv1.ServiceMonitor](t, objects, "base/servicemonitor.yaml")
+	pm := find[*monitoringv1.PodMonitor](t, objects, "overlays/podmonitor/podmonitor.yaml")
 	podLabels := labels.Set(ds.Spec.Template.Labels)
 	container := ds.Spec.Template.Spec.Containers[0]
 
@@ -169,7 +172,7 @@ func TestGeneratedManifestsAreCurrent(t *testing.T) {
 		}
 	}
 	objects := decodeAll(t)
-	find[*monitoringv1.PrometheusRule](t, objects, "prometheusrule.yaml")
+	find[*monitoringv1.PrometheusRule](t, objects, "base/prometheusrule.yaml")
 	dashboards, _ := filepath.Glob(filepath.Join(root, "dashboards", "*.json"))
 	var maps int
 	for _, o := range objects {
@@ -193,8 +196,8 @@ func TestGeneratedManifestsAreCurrent(t *testing.T) {
 	}
 }
 
-// Every kustomization lists files that exist, and every manifest is listed
-// by the kustomization of its directory.
+// Every kustomization lists files (or kustomization directories) that
+// exist, and every manifest is listed by a kustomization.
 func TestKustomizationsListEveryManifest(t *testing.T) {
 	objects := decodeAll(t)
 	listed := map[string]bool{}
@@ -211,8 +214,16 @@ func TestKustomizationsListEveryManifest(t *testing.T) {
 		}
 		for _, p := range paths {
 			path := filepath.Join(dir, p)
-			if _, err := os.Stat(path); err != nil {
+			info, err := os.Stat(path)
+			if err != nil {
 				t.Errorf("%s lists %s: %v", o.file, p, err)
+				continue
+			}
+			if info.IsDir() {
+				path = filepath.Join(path, "kustomization.yaml")
+				if _, err := os.Stat(path); err != nil {
+					t.Errorf("%s lists the directory %s, which has no kustomization: %v", o.file, p, err)
+				}
 			}
 			listed[path] = true
 		}
@@ -222,9 +233,95 @@ func TestKustomizationsListEveryManifest(t *testing.T) {
 			t.Errorf("%s is in no kustomization", o.file)
 		}
 	}
-	base := find[*kustomization](t, objects, "kustomization.yaml")
-	image := find[*appsv1.DaemonSet](t, objects, "daemonset.yaml").Spec.Template.Spec.Containers[0].Image
+	base := find[*kustomization](t, objects, "base/kustomization.yaml")
+	image := find[*appsv1.DaemonSet](t, objects, "base/daemonset.yaml").Spec.Template.Spec.Containers[0].Image
 	if !slices.ContainsFunc(base.Images, func(i kustomizeImage) bool { return i.Name == image && i.NewName != "" }) {
 		t.Errorf("the base kustomization's images do not set the DaemonSet's image %q", image)
+	}
+}
+
+// kustomizeObjects builds the kustomization in dir (relative to the
+// repository root) with kustomize's Go API and decodes every object it
+// outputs strictly into its upstream type.
+func kustomizeObjects(dir string) (objects, error) {
+	out, err := Kustomize(root, dir)
+	if err != nil {
+		return nil, err
+	}
+	objs := objects{}
+	for i, doc := range documentSeparator.Split(string(out), -1) {
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		obj, err := decode([]byte(doc))
+		if err != nil {
+			return nil, fmt.Errorf("%s, object %d: %w", dir, i+1, err)
+		}
+		if _, dup := objs[key(obj)]; dup {
+			return nil, fmt.Errorf("%s: %s built twice", dir, key(obj))
+		}
+		objs[key(obj)] = obj
+	}
+	if len(objs) == 0 {
+		return nil, fmt.Errorf("%s builds no objects", dir)
+	}
+	return objs, nil
+}
+
+// Every kustomization under deploy/ builds with stock kustomize (no cycle,
+// nothing outside the load restrictor) into objects that decode strictly;
+// deploy/kubernetes is the base, and the podmonitor overlay is the base
+// with a PodMonitor in place of the Service and ServiceMonitor.
+func TestEveryKustomizationBuilds(t *testing.T) {
+	var dirs []string
+	err := filepath.WalkDir(filepath.Join(root, "deploy"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && slices.Contains([]string{"kustomization.yaml", "kustomization.yml", "Kustomization"}, d.Name()) {
+			rel, _ := filepath.Rel(root, filepath.Dir(path))
+			dirs = append(dirs, rel)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{KubernetesPath, BasePath, PodMonitorOverlayPath} {
+		if !slices.Contains(dirs, want) {
+			t.Errorf("no kustomization in %s", want)
+		}
+	}
+	built := map[string]objects{}
+	for _, dir := range dirs {
+		objs, err := kustomizeObjects(dir)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		built[dir] = objs
+		for k, obj := range objs {
+			if ns := obj.(metav1.Object).GetNamespace(); ns != "rtsec" && !strings.HasPrefix(k, "*v1.Namespace ") {
+				t.Errorf("%s: %s in namespace %q, want rtsec", dir, k, ns)
+			}
+		}
+	}
+	base, top, overlay := built[BasePath], built[KubernetesPath], built[PodMonitorOverlayPath]
+	if base == nil || top == nil || overlay == nil {
+		t.FailNow()
+	}
+	if !equality.Semantic.DeepEqual(base, top) {
+		t.Errorf("%s does not build the base %s", KubernetesPath, BasePath)
+	}
+	for _, k := range []string{"*v1.Service rtsec/rtsec", "*v1.ServiceMonitor rtsec/rtsec"} {
+		if base[k] == nil {
+			t.Errorf("the base lacks %s", k)
+		}
+		if overlay[k] != nil {
+			t.Errorf("the podmonitor overlay keeps %s", k)
+		}
+	}
+	if overlay["*v1.PodMonitor rtsec/rtsec"] == nil {
+		t.Error("the podmonitor overlay has no PodMonitor")
+	}
+	if len(overlay) != len(base)-1 {
+		t.Errorf("the podmonitor overlay has %d objects, want the base's %d with two replaced by one", len(overlay), len(base))
 	}
 }

@@ -35,6 +35,7 @@
  * classes all the time. */
 #include "rtsec.h"
 #include "events.h"
+#include "pt_regs.h"
 
 #define PATH_LEN 256          /* classified prefix of a path (LPM key data) */
 #define BUF_LEN 2048          /* walk and normalisation buffers */
@@ -713,6 +714,11 @@ static __noinline bool raw_has_dotdot(struct scratch *s, const char *upath)
 #define ARG_CREAT 2
 #define ARG_OPENAT2 3
 
+/* The open syscalls' arguments, from the registers the task entered the
+ * syscall with: the syscall ABI of the target architecture (bpf2go -target
+ * amd64,arm64 builds one object each, with __TARGET_ARCH_x86 or
+ * __TARGET_ARCH_arm64). x86-64: di, si, dx; arm64: orig_x0 (x0 is
+ * overwritten by the return value at exit), x1, x2. */
 static __always_inline void open_args(int kind, const char **path, __u64 *flags)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
@@ -720,20 +726,20 @@ static __always_inline void open_args(int kind, const char **path, __u64 *flags)
 	*flags = 0;
 	switch (kind) {
 	case ARG_OPENAT:
-		*path = (const char *)BPF_CORE_READ(regs, si);
-		*flags = BPF_CORE_READ(regs, dx);
+		*path = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		*flags = PT_REGS_PARM3_CORE_SYSCALL(regs);
 		break;
 	case ARG_OPEN:
-		*path = (const char *)BPF_CORE_READ(regs, di);
-		*flags = BPF_CORE_READ(regs, si);
+		*path = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
+		*flags = PT_REGS_PARM2_CORE_SYSCALL(regs);
 		break;
 	case ARG_CREAT:
-		*path = (const char *)BPF_CORE_READ(regs, di);
+		*path = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
 		*flags = O_CREAT | O_TRUNC | 1;
 		break;
 	case ARG_OPENAT2: {
-		*path = (const char *)BPF_CORE_READ(regs, si);
-		struct open_how *how = (struct open_how *)BPF_CORE_READ(regs, dx);
+		*path = (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs);
+		struct open_how *how = (struct open_how *)PT_REGS_PARM3_CORE_SYSCALL(regs);
 		bpf_probe_read_user(flags, sizeof(*flags), &how->flags);
 		break;
 	}

@@ -2,6 +2,8 @@ package image
 
 import (
 	"archive/tar"
+	"bytes"
+	"debug/elf"
 	"io"
 	"os"
 	"os/exec"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
@@ -118,6 +121,112 @@ func TestBuildRejectsDynamicBinaries(t *testing.T) {
 	}
 }
 
+// crossBuild builds the exporter as make image does for arch.
+func crossBuild(t *testing.T, arch string) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rtsec_exporter-"+arch)
+	cmd := exec.Command("go", "build", "-o", path, "./exporter")
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build for %s: %v\n%s", arch, err, out)
+	}
+	binary, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return binary
+}
+
+// make image's layout: an OCI image index with one image per platform,
+// linux/amd64 and linux/arm64, each holding its architecture's binary (the
+// arm64 one with the arm64 BPF objects), named for containerd and tagged
+// with the version; a binary of the wrong architecture is refused.
+func TestMultiPlatformIndex(t *testing.T) {
+	var imgs []v1.Image
+	binaries := map[string][]byte{}
+	for _, arch := range []string{"amd64", "arm64"} {
+		binaries[arch] = crossBuild(t, arch)
+		opts := testOptions
+		opts.Arch = arch
+		img, err := Build(binaries[arch], opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		imgs = append(imgs, img)
+	}
+	opts := testOptions
+	opts.Arch = "amd64"
+	if _, err := Build(binaries["arm64"], opts); err == nil || !strings.Contains(err.Error(), "GOARCH=amd64") {
+		t.Errorf("an arm64 binary as amd64: error %v, want one naming GOARCH=amd64", err)
+	}
+	idx, err := Index(imgs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "image.oci")
+	if err := WriteIndexLayout(dir, idx, Name); err != nil {
+		t.Fatal(err)
+	}
+	top, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := top.IndexManifest()
+	if err != nil || len(tm.Manifests) != 1 {
+		t.Fatalf("layout index: %v, %v; want one entry", tm, err)
+	}
+	entry := tm.Manifests[0]
+	want, _ := idx.Digest()
+	if entry.MediaType != types.OCIImageIndex || entry.Digest != want || entry.Annotations["io.containerd.image.name"] != Name || entry.Annotations["org.opencontainers.image.ref.name"] != Version {
+		t.Errorf("layout holds %s %s %v; want the index %s named %s", entry.MediaType, entry.Digest, entry.Annotations, want, Name)
+	}
+	inner, err := top.ImageIndex(entry.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := inner.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var platforms []string
+	for _, desc := range im.Manifests {
+		if desc.Platform == nil {
+			t.Fatalf("manifest %s has no platform", desc.Digest)
+		}
+		arch := desc.Platform.Architecture
+		platforms = append(platforms, desc.Platform.OS+"/"+arch)
+		img, err := inner.Image(desc.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := img.ConfigFile()
+		layers, _ := img.Layers()
+		if cfg.Architecture != arch || len(layers) != 1 {
+			t.Errorf("%s: config architecture %s, %d layers", arch, cfg.Architecture, len(layers))
+			continue
+		}
+		rc, _ := layers[0].Uncompressed()
+		tr := tar.NewReader(rc)
+		if _, err := tr.Next(); err != nil {
+			t.Fatal(err)
+		}
+		inImage, _ := io.ReadAll(tr)
+		rc.Close()
+		f, err := elf.NewFile(bytes.NewReader(inImage))
+		if err != nil || f.Machine != Platforms[arch] {
+			t.Errorf("%s image: binary %v (%v), want %v", arch, f, err, Platforms[arch])
+		}
+	}
+	if slices.Sort(platforms); !slices.Equal(platforms, []string{"linux/amd64", "linux/arm64"}) {
+		t.Errorf("platforms %v, want linux/amd64 and linux/arm64", platforms)
+	}
+	again, _ := Index(imgs...)
+	if d, _ := again.Digest(); d != want {
+		t.Errorf("two indexes of the same images: %s and %s", want, d)
+	}
+}
+
 // The layout names the image for containerd's import and tags it for
 // skopeo, and holds the built image.
 func TestWriteLayout(t *testing.T) {
@@ -146,8 +255,8 @@ func TestWriteLayout(t *testing.T) {
 	}
 	desc := im.Manifests[0]
 	want, _ := img.Digest()
-	if desc.Digest != want || desc.Annotations["io.containerd.image.name"] != Name || desc.Annotations["org.opencontainers.image.ref.name"] != "main" {
-		t.Errorf("layout holds %s %v; want %s named %s, tagged main", desc.Digest, desc.Annotations, want, Name)
+	if desc.Digest != want || desc.Annotations["io.containerd.image.name"] != Name || desc.Annotations["org.opencontainers.image.ref.name"] != Version {
+		t.Errorf("layout holds %s %v; want %s named %s, tagged %s", desc.Digest, desc.Annotations, want, Name, Version)
 	}
 	if desc.Platform == nil || desc.Platform.Architecture != runtime.GOARCH {
 		t.Errorf("layout platform %v, want linux/%s", desc.Platform, runtime.GOARCH)

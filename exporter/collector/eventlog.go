@@ -35,6 +35,12 @@ var (
 	eventsOutput = kingpin.Flag("events.output",
 		"Where the event log (one JSON line per suspicious exec, privilege change, sensitive syscall, critical file modification and sensitive file read) goes: stdout, file:PATH or none.").
 		Default("stdout").String()
+	eventsFileMaxSize = kingpin.Flag("events.file-max-size",
+		"With --events.output=file:PATH, the size in MB past which the file is rotated to PATH.1 (0: never).").
+		Default("10").Uint32()
+	eventsFileMaxBackups = kingpin.Flag("events.file-max-backups",
+		"With --events.output=file:PATH, how many rotated files are kept (PATH.1 to PATH.N, the oldest dropped first; 0: none).").
+		Default("5").Uint32()
 	eventsRateLimit = kingpin.Flag("events.rate-limit",
 		"Most events each CPU sends to the event log per second; the rest are counted in rtsec_events_lost_total.").
 		Default("50").Uint32()
@@ -147,7 +153,16 @@ func (e *eventLog) start() error {
 		}
 		redact = append(redact, re)
 	}
-	out, err := events.Open(*eventsOutput)
+	if *eventsFileMaxBackups > 1000 {
+		return fmt.Errorf("--events.file-max-backups=%d: at most 1000", *eventsFileMaxBackups)
+	}
+	out, err := events.Open(*eventsOutput, events.FileOptions{
+		MaxSize:    int64(*eventsFileMaxSize) << 20,
+		MaxBackups: int(*eventsFileMaxBackups),
+		OnRotateError: func(err error) {
+			e.logger.Warn("event log rotation failed; writing on in the current file", "err", err)
+		},
+	})
 	if err != nil || out == nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func init() {
 // sensitive files, classified in the kernel (files.bpf.c), and sends the
 // critical ones to the event log.
 type fileCollector struct {
-	objs                bpf.FilesObjects
+	objs                bpf.FilesMaps
 	resolver            *container.Resolver
 	modNames, readNames []string
 	mods, reads         *aggregate.Table
@@ -52,6 +52,14 @@ func newFileCollector(env Env) (Collector, error) {
 	spec, err := bpf.LoadFiles()
 	if err != nil {
 		return nil, err
+	}
+	// open(2) and creat(2) exist on x86-64 only (arm64 has openat alone).
+	missing, err := bpfprog.DropMissingTracepoints(spec)
+	if err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		env.Logger.Info("tracepoints missing from this kernel: those syscalls are not counted", "tracepoints", missing)
 	}
 	// Every value of a fixed label set fits: no overflow to budget.
 	unbounded := func(container.Identity) int { return 1 << 16 }

@@ -69,15 +69,15 @@ func TestDecode(t *testing.T) {
 }
 
 func TestOpen(t *testing.T) {
-	if w, err := Open("none"); w != nil || err != nil {
+	if w, err := Open("none", FileOptions{}); w != nil || err != nil {
 		t.Errorf("Open(none) = %v, %v; want nil, nil", w, err)
 	}
 	for _, bad := range []string{"", "file:", "stderr", "/var/log/x"} {
-		if _, err := Open(bad); err == nil {
+		if _, err := Open(bad, FileOptions{}); err == nil {
 			t.Errorf("Open(%q) accepted a bad output", bad)
 		}
 	}
-	w, err := Open("file:" + t.TempDir() + "/events.json")
+	w, err := Open("file:"+t.TempDir()+"/events.json", FileOptions{MaxSize: 1 << 20, MaxBackups: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,15 +16,15 @@ import (
 )
 
 // Open returns where --events.output sends the log: "stdout",
-// "file:PATH" (appended to) or "none" (nil).
-func Open(output string) (io.WriteCloser, error) {
+// "file:PATH" (appended to, rotated as file says) or "none" (nil).
+func Open(output string, file FileOptions) (io.WriteCloser, error) {
 	switch {
 	case output == "none":
 		return nil, nil
 	case output == "stdout":
 		return nopCloser{os.Stdout}, nil
 	case strings.HasPrefix(output, "file:") && len(output) > len("file:"):
-		f, err := os.OpenFile(strings.TrimPrefix(output, "file:"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+		f, err := openRotating(strings.TrimPrefix(output, "file:"), file)
 		if err != nil {
 			return nil, fmt.Errorf("--events.output: %w", err)
 		}

@@ -77,6 +77,9 @@ local u = import '../lib/utils.libsonnet';
                     %(withWorkload)s
                   ) >= %(oomLoopKills)g
                 ||| % (c {
+                         // Kills in the window, exactly: the count now minus the count a window ago, or all of it for a
+                         // counter younger than the window (these counters never reset while their container lives).
+                         local kills(s) = '(%s - %s offset %s) or %s' % [s, s, c.oomLoopWindow, s],
                          withWorkload: u.block(u.withWorkload(c, |||
                            max by (%(containerLabels)s) (
                              %(kernel)s
@@ -84,8 +87,8 @@ local u = import '../lib/utils.libsonnet';
                              %(files)s
                            )
                          ||| % (c {
-                                  kernel: u.block(u.eventIncrease(sel('rtsec_container_oom_kills_total'), c.containerLabels, c.oomLoopWindow), 2),
-                                  files: u.block(u.eventIncrease(sel('rtsec_container_memory_events_total', 'event="oom_kill"'), c.containerLabels, c.oomLoopWindow), 2),
+                                  kernel: kills(sel('rtsec_container_oom_kills_total')),
+                                  files: kills(sel('rtsec_container_memory_events_total', 'event="oom_kill"')),
                                 })), 4),
                        }),
                 'A workload is OOM-killed again and again.',

@@ -32,6 +32,14 @@ const resourceOverrides = `+ {
 // loaded test machine, as a miner reaches its pod's quota.
 var cpuQuota = runc.Limits{CPUQuota: 10000, CPUPeriod: 100000}
 
+// kworker is the miner of resources-cryptojacking: a shell script (echo
+// and read are builtins, so the pool is in no exec's arguments).
+var kworker = []byte(`#!/bin/sh
+echo '{"url": "stratum+tcp://pool.invalid:3333", "user": "wallet"}' > /tmp/config.json
+read cfg < /tmp/config.json
+while :; do :; done
+`)
+
 // The scenarios of the resource signals, added to the table.
 func init() {
 	Scenarios = append(Scenarios, resourceScenarios...)
@@ -40,17 +48,15 @@ func init() {
 var resourceScenarios = []Scenario{
 	{
 		Name: "resources-cryptojacking",
-		Description: "A CPU burner named kworker, written to /tmp after the container's start, writes its pool (stratum+tcp://…) " +
-			"to a config file and reads it back: no miner name, no pool in its arguments, no connection; it runs at its 0.1-core quota.",
-		Container: runc.Options{Limits: cpuQuota},
+		Description: "A CPU burner named kworker, dropped in /opt/.cache, started after the container's startup: it writes its pool " +
+			"(stratum+tcp://…) to a config file and reads it back, so no miner name, no pool in any exec's arguments and no " +
+			"connection; it runs at its 0.1-core quota.",
+		Container: runc.Options{Limits: cpuQuota, Files: map[string][]byte{"opt/.cache/kworker": kworker}},
 		Action: func(e *Env) {
-			e.Exec("sh", "-c", `mkdir -p /tmp/.cache && printf '%s\n' '#!/bin/sh' `+
-				`'echo "{\"url\": \"stratum+tcp://pool.invalid:3333\", \"user\": \"wallet\"}" > /tmp/.cache/config.json' `+
-				`'read cfg < /tmp/.cache/config.json' 'while :; do :; done' > /tmp/.cache/kworker && chmod +x /tmp/.cache/kworker && `+
-				`(/tmp/.cache/kworker </dev/null >/dev/null 2>&1 &)`)
+			e.Exec("sh", "-c", "(/opt/.cache/kworker </dev/null >/dev/null 2>&1 &)")
 		},
 		Expect: []Match{Named(cryptojackingAlert, "severity", "critical")},
-		Forbid: []Match{Named(forkBombAlert), Named(oomLoopAlert)},
+		Forbid: []Match{Named(forkBombAlert), Named(oomLoopAlert), Named(minerClassAlert)},
 	},
 	{
 		Name:        "resources-fork-bomb",

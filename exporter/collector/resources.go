@@ -282,4 +282,3 @@ func (c *resourcesCollector) Forget(gone map[uint64]bool) error {
 	}
 	return bpfprog.DeleteWhere(c.objs.ResourceCounts, func(k bpf.ResourcesResourceKey, _ uint64) bool { return gone[k.CgroupId] })
 }
-

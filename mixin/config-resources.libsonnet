@@ -18,16 +18,19 @@
     // CPU anomaly: floor of the standard deviation (cores), and CPU use (cores) below which nothing is anomalous.
     cpuMinStddev: 0.05,
     cpuAnomalyMinCores: 0.5,
-    // Fork bomb: process forks per second of a container, and forks refused at its pids limit within forkBombWindow.
+    // Fork bomb: forks refused at a container's pids limit and process forks, both within forkBombWindow (a bomb fills
+    // its limit and stalls there, so no rate: counts).
     forkBombWindow: '5m',
-    forkBombMinRate: 20,
     forkBombLimitHits: 10,
+    forkBombMinForks: 30,
+    // Fork bomb without a pids limit: process forks per second, far above the workload's baseline.
+    forkBombMinRate: 20,
     // Fork bomb: or a fork rate this many standard deviations above the workload's mean over forkBaselineWindow.
     forkBaselineWindow: '1w',
     forkLearningPeriod: '1d',
     forkZScoreThreshold: 5,
     forkMinStddev: 1,
-    // OOM loop: OOM kills in one workload within oomLoopWindow.
+    // OOM loop: OOM kills in one container within oomLoopWindow.
     oomLoopWindow: '15m',
     oomLoopKills: 3,
     // Exhaustion forecast: predict_linear over forecastWindow, alert when the limit is reached within forecastHorizon

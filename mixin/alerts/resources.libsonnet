@@ -23,6 +23,9 @@ local u = import '../lib/utils.libsonnet';
         >= %(forecastMinRatio)g
       )
     ||| % (c { usage: sel(usage), limit: sel(limit), horizon: horizon }),
+    // Kills in the OOM loop window, exactly: the count now minus the count a window ago, or all of it for a counter
+    // younger than the window (these counters never reset while their container lives).
+    local kills(s) = '(%s - %s offset %s) or %s' % [s, s, c.oomLoopWindow, s],
     groups+: [
       {
         name: 'rtsec-resources',
@@ -51,7 +54,7 @@ local u = import '../lib/utils.libsonnet';
                   (
                     sum by (%(containerLabels)s) (increase(%(hits)s[%(forkBombWindow)s])) >= %(forkBombLimitHits)g
                     and on (%(containerLabels)s)
-                    %(rate)s >= %(forkBombMinRate)g
+                    sum by (%(containerLabels)s) (increase(%(forks)s[%(forkBombWindow)s])) >= %(forkBombMinForks)g
                   )
                   or
                   (
@@ -63,36 +66,27 @@ local u = import '../lib/utils.libsonnet';
                   )
                 ||| % (c {
                          hits: sel('rtsec_container_pids_limit_hits_total'),
-                         rate: r.forkRate,
+                         forks: sel('rtsec_container_forks_total', 'kind="process"'),
                          withWorkload: u.block(u.withWorkload(c, r.forkRate), 4),
                          zscore: r.workloadForkRateZScore,
                          avg: r.workloadForkRateAvg,
                        }),
                 'A container forks like a fork bomb.',
-                "%s forks more than %g processes per second, and either its forks were refused at its pids limit %g or more times in %s, or the rate is more than %g standard deviations above its workload's mean." % [std.asciiUpper(where[0]) + where[1:], c.forkBombMinRate, c.forkBombLimitHits, c.forkBombWindow, c.forkZScoreThreshold]),
+                "%s forked %g or more processes and had %g or more forks refused at its pids limit in %s, or forks more than %g processes per second, more than %g standard deviations above its workload's mean." % [std.asciiUpper(where[0]) + where[1:], c.forkBombMinForks, c.forkBombLimitHits, c.forkBombWindow, c.forkBombMinRate, c.forkZScoreThreshold]),
           a.new(c,
                 'RtsecOOMLoop',
                 |||
-                  sum by (instance, %(workloadLabels)s) (
-                    %(withWorkload)s
+                  max by (%(containerLabels)s) (
+                    %(kernel)s
+                    or
+                    %(files)s
                   ) >= %(oomLoopKills)g
                 ||| % (c {
-                         // Kills in the window, exactly: the count now minus the count a window ago, or all of it for a
-                         // counter younger than the window (these counters never reset while their container lives).
-                         local kills(s) = '(%s - %s offset %s) or %s' % [s, s, c.oomLoopWindow, s],
-                         withWorkload: u.block(u.withWorkload(c, |||
-                           max by (%(containerLabels)s) (
-                             %(kernel)s
-                             or
-                             %(files)s
-                           )
-                         ||| % (c {
-                                  kernel: kills(sel('rtsec_container_oom_kills_total')),
-                                  files: kills(sel('rtsec_container_memory_events_total', 'event="oom_kill"')),
-                                })), 4),
+                         kernel: kills(sel('rtsec_container_oom_kills_total')),
+                         files: kills(sel('rtsec_container_memory_events_total', 'event="oom_kill"')),
                        }),
-                'A workload is OOM-killed again and again.',
-                'Processes of workload {{ $labels.namespace }}/{{ $labels.workload }}/{{ $labels.container }} on {{ $labels.instance }} were OOM-killed {{ $value | printf "%%.0f" }} times in the last %s: a memory bomb, a leak, or a limit too low.' % c.oomLoopWindow),
+                'A container is OOM-killed again and again.',
+                'Processes of %s were OOM-killed {{ $value | printf "%%.0f" }} times in the last %s: a memory bomb, a leak, or a limit too low.' % [where, c.oomLoopWindow]),
           a.new(c,
                 'RtsecMemoryExhaustionForecast',
                 forecast('rtsec_container_memory_bytes', 'rtsec_container_memory_limit_bytes'),

@@ -104,6 +104,7 @@ bench: deps
 	$(GO) run ./test/bench/netoverhead
 	$(GO) run ./test/bench/fileoverhead
 	$(GO) run ./test/bench/syscalloverhead
+	$(GO) run ./test/bench/forkoverhead
 
 clean:
 	rm -rf rtsec_exporter rtsec_exporter.oci .build

@@ -7,3 +7,4 @@ package bpf
 //go:generate go tool bpf2go -cc clang-14 -cflags "-O2 -g -Wall -Werror -mcpu=v3" -target bpfel Cgroups src/cgroups.bpf.c -- -I./src/headers
 //go:generate go tool bpf2go -cc clang-14 -cflags "-O2 -g -Wall -Werror -mcpu=v3" -target bpfel Network src/network.bpf.c -- -I./src/headers
 //go:generate go tool bpf2go -cc clang-14 -cflags "-O2 -g -Wall -Werror -mcpu=v3" -target amd64,arm64 Files src/files.bpf.c -- -I./src/headers
+//go:generate go tool bpf2go -cc clang-14 -cflags "-O2 -g -Wall -Werror -mcpu=v3" -target bpfel Resources src/resources.bpf.c -- -I./src/headers

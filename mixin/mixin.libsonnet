@@ -3,8 +3,10 @@
 (import 'config.libsonnet') +
 (import 'config-network.libsonnet') +
 (import 'config-dashboards.libsonnet') +
+(import 'config-resources.libsonnet') +
 (import 'lib/records.libsonnet') +
 (import 'lib/records-network.libsonnet') +
+(import 'lib/records-resources.libsonnet') +
 (import 'rules/rules.libsonnet') +
 (import 'alerts/alerts.libsonnet') +
 (import 'dashboards/dashboards.libsonnet')

@@ -5,6 +5,7 @@
 (import 'exporter.libsonnet') +
 (import 'network.libsonnet') +
 (import 'files.libsonnet') +
+(import 'resources.libsonnet') +
 {
   local c = $._config,
   prometheusAlerts+:: {

@@ -4,4 +4,5 @@
 (import 'exporter.libsonnet') +
 (import 'network.libsonnet') +
 (import 'files.libsonnet') +
-(import 'process-signals.libsonnet')
+(import 'process-signals.libsonnet') +
+(import 'resources.libsonnet')

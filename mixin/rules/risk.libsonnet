@@ -21,6 +21,8 @@ local u = import '../lib/utils.libsonnet';
       [w.networkTool, seen('container_id!="", binary=~"%s"' % u.anyOf(c.networkToolBinaries), true)],
       [w.packageManager, seen('container_id!="", binary=~"%s"' % u.anyOf(c.packageManagerBinaries), true)],
       [w.labelOverflow, seen('container_id!="", binary="_other"', false)],
+      // Resource abuse: CPU saturated, pids limit hit or OOM kills within riskWindow.
+      [c.riskResourceWeight, '(%s or 0 * %s)' % [r.riskResource, r.observed]],
     ],
     groups+: [
       {

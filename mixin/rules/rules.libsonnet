@@ -3,4 +3,5 @@
 (import 'risk.libsonnet') +
 (import 'network.libsonnet') +
 (import 'files.libsonnet') +
-(import 'process-signals.libsonnet')
+(import 'process-signals.libsonnet') +
+(import 'resources.libsonnet')

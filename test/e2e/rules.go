@@ -70,7 +70,7 @@ func Overrides() string {
   },
 }
 `, StartupGrace, EventWindow, RateWindow, LearningPeriod, Recency, HistoryWindow, strings.Join(quoted, ", "),
-		LearningPeriod, Recency, HistoryWindow)
+		LearningPeriod, Recency, HistoryWindow) + resourceOverrides
 }
 
 // RuleFiles are the generated rule files Prometheus loads, relative to the

@@ -65,6 +65,7 @@ func editConfig(path string, opts Options) error {
 			}},
 		}
 	}
+	setLimits(linux, opts.Limits)
 	if data, err = json.MarshalIndent(spec, "", "\t"); err != nil {
 		return err
 	}
@@ -103,4 +104,22 @@ func dropNamespace(linux map[string]any, kind string) {
 		ns, _ := n.(map[string]any)
 		return ns != nil && ns["type"] == kind
 	})
+}
+
+// setLimits adds the cgroup limits to linux.resources.
+func setLimits(linux map[string]any, l Limits) {
+	resources, _ := linux["resources"].(map[string]any)
+	if resources == nil {
+		resources = map[string]any{}
+		linux["resources"] = resources
+	}
+	if l.MemoryBytes > 0 {
+		resources["memory"] = map[string]any{"limit": l.MemoryBytes}
+	}
+	if l.Pids > 0 {
+		resources["pids"] = map[string]any{"limit": l.Pids}
+	}
+	if l.CPUQuota > 0 {
+		resources["cpu"] = map[string]any{"quota": l.CPUQuota, "period": l.CPUPeriod}
+	}
 }

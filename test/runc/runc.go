@@ -47,9 +47,22 @@ type Options struct {
 	// AllowPrivilegeEscalation clears noNewPrivileges (set by `runc spec`),
 	// so setuid files raise privileges.
 	AllowPrivilegeEscalation bool
+	// Limits are the container's cgroup limits; the zero value sets none.
+	Limits Limits
 	// Args is the container's init process; it must keep running, because
 	// Start reads its pid and cgroup. Default: sleep 1000000.
 	Args []string
+}
+
+// Limits are cgroup limits of a container (linux.resources of its
+// config.json); a zero field sets no limit.
+type Limits struct {
+	// MemoryBytes is the memory limit (memory.max, memory.limit_in_bytes).
+	MemoryBytes int64
+	// Pids is the task limit (pids.max).
+	Pids int64
+	// CPUQuota and CPUPeriod are the CFS quota per period, in µs.
+	CPUQuota, CPUPeriod int64
 }
 
 // User is a numeric process identity inside the container.

@@ -1,0 +1,284 @@
+package collector
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"syscall"
+
+	"github.com/cilium/ebpf/btf"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sys/unix"
+
+	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/exporter/aggregate"
+	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/exporter/cgroupstat"
+	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/metricdef"
+)
+
+// Signals of the resource_counts map (RESOURCE_* in bpf/src/resources.bpf.c).
+const (
+	resourceFork       = 1
+	resourceSignalExit = 2
+	resourceOOMKill    = 3
+	// statResourceCountsFull is the resource_stats index of failed inserts.
+	statResourceCountsFull = 0
+)
+
+func init() {
+	register("resources", true, newResourcesCollector)
+}
+
+// resourcesCollector reports each container's CPU, memory and pids use from
+// its cgroup files, and the forks, signal deaths and OOM kills the kernel
+// counted for it.
+type resourcesCollector struct {
+	objs     bpf.ResourcesMaps
+	resolver *container.Resolver
+	layout   cgroupstat.Layout
+	tables   map[uint16]*aggregate.Table
+	descs    map[uint16]*prometheus.Desc
+
+	// dirs caches, by cgroup2 path, a container's v1 directories on a
+	// hybrid node (found from one of its processes); pruned to the live
+	// containers at each scrape.
+	mu   sync.Mutex
+	dirs map[string]cgroupstat.Dirs
+
+	fields         map[cgroupstat.Field]*prometheus.Desc
+	cpu, events    *prometheus.Desc
+	insertFailures *prometheus.Desc
+}
+
+func newResourcesCollector(env Env) (Collector, error) {
+	layout, err := cgroupstat.Detect(env.Resolver.Root())
+	if err != nil {
+		return nil, err
+	}
+	env.Logger.Info("cgroup controllers read by the resources collector", "unified", layout.Unified, "controllers", layout.Controllers())
+	spec, err := bpf.LoadResources()
+	if err != nil {
+		return nil, err
+	}
+	if !hasTracepointBTF("mark_victim") {
+		delete(spec.Programs, "handle_mark_victim")
+		env.Logger.Info("no oom:mark_victim tracepoint in this kernel: rtsec_container_oom_kills_total stays absent; memory.events oom_kill still counts")
+	}
+	c := &resourcesCollector{
+		resolver: env.Resolver,
+		layout:   layout,
+		dirs:     map[string]cgroupstat.Dirs{},
+		tables:   map[uint16]*aggregate.Table{},
+		descs: map[uint16]*prometheus.Desc{
+			resourceFork:       metricdef.ContainerForks.Desc(),
+			resourceSignalExit: metricdef.ContainerSignalExits.Desc(),
+			resourceOOMKill:    metricdef.ContainerOOMKills.Desc(),
+		},
+		fields: map[cgroupstat.Field]*prometheus.Desc{
+			cgroupstat.CPUQuotaCores:       metricdef.ContainerCPUQuota.Desc(),
+			cgroupstat.CPUPeriods:          metricdef.ContainerCPUPeriods.Desc(),
+			cgroupstat.CPUThrottledPeriods: metricdef.ContainerCPUThrottledPeriods.Desc(),
+			cgroupstat.CPUThrottledSeconds: metricdef.ContainerCPUThrottledSeconds.Desc(),
+			cgroupstat.MemoryBytes:         metricdef.ContainerMemory.Desc(),
+			cgroupstat.MemoryPeakBytes:     metricdef.ContainerMemoryPeak.Desc(),
+			cgroupstat.MemoryLimitBytes:    metricdef.ContainerMemoryLimit.Desc(),
+			cgroupstat.PidsCurrent:         metricdef.ContainerPids.Desc(),
+			cgroupstat.PidsLimit:           metricdef.ContainerPidsLimit.Desc(),
+			cgroupstat.PidsLimitHits:       metricdef.ContainerPidsLimitHits.Desc(),
+		},
+		cpu:            metricdef.ContainerCPUSeconds.Desc(),
+		events:         metricdef.ContainerMemoryEvents.Desc(),
+		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
+	}
+	// The label values are fixed sets: the tables' budgets are never the limit.
+	for signal := range c.descs {
+		c.tables[signal] = aggregate.NewTable(func(container.Identity) int { return 1 << 16 })
+	}
+	if err := env.BPF.Load(spec, &c.objs); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// hasTracepointBTF reports whether the kernel's BTF has the tp_btf target
+// of tracepoint name.
+func hasTracepointBTF(name string) bool {
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		return false
+	}
+	var typ *btf.Typedef
+	return spec.TypeByName("btf_trace_"+name, &typ) == nil
+}
+
+// counterFields are the cgroupstat fields exported as counters.
+var counterFields = []cgroupstat.Field{cgroupstat.CPUPeriods, cgroupstat.CPUThrottledPeriods, cgroupstat.CPUThrottledSeconds, cgroupstat.PidsLimitHits}
+
+func (c *resourcesCollector) Update(ch chan<- prometheus.Metric) error {
+	errKernel := c.updateKernel(ch)
+	return errors.Join(errKernel, c.updateCgroups(ch))
+}
+
+// updateCgroups reads the cgroup files of every live container.
+func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
+	live, err := c.resolver.LiveCgroups()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	seen := map[string]bool{}
+	for _, cg := range live {
+		seen[cg.Path] = true
+		dirs, err := c.dirsOf(cg.Path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		stats, err := c.layout.Read(dirs)
+		if errors.Is(err, cgroupstat.ErrGone) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+		id := cg.Identity
+		labels := []string{id.ID, id.Namespace, id.Pod, id.Container}
+		for mode, field := range map[string]cgroupstat.Field{"user": cgroupstat.CPUUserSeconds, "system": cgroupstat.CPUSystemSeconds} {
+			if v, ok := stats.Values[field]; ok {
+				ch <- prometheus.MustNewConstMetric(c.cpu, prometheus.CounterValue, v, append(labels, mode)...)
+			}
+		}
+		for field, desc := range c.fields {
+			v, ok := stats.Values[field]
+			if !ok {
+				continue
+			}
+			typ := prometheus.GaugeValue
+			if slices.Contains(counterFields, field) {
+				typ = prometheus.CounterValue
+			}
+			ch <- prometheus.MustNewConstMetric(desc, typ, v, labels...)
+		}
+		for event, v := range stats.Events {
+			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, v, append(labels, event)...)
+		}
+	}
+	c.mu.Lock()
+	for path := range c.dirs {
+		if !seen[path] {
+			delete(c.dirs, path)
+		}
+	}
+	c.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// dirsOf returns a container's directories, cached once its v1 ones are
+// looked up (a container between its cgroup's creation and its first
+// process has none yet).
+func (c *resourcesCollector) dirsOf(path string) (cgroupstat.Dirs, error) {
+	if !c.layout.Hybrid() {
+		return c.layout.DirsOf(path, "/proc")
+	}
+	c.mu.Lock()
+	d, ok := c.dirs[path]
+	c.mu.Unlock()
+	if ok {
+		return d, nil
+	}
+	d, err := c.layout.DirsOf(path, "/proc")
+	if err != nil {
+		return d, fmt.Errorf("cgroup directories of %s: %w", path, err)
+	}
+	if d.Found() {
+		c.mu.Lock()
+		c.dirs[path] = d
+		c.mu.Unlock()
+	}
+	return d, nil
+}
+
+// labelValue names a kernel value of signal.
+func labelValue(signal, value uint16) (string, bool) {
+	switch signal {
+	case resourceFork:
+		if int(value) < len(metricdef.ForkKinds) {
+			return metricdef.ForkKinds[value], true
+		}
+	case resourceSignalExit:
+		name := unix.SignalName(syscall.Signal(value))
+		if !slices.Contains(metricdef.ExitSignals, name) {
+			name = "other"
+		}
+		return name, true
+	case resourceOOMKill:
+		return "", true
+	}
+	return "", false
+}
+
+// read returns the live kernel counts by signal.
+func (c *resourcesCollector) read() (map[uint16]map[aggregate.Key]uint64, error) {
+	raw, err := bpfprog.Dump[bpf.ResourcesResourceKey, uint64](c.objs.ResourceCounts)
+	if err != nil {
+		return nil, err
+	}
+	live := map[uint16]map[aggregate.Key]uint64{}
+	for k, v := range raw {
+		value, ok := labelValue(k.Signal, k.Value)
+		if !ok {
+			continue
+		}
+		if live[k.Signal] == nil {
+			live[k.Signal] = map[aggregate.Key]uint64{}
+		}
+		live[k.Signal][aggregate.Key{CgroupID: k.CgroupId, Value: value}] += v
+	}
+	return live, nil
+}
+
+// updateKernel sends the kernel's counts.
+func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
+	live, err := c.read()
+	if err != nil {
+		return err
+	}
+	for signal, table := range c.tables {
+		series, _ := table.Sum(live[signal], c.resolver.Resolve)
+		for _, s := range series {
+			id := s.Identity
+			labels := []string{id.ID, id.Namespace, id.Pod, id.Container}
+			if signal != resourceOOMKill {
+				labels = append(labels, s.Value)
+			}
+			ch <- prometheus.MustNewConstMetric(c.descs[signal], prometheus.CounterValue, float64(s.Count), labels...)
+		}
+	}
+	n, err := bpfprog.SumPerCPU(c.objs.ResourceStats, statResourceCountsFull)
+	if err != nil {
+		return err
+	}
+	ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), "resource_counts")
+	return nil
+}
+
+// CgroupIDs implements Forgetter.
+func (c *resourcesCollector) CgroupIDs() ([]uint64, error) {
+	return keyCgroups(c.objs.ResourceCounts, func(k bpf.ResourcesResourceKey) uint64 { return k.CgroupId })
+}
+
+// Forget implements Forgetter: the counts of gone keys are retired into
+// their identities' sums, then deleted from the kernel.
+func (c *resourcesCollector) Forget(gone map[uint64]bool) error {
+	live, err := c.read()
+	if err != nil {
+		return err
+	}
+	for signal, table := range c.tables {
+		table.Retire(live[signal], gone)
+	}
+	return bpfprog.DeleteWhere(c.objs.ResourceCounts, func(k bpf.ResourcesResourceKey, _ uint64) bool { return gone[k.CgroupId] })
+}

@@ -1,0 +1,45 @@
+package container
+
+import (
+	"maps"
+	"slices"
+)
+
+// Cgroup is one live container and its cgroup2 directory.
+type Cgroup struct {
+	Identity Identity
+	// Path is relative to Root, "/"-prefixed.
+	Path string
+}
+
+// Root returns the cgroup2 mount point the resolver reads.
+func (r *Resolver) Root() string { return r.root }
+
+// LiveCgroups is Live with each container's cgroup directory, for readers
+// of its cgroup files; containers whose cgroup is gone are left out. A
+// container with several directories (none on the layouts rtsec knows) is
+// listed with the first one found.
+func (r *Resolver) LiveCgroups() ([]Cgroup, error) {
+	state := memoState(r.runcState)
+	found := map[string]Cgroup{}
+	err := r.walk(func(path string, _ uint64) (bool, error) {
+		ident, ok := parseCgroupPath(path, state)
+		if !ok {
+			return true, nil
+		}
+		if _, seen := found[ident.ID]; !seen {
+			found[ident.ID] = Cgroup{Identity: ident, Path: path}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Cgroup, 0, len(found))
+	for _, id := range slices.Sorted(maps.Keys(found)) {
+		c := found[id]
+		c.Identity = r.withMetadata(c.Identity)
+		out = append(out, c)
+	}
+	return out, nil
+}

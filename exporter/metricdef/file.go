@@ -8,7 +8,19 @@ const Traversal = "traversal"
 
 // FileOps are the values of the op label of file modifications, in the
 // kernel's order (files.bpf.c numbers them from 1).
-var FileOps = []string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", Traversal}
+var FileOps = []string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", Traversal, ExecMode, Hidden}
+
+// Ops counted in addition to a syscall's op: a path argument with "..", a
+// file created executable or made executable (drift), a name starting
+// with '.' created in a class.
+const (
+	ExecMode = "exec_mode"
+	Hidden   = "hidden"
+)
+
+// AdditionalOps are the ops counted in addition to a syscall's own op:
+// they are not ops a class can mark critical.
+var AdditionalOps = []string{Traversal, ExecMode, Hidden}
 
 // File signals: modifications of classified paths and sensitive reads.
 var (

@@ -121,11 +121,15 @@ enum file_read_class {
 	RC_K8S_OWN_TOKEN,
 };
 
-/* The fixed modification class of cgroup release_agent/notify_on_release
- * files, wherever the hierarchy is mounted, and of setuid bits set on a
- * path no class covers. */
+/* The fixed modification classes of cgroup release_agent/notify_on_release
+ * files, wherever the hierarchy is mounted; of setuid bits and x bits set
+ * on a path no class covers; and of a write to a file outside the writer's
+ * own root (proc_exe: from a container, the host's runc binary through
+ * /proc/<pid>/exe or a /proc/self/fd of it, CVE-2019-5736; from anywhere,
+ * another root's files through /proc/<pid>/root). */
 #define MC_CGROUP_RELEASE_AGENT 1
 #define MC_OTHER 2
+#define MC_PROC_EXE 3
 
 /* Class flags (class_val.flags). */
 #define CF_CREATES_ONLY 1 /* count only create/mkdir/symlink/link ops (dev) */
@@ -876,6 +880,14 @@ static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 		return;
 	bool outside = false;
 	struct class_val *cv = classify_file(s, f, &outside);
+	if (outside) {
+		/* Its path is relative to another root: no class of the writer's.
+		 * Counted for the host too (writes into a container through
+		 * /proc/<pid>/root); hostPID containers are host processes here. */
+		count(0, MC_PROC_EXE, op);
+		walked_event(s, EVENT_FILE_MODIFICATION, file_code(op, MC_PROC_EXE, false));
+		return;
+	}
 	if (!cv || !cv->mod_class) {
 		if (exec) {
 			count(0, MC_OTHER, FOP_EXEC_MODE);

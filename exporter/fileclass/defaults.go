@@ -30,8 +30,9 @@ func Defaults() []Class {
 		userKeys = append(userKeys, homes(".ssh/"+k)...)
 	}
 	histories := homes(".bash_history", ".ash_history", ".sh_history", ".zsh_history", ".history")
-	shellFiles := append([]string{"/etc/profile", "/etc/profile.d/", "/etc/bash.bashrc", "/etc/bashrc", "/etc/environment", "/etc/zsh/"},
-		homes(".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zprofile", ".bash_logout")...)
+	shellFiles := append([]string{"/etc/profile", "/etc/profile.d/", "/etc/bash.bashrc", "/etc/bashrc", "/etc/environment", "/etc/zsh/", "/etc/csh.cshrc", "/etc/csh.login"},
+		homes(".bashrc", ".bash_profile", ".bash_login", ".profile", ".bash_logout", ".inputrc",
+			".zshrc", ".zprofile", ".zshenv", ".zlogin", ".zlogout", ".cshrc", ".tcshrc", ".cshdirs", ".login", ".logout")...)
 	return []Class{
 		{Name: "etc_passwd", Kind: Modify, Prefixes: []string{"/etc/passwd"}, LinkTarget: true, Critical: true, HostEvents: true},
 		{Name: "etc_shadow", Kind: Modify, Prefixes: []string{"/etc/shadow", "/etc/gshadow"}, LinkTarget: true, Critical: true, HostEvents: true},

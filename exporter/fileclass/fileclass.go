@@ -82,8 +82,11 @@ type Table struct {
 	Classes []Class
 }
 
-// Fixed modification classes, counted by the kernel without a path.
-var FixedModify = []string{"cgroup_release_agent", "other"}
+// Fixed modification classes, counted by the kernel without a path:
+// release_agent files wherever cgroupfs is mounted, setuid and x bits set
+// outside every class, and a container's writes to files outside its own
+// root (/proc/<pid>/exe of the host's runtime binary, /proc/<pid>/root).
+var FixedModify = []string{"cgroup_release_agent", "other", "proc_exe"}
 
 // Fixed read classes, counted by the kernel without a path table.
 var FixedRead = []string{metricdef.Traversal, "kernel_memory", "raw_block_device", "proc_environ", "proc_mem", "k8s_own_token"}

@@ -138,3 +138,26 @@ func TestFileSignalsInContainer(t *testing.T) {
 		}
 	}
 }
+
+// A process that writes a file outside its own root counts as proc_exe,
+// whatever the path's class there, and is logged: a container writing the
+// host's runc binary through /proc/<pid>/exe (CVE-2019-5736), or, as here,
+// the host writing into a container through /proc/<pid>/root. Writes inside
+// the container's root through /proc/self/root do not count.
+func TestWriteOutsideRoot(t *testing.T) {
+	t.Parallel()
+	e := exporter.Start(t, "--collector.disable-defaults", "--collector.file", "--collector.container")
+	c := runc.Start(t, runc.Options{})
+	before := fileCounts(e.Scrape(t), c.Name())
+	c.MustExec(t, "sh", "-c", "echo x > /proc/self/root/tmp/inside && echo y > /proc/1/root/tmp/inside2")
+	if got := delta(before, fileCounts(e.Scrape(t), c.Name())); len(got) > 0 {
+		t.Errorf("writes inside the container's own root through /proc: series moved by %v, want none", got)
+	}
+	hostBefore := fileCounts(e.Scrape(t), "")
+	if err := os.WriteFile(fmt.Sprintf("/proc/%d/root/etc/rtsec-outside", c.Pid()), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := delta(hostBefore, fileCounts(e.Scrape(t), "")); got["mod proc_exe/create"] != 1 || got["mod etc/create"] != 0 {
+		t.Errorf("host write into the container's /etc through /proc/<pid>/root: host series moved by %v, want proc_exe/create 1 and no etc", got)
+	}
+}

@@ -43,7 +43,7 @@ var criSockets = []string{
 }
 
 const (
-	criRPCTimeout      = 5 * time.Second
+	criRPCTimeout = 5 * time.Second
 	// criRefreshInterval is short, like the kubelet's own relist (1 s): a
 	// pod whose container runs, exits and is deleted between two listings
 	// (kubectl run --rm, a Job with a TTL of 0) would never be named.

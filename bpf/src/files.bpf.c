@@ -893,8 +893,10 @@ static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 	if (!cv || !cv->mod_class) {
 		if (exec) {
 			count(0, MC_OTHER, FOP_EXEC_MODE);
-			if (in_container()) /* the host's package manager installs binaries */
-				file_event_walk(EVENT_FILE_MODIFICATION, file_code(FOP_EXEC_MODE, MC_OTHER, false), f);
+			/* the host's package manager installs binaries; in_end: the walk
+			 * classify_file made is in s->in */
+			if (in_container() && events_per_cpu_second && s->n.in_end)
+				walked_event(s, EVENT_FILE_MODIFICATION, file_code(FOP_EXEC_MODE, MC_OTHER, false));
 		}
 		return;
 	}

@@ -50,6 +50,8 @@ func TestFileEvents(t *testing.T) {
 	c.MustExec(t, "ln", "-s", "/etc/shadow", "/tmp/s")
 	c.MustExec(t, "sh", "-c", "touch /tmp/suid && chmod u+s /tmp/suid")
 	c.MustExec(t, "touch", "/dev/rtsec-x")
+	c.MustExec(t, "cp", "/bin/busybox", "/tmp/drift")
+	c.MustExec(t, "sh", "-c", "echo x > /tmp/d2 && chmod +x /tmp/d2")
 	c.MustExec(t, "sh", "-c", "sleep 30 & p=$!; cat /proc/$p/environ > /dev/null; kill $p")
 
 	mod := func(path, class, op string, traversal bool) eventLine {
@@ -67,6 +69,8 @@ func TestFileEvents(t *testing.T) {
 		mod("/etc/shadow", "etc_shadow", "symlink", false),
 		mod("/tmp/suid", "other", "setuid_bit", false),
 		mod("/dev/rtsec-x", "dev", "create", false),
+		mod("/tmp/drift", "other", "exec_mode", false),
+		mod("/tmp/d2", "other", "exec_mode", false),
 		read("/etc/shadow", "shadow", false),
 		read("/etc/shadow", "shadow", true),
 		read("/proc/*/environ", "proc_environ", false),

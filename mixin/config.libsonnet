@@ -43,9 +43,22 @@
     execAllowedPerNamespace: {},
     // Namespaces whose execs no list alert reports (miners and IOCs excepted).
     trustedNamespaces: [],
-    // Execs a container makes in its first containerStartupGrace (its entrypoint) are ignored by the list alerts; later ones alert at once.
-    // Must be at least the scrape and evaluation interval, or a young container may never be seen young; '0s' disables.
-    containerStartupGrace: '1m',
+    // Startup profile (docs/mixin.md): what a container does while younger than containerStartupWindow (its entrypoint)
+    // is compared with what earlier containers of its workload did during their own startup within
+    // startupProfileWindow. Inside that profile it is quiet; outside it, or in a workload with no history (first
+    // replica, one-off pod, a container outside Kubernetes), it alerts as after startup. Must be at least the scrape
+    // and evaluation interval, or a young container may never be seen young (then it alerts: fail open); '0s'
+    // removes the profile (every alert from a container's first second).
+    containerStartupWindow: '1m',
+    startupProfileWindow: '7d',
+    // What every runtime does while setting a container up that the exporter still counts, allowed at startup even
+    // without history: per counter, selectors (matchers) of the keys. runc 1.1 re-executes itself through
+    // /proc/self/exe or a memfd (comm "exe" or the fd number) inside the new container's cgroup.
+    startupRuntimeSetup: {
+      rtsec_process_execs_total: ['binary=~"exe|[0-9]"'],
+    },
+    // Modification classes that alert at any age, in the profile or not (accounts, sudo, preload, SSH keys, release agent).
+    startupAlwaysAlertPathClasses: ['etc_passwd', 'etc_shadow', 'etc_sudoers', 'etc_ld_preload', 'ssh_authorized_keys', 'cgroup_release_agent'],
 
     // New binary: how far back "seen before" looks.
     newBinaryHistoryWindow: '7d',

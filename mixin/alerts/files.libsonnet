@@ -1,6 +1,7 @@
 // Alerts of the file signals: modifications of path classes, sensitive
 // reads, and file integrity (rtsec_file_*).
 local a = import '../lib/alert.libsonnet';
+local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
@@ -12,21 +13,25 @@ local u = import '../lib/utils.libsonnet';
     local times = '{{ $value | printf "%.0f" }} time(s) in the last ' + c.eventWindow,
     local trusted = c.trustedNamespaces + c.fileTrustedNamespaces,
     local listed = [ns for ns in std.objectFields(c.fileAllowedPerNamespace) if !std.member(trusted, ns)],
-    // Counts a container made after its startup grace (its entrypoint may write its configuration).
-    local afterStartup(expr, after, by) =
-      if u.isZero(c.containerStartupGrace) then expr + '\n'
-      else '(\n%s\n)\nand on (%s, %s)\n(%s > 0)\n' % [u.indent(expr, 2), c.containerLabels, by, after],
-    // Series of `record` with `matchers` that no allowlist covers: containers after startup, and the host
-    // for classes it is not allowed to touch (hostAllowed).
+    // Events a young container made inside its workload's startup profile are quiet (lib/startup.libsonnet), but
+    // the classes of startupAlwaysAlertPathClasses alert at any age.
+    local always = c.startupAlwaysAlertPathClasses,
+    local guarded(expr, label) =
+      if label == 'path_class' then startup.guard(c, expr, 'path_class, op', r.fileModStartup)
+      else startup.guard(c, expr, 'file_class', r.fileReadStartup),
+    // Series of `record` with `matchers` that no allowlist covers: containers (guarded), and the host for classes
+    // it is not allowed to touch (hostAllowed).
     local notAllowed(record, label, matchers, hostAllowed) =
-      local after = if label == 'path_class' then [r.fileModAfterStartup, 'path_class, op'] else [r.fileReadAfterStartup, 'file_class'];
-      local inContainers = std.join('\nor\n', [
-        '%s{%s}' % [record, u.matchers([matchers, 'container_id!=""', u.notIn('namespace', trusted + listed)])],
+      local inContainers(extra) = std.join('\nor\n', [
+        '%s{%s}' % [record, u.matchers([matchers, extra, 'container_id!=""', u.notIn('namespace', trusted + listed)])],
       ] + [
-        '%s{%s}' % [record, u.matchers([matchers, 'container_id!=""', 'namespace="%s"' % ns, u.notIn(label, c.fileAllowedPerNamespace[ns])])]
+        '%s{%s}' % [record, u.matchers([matchers, extra, 'container_id!=""', 'namespace="%s"' % ns, u.notIn(label, c.fileAllowedPerNamespace[ns])])]
         for ns in listed
       ]);
-      afterStartup(inContainers, after[0], after[1]) + 'or\n%s{%s}\n' % [record, u.matchers([matchers, 'container_id=""', u.notIn(label, hostAllowed)])],
+      local containers =
+        if label != 'path_class' || std.length(always) == 0 then guarded(inContainers(''), label)
+        else '%s\nor\n%s\n' % [std.rstripChars(guarded(inContainers(u.notIn('path_class', always)), label), '\n'), inContainers('path_class=~"%s"' % u.anyOf(always))];
+      std.rstripChars(containers, '\n') + '\nor\n%s{%s}\n' % [record, u.matchers([matchers, 'container_id=""', u.notIn(label, hostAllowed)])],
     local mods(classes, ops='') = notAllowed(r.fileModIncrease,
                                              'path_class',
                                              u.matchers(['path_class=~"%s"' % u.anyOf(classes), if ops == '' then 'op!="traversal"' else 'op=~"%s"' % ops]),

@@ -1,6 +1,7 @@
 // Alerts of the network signals (rtsec_network_*): Falco's network rules and
 // rtsec's baselines, from the counts and gauges of network.bpf.c.
 local a = import '../lib/alert.libsonnet';
+local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
@@ -17,6 +18,8 @@ local u = import '../lib/utils.libsonnet';
         record,
         u.matchers(['container_id!=""', matchers, u.notIn('namespace', allowed)]),
       ],
+    // Connections a young container made inside its workload's startup profile are quiet (lib/startup.libsonnet).
+    local profiled(expr, matchers) = startup.guard(c, expr, '', r.connStartup, '', matchers),
     // A workload-level "first time" alert: current events of a workload with history but none of this kind.
     local firstTime(current, present) = |||
       (
@@ -36,12 +39,12 @@ local u = import '../lib/utils.libsonnet';
         rules: [
           a.new(c,
                 'RtsecCloudMetadataAccess',
-                inContainers(r.connIncrease, 'direction="out", scope="metadata"', c.metadataAllowedNamespaces),
+                profiled(inContainers(r.connIncrease, 'direction="out", scope="metadata"', c.metadataAllowedNamespaces), 'direction="out", scope="metadata"'),
                 'A container contacted the cloud metadata service.',
                 'The cloud metadata service (169.254.169.254 / fd00:ec2::254) was contacted %s %s.' % [times, where]),
           a.new(c,
                 'RtsecKubernetesAPIFromContainer',
-                inContainers(r.connIncrease, 'direction="out", port_class="k8s_api"', c.k8sAPIAllowedNamespaces),
+                profiled(inContainers(r.connIncrease, 'direction="out", port_class="k8s_api"', c.k8sAPIAllowedNamespaces), 'direction="out", port_class="k8s_api"'),
                 'A container not allowed to contacted the Kubernetes API server.',
                 'The Kubernetes API server was contacted %s %s, whose namespace is not in the API allowlist.' % [times, where]),
           a.new(c,

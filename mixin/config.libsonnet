@@ -37,6 +37,11 @@
     // Indicator-of-compromise binary names from threat intelligence (matched case-insensitively, on the host too).
     iocBinaries: ['kinsing', 'kdevtmpfsi'],
 
+    // Remote file copy tools (Falco's "Launch Remote File Copy Tools in Container"); also network tools.
+    remoteCopyBinaries: ['scp', 'sftp', 'rsync'],
+    // Binaries that read SSH client files (~/.ssh/, /etc/ssh/ssh_config) by design: a read where none ran alerts.
+    sshClientBinaries: ['ssh', 'scp', 'sftp', 'ssh-keygen', 'ssh-add', 'ssh-agent', 'ssh-keyscan'],
+
     // Binaries allowed in every namespace: never reported by the list alerts.
     execAllowedEverywhere: ['ps', 'top', 'netstat'],
     // Namespace → binaries also allowed there, e.g. { monitoring: ['curl'] }; '' is the host and non-Kubernetes containers.
@@ -57,8 +62,10 @@
     startupRuntimeSetup: {
       rtsec_process_execs_total: ['binary=~"exe|[0-9]"'],
     },
-    // Modification classes that alert at any age, in the profile or not (accounts, sudo, preload, SSH keys, release agent).
-    startupAlwaysAlertPathClasses: ['etc_passwd', 'etc_shadow', 'etc_sudoers', 'etc_ld_preload', 'ssh_authorized_keys', 'cgroup_release_agent'],
+    // Modification classes that alert at any age, in the profile or not: sudo rules, preload, SSH keys, the release
+    // agent, /proc/<pid>/exe. The account files (etc_passwd, etc_shadow, etc_group) follow the profile: images create
+    // their user at start (docker-entrypoint.sh, nss_wrapper); add them here to alert on every replica.
+    startupAlwaysAlertPathClasses: ['etc_sudoers', 'etc_ld_preload', 'ssh_authorized_keys', 'cgroup_release_agent', 'proc_exe'],
 
     // New binary: how far back "seen before" looks.
     newBinaryHistoryWindow: '7d',
@@ -151,6 +158,12 @@
       RtsecReleaseAgentWrite: { severity: 'critical', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
       RtsecLogCleared: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1070.002' },
       RtsecShellHistoryDeleted: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1070.003' },
+      RtsecExecutableDrift: { severity: 'warning', 'for': '0m', category: 'execution', mitre_technique: 'T1105' },
+      RtsecHiddenFileCreated: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1564.001' },
+      RtsecContainerEntrypointModified: { severity: 'critical', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
+      RtsecShellConfigRead: { severity: 'info', 'for': '0m', category: 'discovery', mitre_technique: 'T1083' },
+      RtsecSSHClientFileRead: { severity: 'warning', 'for': '0m', category: 'discovery', mitre_technique: 'T1018' },
+      RtsecRemoteCopyToolInContainer: { severity: 'warning', 'for': '0m', category: 'command_and_control', mitre_technique: 'T1105' },
       RtsecSensitiveFileLinked: { severity: 'warning', 'for': '0m', category: 'credential_access', mitre_technique: 'T1003.008' },
       RtsecFileCreatedBelowDev: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1564' },
       RtsecSetuidBitSet: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1548.001' },

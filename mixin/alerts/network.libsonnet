@@ -32,6 +32,13 @@ local u = import '../lib/utils.libsonnet';
       and on (%(workloadLabels)s)
       present_over_time(%(workloadPresent)s[%(networkHistoryWindow)s] offset %(networkLearningPeriod)s)
     ||| % (c { current: u.block(u.withWorkload(c, current), 4), present: present, workloadPresent: r.workloadPresent }),
+    // Mining-port connections in internal scopes, outside the pool proxy allowlist (namespace → scopes).
+    local proxyNs = std.objectFields(c.miningProxyAllowlist),
+    local miningSel(extra) = '%s{%s}' % [r.connIncrease, u.matchers(['direction="out", port_class="mining"', 'scope=~"%s"' % u.anyOf(c.miningInternalScopes), extra])],
+    local miningInternal = [miningSel(u.notIn('namespace', proxyNs))] + [
+      miningSel(u.matchers(['namespace="%s"' % ns, u.notIn('scope', c.miningProxyAllowlist[ns])]))
+      for ns in proxyNs
+    ],
     local lateral = 'scope=~"%s"' % u.anyOf(c.lateralScopes),
     groups+: [
       {
@@ -57,6 +64,11 @@ local u = import '../lib/utils.libsonnet';
                 'sum by (%s) (%s{direction="out", port_class="mining", scope=~"%s"})\n' % [c.containerLabels, r.connIncrease, u.anyOf(c.miningScopes)],
                 'A connection to a mining-pool port was made.',
                 'Connections to a mining-pool port were made %s %s.' % [times, whereAny]),
+          a.new(c,
+                'RtsecMiningPortInternalConnection',
+                'sum by (%s, scope) (\n%s\n)\n' % [c.containerLabels, u.indent(std.join('\nor\n', miningInternal), 2)],
+                'A connection to a mining-pool port inside the cluster or on the node was made.',
+                'Connections to a mining-pool port in scope {{ $labels.scope }} (a stratum proxy relaying a miner?) were made %s %s.' % [times, whereAny]),
           a.new(c,
                 'RtsecNewOutboundInWorkload',
                 firstTime('%s{container_id!="", direction="out", scope!="loopback", port_class!="dns"}' % r.connIncrease, r.workloadOutboundPresent),

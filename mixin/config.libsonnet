@@ -55,6 +55,8 @@
     // and evaluation interval, or a young container may never be seen young (then it alerts: fail open); '0s'
     // removes the profile (every alert from a container's first second).
     containerStartupWindow: '1m',
+    // The setting this replaced: an override of it would otherwise be ignored without a word.
+    assert !std.objectHasAll(self, 'containerStartupGrace') : 'containerStartupGrace was replaced by containerStartupWindow and the startup profile (docs/mixin.md)',
     startupProfileWindow: '7d',
     // What every runtime does while setting a container up that the exporter still counts, allowed at startup even
     // without history: per counter, selectors (matchers) of the keys. runc 1.1 re-executes itself through

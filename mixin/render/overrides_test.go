@@ -3,6 +3,7 @@ package render
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -80,4 +81,18 @@ tests:
 		t.Fatal(err)
 	}
 	runPromtool(t, bin, dir, "test", "rules", "mining.yaml")
+}
+
+// TestReplacedSettingFails checks that an override of containerStartupGrace,
+// which the startup profile replaced, stops the generation with a message
+// naming its successor instead of being ignored.
+func TestReplacedSettingFails(t *testing.T) {
+	overrides := filepath.Join(t.TempDir(), "o.libsonnet")
+	if err := os.WriteFile(overrides, []byte(`{ _config+:: { containerStartupGrace: '10s' } }`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Files(root, overrides)
+	if err == nil || !strings.Contains(err.Error(), "containerStartupWindow") {
+		t.Fatalf("generation with containerStartupGrace: got error %v, want one naming containerStartupWindow", err)
+	}
 }

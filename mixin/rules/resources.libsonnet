@@ -19,12 +19,12 @@ local u = import '../lib/utils.libsonnet';
       )
       unless on (%(containerLabels)s, binary)
       present_over_time(%(during)s[%(newBinaryHistoryWindow)s])
-    ||| % (c { after: r.execAfterStartup, during: r.execDuringStartup, w: c.cryptoCoSignalWindow }),
+    ||| % (c { after: r.execStartup.after, during: r.execStartup.during, w: c.cryptoCoSignalWindow }),
     local coSignals = [
       inWindow(sel('rtsec_process_class_execs_total', 'class="miner"')),
       inWindow(sel('rtsec_network_connections_total', 'direction="out", port_class="mining"')),
       inWindow(sel('rtsec_process_suspicious_execs_total', 'reason=~"%s"' % u.anyOf(c.cryptoCoSignalReasons))),
-    ] + (if u.isZero(c.containerStartupGrace) then [] else [newAfterStartup]),
+    ] + (if u.isZero(c.containerStartupWindow) then [] else [newAfterStartup]),
     // The baseline window ends cpuBaselineWindow/2 after the same time one cpuBaselineOffset ago.
     local baselineOffset = '%ds' % (u.seconds(c.cpuBaselineOffset) - u.seconds(c.cpuBaselineWindow) / 2),
     groups+: [

@@ -225,14 +225,15 @@ type Env struct {
 }
 
 // RunPod runs a pod through the CRI, as a kubelet would, with one busybox
-// container (named container) running cmd; its alerts count as the
-// scenario's. Only CRI scenarios have a CRI.
-func (e *Env) RunPod(namespace, pod, container string, cmd ...string) string {
+// container (named container) running cmd, and opts (mounts, security
+// context); its alerts count as the scenario's. Only CRI scenarios have a
+// CRI.
+func (e *Env) RunPod(opts containerd.PodOptions, namespace, pod, container string, cmd ...string) string {
 	e.T.Helper()
 	if e.cri == nil {
 		e.T.Fatalf("%s: RunPod needs containerd (a CRI scenario, run by TestE2E)", e.Name)
 	}
-	id := e.cri.RunPod(e.T, namespace, pod, container, cmd...)
+	id := e.cri.RunPodWith(e.T, opts, namespace, pod, container, cmd...)
 	e.Containers = append(e.Containers, id)
 	return id
 }

@@ -1,0 +1,168 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/rtsec/rtsec/test/containerd"
+	"github.com/rtsec/rtsec/test/rootfs"
+)
+
+// The benign startup suite: realistic entrypoints of Kubernetes workloads,
+// run as pods through containerd's CRI so that they have namespace, pod and
+// container names and so workloads (the pod name without its ReplicaSet
+// hash and suffix, or StatefulSet ordinal: workloadPodRegex). Each workload
+// starts a first replica, which has no history, and later a second replica
+// of the same workload, whose startup is what the first one did. The first
+// replicas write their config below /etc, create their user, chown their
+// data; that is quiet. Installing packages at startup may warn in a first
+// replica, never be critical; every second replica must be quiet.
+
+// replicaDelay is how long after a first replica its second one starts:
+// the first one's startup is then history.
+const replicaDelay = 30 * time.Second
+
+// critical forbids what a benign first replica must never raise.
+var critical = []Match{Named("", "severity", "critical")}
+
+// webEntrypoint is an nginx-like docker-entrypoint.sh: config files below
+// /etc, its user appended to /etc/passwd and /etc/group as adduser does
+// (also the way images that run as an arbitrary uid add it at start), its
+// cache and log directories chowned, then the server (a sleep).
+const webEntrypoint = `set -e
+mkdir -p /etc/nginx/conf.d /var/cache/nginx /var/log/nginx
+printf 'worker_processes auto;\nevents { worker_connections 1024; }\nhttp { include /etc/nginx/conf.d/*.conf; }\n' > /etc/nginx/nginx.conf
+printf 'server {\n  listen 8080;\n  root /usr/share/nginx/html;\n}\n' > /etc/nginx/conf.d/default.conf
+if ! grep -q '^nginx:' /etc/passwd; then
+  echo 'nginx:x:101:101:nginx:/var/cache/nginx:/sbin/nologin' >> /etc/passwd
+  echo 'nginx:x:101:' >> /etc/group
+fi
+chown -R 101:101 /var/cache/nginx /var/log/nginx
+exec /bin/sleep 1000000`
+
+// dbEntrypoint is a postgres-like entrypoint: its user, an initdb-like
+// data directory, the config below /etc/postgresql, chown -R of the data
+// and a drop to the user (setuidgid) for the server (a sleep).
+const dbEntrypoint = `set -e
+if ! grep -q '^postgres:' /etc/passwd; then
+  echo 'postgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/sh' >> /etc/passwd
+  echo 'postgres:x:999:' >> /etc/group
+fi
+mkdir -p /var/lib/postgresql/data/base/1 /var/lib/postgresql/data/global /var/run/postgresql /etc/postgresql
+if [ ! -s /var/lib/postgresql/data/PG_VERSION ]; then
+  echo 16 > /var/lib/postgresql/data/PG_VERSION
+  echo 'pg_control' > /var/lib/postgresql/data/global/pg_control
+  echo 'heap' > /var/lib/postgresql/data/base/1/1259
+fi
+printf "listen_addresses = '*'\nmax_connections = 100\n" > /etc/postgresql/postgresql.conf
+echo 'host all all all scram-sha-256' > /etc/postgresql/pg_hba.conf
+chown -R 999:999 /var/lib/postgresql /var/run/postgresql
+chmod 700 /var/lib/postgresql/data
+exec /bin/setuidgid postgres /bin/sleep 1000000`
+
+// toolsEntrypoint installs a package at every start, as images that run
+// `apk add` in their entrypoint do: the package manager (in the image,
+// here a bind mount) runs, the package's binary lands in /usr/bin, the
+// package database and /etc/apk/world are updated, and the tool runs.
+const toolsEntrypoint = `set -e
+/sbin/apk add --no-cache jq 2>/dev/null || true
+mkdir -p /lib/apk/db /etc/apk
+cp /bin/busybox /usr/bin/jq.apk-new && mv /usr/bin/jq.apk-new /usr/bin/jq
+printf 'P:jq\nV:1.7.1-r0\nF:usr/bin\nR:jq\n' >> /lib/apk/db/installed
+echo jq >> /etc/apk/world
+/usr/bin/jq --version 2>/dev/null || true
+exec /bin/sleep 1000000`
+
+// Pods of the suite: namespace, first and second replica, container.
+var (
+	webPods   = [3]string{"shop", "web-7d9c8b5f4-x2x9k", "web-7d9c8b5f4-q8t2n"}
+	dbPods    = [3]string{"db", "pg-0", "pg-1"}
+	toolsPods = [3]string{"ops", "tools-6b7d9f4c8-m4n7p", "tools-6b7d9f4c8-z5wtv"}
+)
+
+func init() {
+	Scenarios = append(Scenarios, startupScenarios...)
+}
+
+var startupScenarios = []Scenario{
+	{
+		Name: "startup-web-first",
+		Description: "First replica of an nginx-like Deployment (shop/web): its entrypoint script writes its config below /etc/nginx, " +
+			"appends its user to /etc/passwd and /etc/group, chowns its cache and log directories and serves.",
+		Benign: true, Startup: true, CRI: true,
+		Action: func(e *Env) { e.startupPod(webPods, 1, "nginx", webEntrypoint) },
+		Forbid: anyAlert,
+	},
+	{
+		Name:        "startup-web-replica",
+		Description: "Second replica of shop/web, started after the first one: the same startup, which the workload has done before.",
+		Benign:      true, Startup: true, CRI: true,
+		Age:    replicaDelay,
+		Action: func(e *Env) { e.startupPod(webPods, 2, "nginx", webEntrypoint) },
+		Forbid: anyAlert,
+	},
+	{
+		Name: "startup-db-first",
+		Description: "First replica of a postgres-like StatefulSet (db/pg): its entrypoint adds its user, initialises its data directory, " +
+			"writes its config below /etc/postgresql, chowns the data and drops to its user (setuidgid) to serve.",
+		Benign: true, Startup: true, CRI: true,
+		Action: func(e *Env) { e.startupPod(dbPods, 1, "postgres", dbEntrypoint) },
+		Forbid: anyAlert,
+	},
+	{
+		Name:        "startup-db-replica",
+		Description: "Second replica of db/pg (pg-1), started after the first one: the same startup.",
+		Benign:      true, Startup: true, CRI: true,
+		Age:    replicaDelay,
+		Action: func(e *Env) { e.startupPod(dbPods, 2, "postgres", dbEntrypoint) },
+		Forbid: anyAlert,
+	},
+	{
+		Name: "startup-tools-first",
+		Description: "First replica of a Deployment (ops/tools) whose entrypoint installs a package at every start (apk add jq: " +
+			"the package manager, a binary in /usr/bin, the package database, /etc/apk) and runs it: a warning is right, a critical alert is not.",
+		Benign: true, Startup: true, CRI: true,
+		Action: func(e *Env) { e.startupPod(toolsPods, 1, "tools", toolsEntrypoint) },
+		Forbid: critical,
+	},
+	{
+		Name:        "startup-tools-replica",
+		Description: "Second replica of ops/tools, started after the first one: the same package install, which the workload has done before.",
+		Benign:      true, Startup: true, CRI: true,
+		Age:    replicaDelay,
+		Action: func(e *Env) { e.startupPod(toolsPods, 2, "tools", toolsEntrypoint) },
+		Forbid: anyAlert,
+	},
+}
+
+// startupSettle is how long a startup scenario's action lasts after its
+// pod started: its entrypoint script is done by then.
+const startupSettle = 3 * time.Second
+
+// startupPod runs replica 1 or 2 of pods (namespace, first pod, second pod)
+// with container running script as its entrypoint (sh -c), the image's
+// busybox plus the package manager the tools entrypoint calls.
+func (e *Env) startupPod(pods [3]string, replica int, container, script string) {
+	e.T.Helper()
+	e.RunPod(containerd.PodOptions{Mounts: []*runtimeapi.Mount{e.apkMount()}}, pods[0], pods[replica], container,
+		"/bin/sh", "-c", script)
+	time.Sleep(startupSettle)
+}
+
+// apkMount is /sbin/apk for a pod: the image's package manager, read-only.
+// busybox stands in (it has no apk applet: the exec is what counts).
+func (e *Env) apkMount() *runtimeapi.Mount {
+	e.T.Helper()
+	path := filepath.Join(e.T.TempDir(), "apk")
+	data, err := os.ReadFile(rootfs.BusyboxPath)
+	if err == nil {
+		err = os.WriteFile(path, data, 0o755)
+	}
+	if err != nil {
+		e.T.Fatalf("apk stand-in: %v", err)
+	}
+	return &runtimeapi.Mount{ContainerPath: "/sbin/apk", HostPath: path, Readonly: true}
+}

@@ -1,17 +1,20 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/test/containerd"
 	"github.com/rtsec/rtsec/test/e2e/internal/entry"
@@ -222,8 +225,8 @@ func runVariant(r *run, program []byte) {
 	opts.Files[strings.TrimPrefix(entry.StepsFile, "/")] = steps
 	opts.Args = entry.Args(r.variant == Entrypoint)
 
-	r.started = time.Now()
 	e.main = e.Start(opts)
+	r.started = processStart(e.T, e.Main().Pid())
 	if s.Setup != nil {
 		s.Setup(e)
 	}
@@ -246,12 +249,42 @@ func runVariant(r *run, program []byte) {
 	if r.variant != ShortLived {
 		return
 	}
+	// The init's exit ends the container; then it is deleted (its cgroup
+	// goes), as the runtime does when a Job's pod ends.
+	proc := fmt.Sprintf("/proc/%d", e.Main().Pid())
 	waitFor(e.T, time.Until(r.started.Add(shortLifetime)), func() (string, bool) {
-		out, err := exec.Command("runc", "state", e.Main().Name()).Output()
-		return string(out), err == nil && strings.Contains(string(out), `"status": "stopped"`)
+		_, err := os.Stat(proc)
+		return "the entrypoint still runs", os.IsNotExist(err)
 	})
 	r.lifetime = time.Since(r.started)
 	e.Delete(e.Main())
+}
+
+// processStart is when process pid started: a container's start without
+// runc's set-up. /proc/pid/stat's field 22 counts clock ticks since boot,
+// on the boot-time clock.
+func processStart(t testing.TB, pid int) time.Time {
+	t.Helper()
+	var now unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &now); err != nil {
+		t.Fatalf("process start: %v", err)
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatalf("process start: %v", err)
+	}
+	// The command name (field 2) may hold spaces: count after its ')'.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(fields) < 20 {
+		t.Fatalf("process start: short /proc/%d/stat: %s", pid, stat)
+	}
+	ticks, err := strconv.ParseInt(fields[19], 10, 64)
+	if err != nil {
+		t.Fatalf("process start: /proc/%d/stat: %v", pid, err)
+	}
+	const clockTicks = 100 // USER_HZ on Linux
+	age := time.Duration(now.Nano()) - time.Duration(ticks)*time.Second/clockTicks
+	return time.Now().Add(-age)
 }
 
 // waitFor polls check every 20ms until it reports done, and fails after

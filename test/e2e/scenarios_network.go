@@ -79,6 +79,21 @@ var networkScenarios = []Scenario{
 		Forbid:      []Match{Named(metadataAlert), Named(remoteShellAlert)},
 	},
 	{
+		Name:        "network-mining-private",
+		Description: "A container talks to a mining-pool port (3333) of a private host (a stratum proxy inside the cluster, held by a test namespace).",
+		Setup:       func(e *Env) { e.remote() },
+		Steps:       []Step{Cmd("nettool", "connect="+remoteAddr+":3333")},
+		Expect:      []Match{Named(miningAlert)},
+		Forbid:      []Match{Named(metadataAlert), Named(remoteShellAlert)},
+	},
+	{
+		Name:        "network-mining-loopback",
+		Description: "A container talks to a mining-pool port (3333) on loopback (a stratum proxy next to the miner).",
+		Setup:       func(e *Env) { e.installNettool() },
+		Steps:       []Step{Cmd("nettool", "listen=127.0.0.1:3333", "dial=127.0.0.1:3333")},
+		Expect:      []Match{Named(miningAlert)},
+	},
+	{
 		Name:        "network-runtime-socket",
 		Description: "A container connects to a docker.sock (a listener the scenario binds in the container, under /run).",
 		Setup:       func(e *Env) { e.installNettool() },

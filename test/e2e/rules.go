@@ -15,12 +15,14 @@ import (
 // shortens the clock, so a scenario is detected in seconds and a workload
 // is "established" in minutes; docs/e2e.md explains each choice.
 const (
-	// StartupGrace hides the execs a container makes while it is this
-	// young: its init, and runc's own re-exec at container start, which the
-	// exporter counts in about half of the containers (binary "6" or "exe").
-	// Later execs alert at once; scenarios act once their container is
-	// older (Timing.MinAge).
+	// StartupGrace is how long a container is young: the mixin as shipped
+	// hides its execs then (containerStartupGrace); with the startup
+	// profile, it is the window whose behaviour is compared with the
+	// workload's earlier startups (containerStartupWindow). Late actions run
+	// once their container is older (Timing.MinAge).
 	StartupGrace = "10s"
+	// ProfileWindow is how far back a workload's startup profile looks.
+	ProfileWindow = "1h"
 	// EventWindow is how long an exec keeps its alert active.
 	EventWindow = "1m"
 	// RateWindow is the window of the rate recording rules.
@@ -58,6 +60,8 @@ func Overrides() string {
 {
   _config+:: {
     containerStartupGrace: '%s',
+    containerStartupWindow: '%s',
+    startupProfileWindow: '%s',
     eventWindow: '%s',
     rateWindow: '%s',
     newBinaryLearningPeriod: '%s',
@@ -69,7 +73,7 @@ func Overrides() string {
     networkHistoryWindow: '%s',
   },
 }
-`, StartupGrace, EventWindow, RateWindow, LearningPeriod, Recency, HistoryWindow, strings.Join(quoted, ", "),
+`, StartupGrace, StartupGrace, ProfileWindow, EventWindow, RateWindow, LearningPeriod, Recency, HistoryWindow, strings.Join(quoted, ", "),
 		LearningPeriod, Recency, HistoryWindow)
 }
 

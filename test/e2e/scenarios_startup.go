@@ -21,9 +21,10 @@ import (
 // data; that is quiet. Installing packages at startup may warn in a first
 // replica, never be critical; every second replica must be quiet.
 
-// replicaDelay is how long after a first replica its second one starts:
-// the first one's startup is then history.
-const replicaDelay = 30 * time.Second
+// replicaDelay is how long after its setup a second replica starts: two
+// startup windows after the first replica (which starts at Timing.MinAge),
+// so the first one's startup is then the workload's profile.
+var replicaDelay = DefaultTiming.MinAge + 2*duration(StartupGrace)
 
 // critical forbids what a benign first replica must never raise.
 var critical = []Match{Named("", "severity", "critical")}

@@ -102,6 +102,9 @@ func Run(t testing.TB, h Harness, scenarios []Scenario, timing Timing) []Result 
 	}
 
 	var wg sync.WaitGroup
+	// Variant runs come back here when done (or failed): only then does
+	// this goroutine read them.
+	finished := make(chan *run, len(variants))
 	if len(variants) > 0 {
 		program := entry.Program(t)
 		slots := make(chan struct{}, max(timing.Parallel, 1))
@@ -109,6 +112,7 @@ func Run(t testing.TB, h Harness, scenarios []Scenario, timing Timing) []Result 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				defer func() { finished <- r }()
 				slots <- struct{}{}
 				defer func() { <-slots }()
 				r.env.T = goroutineTB{TB: t, prefix: r.env.Name + ": "}
@@ -117,13 +121,14 @@ func Run(t testing.TB, h Harness, scenarios []Scenario, timing Timing) []Result 
 		}
 	}
 
+	reaper := &reaper{t: t, webhook: h.Webhook, timing: timing, finished: finished}
 	slices.SortStableFunc(late, func(a, b *run) int { return due[a].Compare(due[b]) })
 	for _, r := range late {
 		if wait := time.Until(due[r]); wait > 0 {
 			if wait >= time.Second {
 				t.Logf("%s: waiting %v for its container to age", r.scenario.Name, wait.Round(time.Second))
 			}
-			sleep(t, wait)
+			reaper.until(due[r])
 		}
 		r.action = time.Now()
 		if r.scenario.Action != nil {
@@ -132,6 +137,7 @@ func Run(t testing.TB, h Harness, scenarios []Scenario, timing Timing) []Result 
 			r.env.runSteps(r.scenario.Steps)
 		}
 		t.Logf("%s: action done in %v", r.scenario.Name, time.Since(r.action).Round(time.Millisecond))
+		reaper.done = append(reaper.done, r)
 	}
 	wg.Wait()
 
@@ -149,12 +155,7 @@ func Run(t testing.TB, h Harness, scenarios []Scenario, timing Timing) []Result 
 		results := make([]Result, len(runs))
 		pending := time.Now().Before(settled)
 		for i, r := range runs {
-			results[i] = Evaluate(r.scenario, r.env.Containers, r.action, ns)
-			results[i].Variant = r.variant
-			if !r.started.IsZero() && !r.action.IsZero() {
-				results[i].AttackAfterStart = r.action.Sub(r.started).Seconds()
-			}
-			results[i].Lifetime = r.lifetime.Seconds()
+			results[i] = r.result(ns)
 			if !r.action.IsZero() && !results[i].Detected() && time.Since(r.action) < timing.Timeout {
 				pending = true
 			}
@@ -162,7 +163,78 @@ func Run(t testing.TB, h Harness, scenarios []Scenario, timing Timing) []Result 
 		if !pending {
 			return order(results, scenarios)
 		}
+		reaper.reap(ns)
 		sleep(t, timing.Poll)
+	}
+}
+
+// result evaluates run r against the notifications ns.
+func (r *run) result(ns []Notification) Result {
+	res := Evaluate(r.scenario, r.env.Containers, r.action, ns)
+	res.Variant = r.variant
+	if !r.started.IsZero() && !r.action.IsZero() {
+		res.AttackAfterStart = r.action.Sub(r.started).Seconds()
+	}
+	res.Lifetime = r.lifetime.Seconds()
+	return res
+}
+
+// reaper deletes the runc containers of runs whose outcome is known: every
+// expected alert arrived and timing.Settle passed for forbidden ones, or
+// timing.Timeout passed. The exporter's scrape grows with the containers
+// alive, and a run's containers have nothing left to show.
+type reaper struct {
+	t        testing.TB
+	webhook  string
+	timing   Timing
+	finished chan *run
+	// done are the runs whose action is over; reaped those deleted.
+	done   []*run
+	reaped map[*run]bool
+}
+
+// until reaps every second until deadline.
+func (p *reaper) until(deadline time.Time) {
+	for {
+		if wait := time.Until(deadline); wait <= time.Second {
+			sleep(p.t, max(wait, 0))
+			return
+		}
+		ns, err := FetchNotifications(p.webhook)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		p.reap(ns)
+		sleep(p.t, time.Second)
+	}
+}
+
+// reap deletes the containers of the done runs whose outcome ns settles.
+func (p *reaper) reap(ns []Notification) {
+	for {
+		select {
+		case r := <-p.finished:
+			p.done = append(p.done, r)
+			continue
+		default:
+		}
+		break
+	}
+	if p.reaped == nil {
+		p.reaped = map[*run]bool{}
+	}
+	for _, r := range p.done {
+		if p.reaped[r] || r.action.IsZero() {
+			continue
+		}
+		since := time.Since(r.action)
+		if since < p.timing.Timeout && (since < p.timing.Settle || !r.result(ns).Detected()) {
+			continue
+		}
+		p.reaped[r] = true
+		for _, c := range r.env.runcs {
+			c.Delete(p.t)
+		}
 	}
 }
 

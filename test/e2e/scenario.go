@@ -221,6 +221,7 @@ type Env struct {
 	Containers []string
 	main       *runc.Container
 	hostDir    string
+	runcs      []*runc.Container
 	cri        *containerd.Daemon
 }
 
@@ -244,6 +245,7 @@ func (e *Env) Start(opts runc.Options) *runc.Container {
 	e.T.Helper()
 	c := runc.Start(e.T, opts)
 	e.Containers = append(e.Containers, c.Name())
+	e.runcs = append(e.runcs, c)
 	return c
 }
 

@@ -43,7 +43,7 @@ var DefaultTiming = Timing{
 	Settle:   15 * time.Second,
 	Poll:     500 * time.Millisecond,
 	MinAge:   duration(StartupGrace) + 5*time.Second,
-	Parallel: 3,
+	Parallel: 2,
 }
 
 // Harness is what a run acts through: the webhook that records the

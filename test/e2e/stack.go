@@ -78,7 +78,10 @@ func Start(t testing.TB, opts Options) *Stack {
 	// The default rate limits: the per-container one keeps the host's
 	// other workloads (BPF loaders' sensitive syscalls on a shared
 	// machine) from spending the CPUs' budget before the scenarios' lines.
-	s.exporterProcess = exporter.Start(t, append(slices.Clone(ExporterFlags), opts.ExporterArgs...)...)
+	// Its own integrity state file: other exporters on the host (other
+	// tests) rewrite the default one, and each rewrite reloads the baseline.
+	flags := append(slices.Clone(ExporterFlags), "--integrity.state-file="+filepath.Join(dir, "integrity.json"))
+	s.exporterProcess = exporter.Start(t, append(flags, opts.ExporterArgs...)...)
 	s.Exporter = s.exporterProcess.URL
 	target, err := url.Parse(s.Exporter)
 	if err != nil {

@@ -10,8 +10,16 @@
     packetSocketAllowedNamespaces: ['kube-system'],
     // Namespaces whose containers may connect to a container runtime socket (CI runners, node agents).
     runtimeSocketAllowedNamespaces: [],
-    // Scopes in which a connection to a mining port alerts: pools are on the internet; 4444/5555/7777 are common elsewhere.
+    // Scopes in which a connection to a mining port is critical (RtsecMiningPoolConnection): pools are on the internet.
     miningScopes: ['public'],
+    // Scopes in which it is a warning (RtsecMiningPortInternalConnection): a stratum proxy inside the cluster or on
+    // the node relays a miner's shares; 3333/4444/5555/7777 are also common ports of internal services.
+    miningInternalScopes: ['private', 'loopback', 'link_local', 'cluster_pod', 'cluster_service', 'node', 'any'],
+    // Pool proxies that are expected: namespace → internal scopes its containers may reach a mining port in, e.g.
+    // { mining: ['cluster_service'] } for miners that talk to a proxy Service ('' is the host and non-Kubernetes
+    // containers). The connection counters carry no destination address, so the proxy is named by where its
+    // clients run and in which scope it sits. Public pools stay critical.
+    miningProxyAllowlist: {},
     // Scopes that count as lateral movement when a container contacts many distinct destinations in them.
     lateralScopes: ['private', 'cluster_pod', 'cluster_service', 'node'],
     // Distinct (address, port) destinations in lateralScopes within the exporter's --network.novelty-window that make a scan.
@@ -38,6 +46,7 @@
       RtsecKubernetesAPIFromContainer: { severity: 'warning', 'for': '0m', category: 'discovery', mitre_technique: 'T1613' },
       RtsecPacketSocketInContainer: { severity: 'warning', 'for': '0m', category: 'credential_access', mitre_technique: 'T1040' },
       RtsecMiningPoolConnection: { severity: 'critical', 'for': '0m', category: 'impact', mitre_technique: 'T1496' },
+      RtsecMiningPortInternalConnection: { severity: 'warning', 'for': '0m', category: 'impact', mitre_technique: 'T1496' },
       RtsecNewOutboundInWorkload: { severity: 'warning', 'for': '0m', category: 'command_and_control', mitre_technique: 'T1071' },
       RtsecRuntimeSocketInContainer: { severity: 'critical', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
       RtsecNewListenerInWorkload: { severity: 'warning', 'for': '0m', category: 'persistence', mitre_technique: 'T1571' },

@@ -5,10 +5,19 @@
     // Selector of the rtsec exporter's target; every query starts from it.
     rtsecSelector: 'job="rtsec"',
 
+    // Label that names the cluster when one ruler (Thanos Ruler, Mimir) evaluates the series of many; every
+    // aggregation keeps it (absent on a single cluster's Prometheus, where it costs nothing).
+    clusterLabel: 'cluster',
+    // Label the scrape configuration gives the node's name (the ServiceMonitor/PodMonitor relabel
+    // __meta_kubernetes_pod_node_name to it); kept by every aggregation and named in the alert descriptions
+    // when present. '' when the scrape configuration has none (then descriptions name the instance).
+    nodeLabel: 'node',
+    // Labels that name one exporter (one node).
+    instanceLabels: std.join(', ', [l for l in [self.clusterLabel, self.nodeLabel, 'instance'] if l != '']),
     // Labels that name one container (the host is container_id="").
-    containerLabels: 'instance, container_id, namespace, pod, container',
-    // Labels that name one workload: stable across container restarts and rollouts.
-    workloadLabels: 'namespace, workload, container',
+    containerLabels: self.instanceLabels + ', container_id, namespace, pod, container',
+    // Labels that name one workload: stable across container restarts and rollouts, and across nodes.
+    workloadLabels: std.join(', ', [l for l in [self.clusterLabel, 'namespace', 'workload', 'container'] if l != '']),
     // Pod name → workload: strips the ReplicaSet hash and the pod suffix (Kubernetes' rand alphabet has no vowels), or a StatefulSet ordinal.
     workloadPodRegex: '(.+?)(?:(?:-[bcdfghjklmnpqrstvwxz2456789]{6,10})?-[bcdfghjklmnpqrstvwxz2456789]{5}|-[0-9]+)?',
 
@@ -28,15 +37,35 @@
     // Indicator-of-compromise binary names from threat intelligence (matched case-insensitively, on the host too).
     iocBinaries: ['kinsing', 'kdevtmpfsi'],
 
+    // Remote file copy tools (Falco's "Launch Remote File Copy Tools in Container"); also network tools.
+    remoteCopyBinaries: ['scp', 'sftp', 'rsync'],
+    // Binaries that read SSH client files (~/.ssh/, /etc/ssh/ssh_config) by design: a read where none ran alerts.
+    sshClientBinaries: ['ssh', 'scp', 'sftp', 'ssh-keygen', 'ssh-add', 'ssh-agent', 'ssh-keyscan'],
+
     // Binaries allowed in every namespace: never reported by the list alerts.
     execAllowedEverywhere: ['ps', 'top', 'netstat'],
     // Namespace → binaries also allowed there, e.g. { monitoring: ['curl'] }; '' is the host and non-Kubernetes containers.
     execAllowedPerNamespace: {},
     // Namespaces whose execs no list alert reports (miners and IOCs excepted).
     trustedNamespaces: [],
-    // Execs a container makes in its first containerStartupGrace (its entrypoint) are ignored by the list alerts; later ones alert at once.
-    // Must be at least the scrape and evaluation interval, or a young container may never be seen young; '0s' disables.
-    containerStartupGrace: '1m',
+    // Startup profile (docs/mixin.md): what a container does while younger than containerStartupWindow (its entrypoint)
+    // is compared with what earlier containers of its workload did during their own startup within
+    // startupProfileWindow. Inside that profile it is quiet; outside it, or in a workload with no history (first
+    // replica, one-off pod, a container outside Kubernetes), it alerts as after startup. Must be at least the scrape
+    // and evaluation interval, or a young container may never be seen young (then it alerts: fail open); '0s'
+    // removes the profile (every alert from a container's first second).
+    containerStartupWindow: '1m',
+    startupProfileWindow: '7d',
+    // What every runtime does while setting a container up that the exporter still counts, allowed at startup even
+    // without history: per counter, selectors (matchers) of the keys. runc 1.1 re-executes itself through
+    // /proc/self/exe or a memfd (comm "exe" or the fd number) inside the new container's cgroup.
+    startupRuntimeSetup: {
+      rtsec_process_execs_total: ['binary=~"exe|[0-9]"'],
+    },
+    // Modification classes that alert at any age, in the profile or not: sudo rules, preload, SSH keys, the release
+    // agent, /proc/<pid>/exe. The account files (etc_passwd, etc_shadow, etc_group) follow the profile: images create
+    // their user at start (docker-entrypoint.sh, nss_wrapper); add them here to alert on every replica.
+    startupAlwaysAlertPathClasses: ['etc_sudoers', 'etc_ld_preload', 'ssh_authorized_keys', 'cgroup_release_agent', 'proc_exe'],
 
     // New binary: how far back "seen before" looks.
     newBinaryHistoryWindow: '7d',
@@ -129,6 +158,12 @@
       RtsecReleaseAgentWrite: { severity: 'critical', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
       RtsecLogCleared: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1070.002' },
       RtsecShellHistoryDeleted: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1070.003' },
+      RtsecExecutableDrift: { severity: 'warning', 'for': '0m', category: 'execution', mitre_technique: 'T1105' },
+      RtsecHiddenFileCreated: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1564.001' },
+      RtsecContainerEntrypointModified: { severity: 'critical', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
+      RtsecShellConfigRead: { severity: 'info', 'for': '0m', category: 'discovery', mitre_technique: 'T1083' },
+      RtsecSSHClientFileRead: { severity: 'warning', 'for': '0m', category: 'discovery', mitre_technique: 'T1018' },
+      RtsecRemoteCopyToolInContainer: { severity: 'warning', 'for': '0m', category: 'command_and_control', mitre_technique: 'T1105' },
       RtsecSensitiveFileLinked: { severity: 'warning', 'for': '0m', category: 'credential_access', mitre_technique: 'T1003.008' },
       RtsecFileCreatedBelowDev: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1564' },
       RtsecSetuidBitSet: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1548.001' },

@@ -1,7 +1,7 @@
 // Every file generated from the mixin, keyed by its path in the repository.
 // `go run ./mixin/generate` writes them; so does `jsonnet -S -m . mixin/files.jsonnet`.
 // Texts end without a newline: the writers add one, as jsonnet -S -m does.
-// overrides: a mixin fragment such as { _config+:: { containerStartupGrace: '0s' } }.
+// overrides: a mixin fragment such as { _config+:: { containerStartupWindow: '0s' } }.
 function(overrides={})
   local mixin = (import 'mixin.libsonnet') + overrides;
   local header = '# Generated from mixin/ by `go run ./mixin/generate`; do not edit.\n';

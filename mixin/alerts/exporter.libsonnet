@@ -27,12 +27,12 @@ local a = import '../lib/alert.libsonnet';
           a.new(c,
                 'RtsecBPFProgramsNotRunning',
                 |||
-                  sum by (instance) (increase(rtsec_bpf_program_runs_total{%(rtsecSelector)s}[%(bpfNoRunsWindow)s])) == 0
+                  sum by (%(instanceLabels)s) (increase(rtsec_bpf_program_runs_total{%(rtsecSelector)s}[%(bpfNoRunsWindow)s])) == 0
                   or
                   (
-                    sum by (instance) (up{%(rtsecSelector)s} == 1)
-                    unless on (instance)
-                    group by (instance) (rtsec_bpf_program_runs_total{%(rtsecSelector)s})
+                    sum by (%(instanceLabels)s) (up{%(rtsecSelector)s} == 1)
+                    unless on (%(instanceLabels)s)
+                    group by (%(instanceLabels)s) (rtsec_bpf_program_runs_total{%(rtsecSelector)s})
                   )
                 ||| % c,
                 'rtsec BPF programs are not running.',
@@ -40,7 +40,7 @@ local a = import '../lib/alert.libsonnet';
           a.new(c,
                 'RtsecBPFMapNearCapacity',
                 |||
-                  max by (instance, map) (
+                  max by (%(instanceLabels)s, map) (
                     rtsec_bpf_map_entries{%(rtsecSelector)s}
                     /
                     (rtsec_bpf_map_capacity{%(rtsecSelector)s} > 0)
@@ -51,21 +51,21 @@ local a = import '../lib/alert.libsonnet';
           a.new(c,
                 'RtsecBPFMapInsertFailures',
                 |||
-                  sum by (instance, map) (increase(rtsec_bpf_map_insert_failures_total{%(rtsecSelector)s}[%(mapInsertFailureWindow)s])) > 0
+                  sum by (%(instanceLabels)s, map) (increase(rtsec_bpf_map_insert_failures_total{%(rtsecSelector)s}[%(mapInsertFailureWindow)s])) > 0
                 ||| % c,
                 'rtsec failed to count events because a BPF map was full.',
                 'BPF map {{ $labels.map }} of rtsec exporter {{ $labels.instance }} rejected {{ $value | printf "%%.0f" }} insert(s) in the last %s: those events were not counted.' % c.mapInsertFailureWindow),
           a.new(c,
                 'RtsecLabelOverflows',
                 |||
-                  sum by (instance, metric) (increase(rtsec_label_overflows_total{%(rtsecSelector)s}[%(labelOverflowWindow)s])) > 0
+                  sum by (%(instanceLabels)s, metric) (increase(rtsec_label_overflows_total{%(rtsecSelector)s}[%(labelOverflowWindow)s])) > 0
                 ||| % c,
                 'rtsec counted events under the overflow label value.',
                 'rtsec exporter {{ $labels.instance }} counted {{ $value | printf "%%.0f" }} event(s) of {{ $labels.metric }} as "_other" in the last %s because a per-container label budget was spent.' % c.labelOverflowWindow),
           a.new(c,
                 'RtsecEventsLost',
                 |||
-                  sum by (instance, cause) (increase(rtsec_events_lost_total{%(rtsecSelector)s}[%(eventLossWindow)s])) > 0
+                  sum by (%(instanceLabels)s, cause) (increase(rtsec_events_lost_total{%(rtsecSelector)s}[%(eventLossWindow)s])) > 0
                 ||| % c,
                 'rtsec dropped event log lines.',
                 'rtsec exporter {{ $labels.instance }} dropped {{ $value | printf "%%.0f" }} event log line(s) in the last %s ({{ $labels.cause }}): the counters still count those events, but their forensic lines are missing.' % c.eventLossWindow),

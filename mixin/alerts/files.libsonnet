@@ -1,6 +1,7 @@
 // Alerts of the file signals: modifications of path classes, sensitive
 // reads, and file integrity (rtsec_file_*).
 local a = import '../lib/alert.libsonnet';
+local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
@@ -12,24 +13,31 @@ local u = import '../lib/utils.libsonnet';
     local times = '{{ $value | printf "%.0f" }} time(s) in the last ' + c.eventWindow,
     local trusted = c.trustedNamespaces + c.fileTrustedNamespaces,
     local listed = [ns for ns in std.objectFields(c.fileAllowedPerNamespace) if !std.member(trusted, ns)],
-    // Counts a container made after its startup grace (its entrypoint may write its configuration).
-    local afterStartup(expr, after, by) =
-      if u.isZero(c.containerStartupGrace) then expr + '\n'
-      else '(\n%s\n)\nand on (%s, %s)\n(%s > 0)\n' % [u.indent(expr, 2), c.containerLabels, by, after],
-    // Series of `record` with `matchers` that no allowlist covers: containers after startup, and the host
-    // for classes it is not allowed to touch (hostAllowed).
+    // Events a young container made inside its workload's startup profile are quiet (lib/startup.libsonnet), but
+    // the classes of startupAlwaysAlertPathClasses alert at any age.
+    local always = c.startupAlwaysAlertPathClasses,
+    local guarded(expr, label) =
+      if label == 'path_class' then startup.guard(c, expr, 'path_class, op', r.fileModStartup)
+      else startup.guard(c, expr, 'file_class', r.fileReadStartup),
+    // Series of `record` with `matchers` that no allowlist covers: containers (guarded), and the host for classes
+    // it is not allowed to touch (hostAllowed; null: never the host).
     local notAllowed(record, label, matchers, hostAllowed) =
-      local after = if label == 'path_class' then [r.fileModAfterStartup, 'path_class, op'] else [r.fileReadAfterStartup, 'file_class'];
-      local inContainers = std.join('\nor\n', [
-        '%s{%s}' % [record, u.matchers([matchers, 'container_id!=""', u.notIn('namespace', trusted + listed)])],
+      local inContainers(extra) = std.join('\nor\n', [
+        '%s{%s}' % [record, u.matchers([matchers, extra, 'container_id!=""', u.notIn('namespace', trusted + listed)])],
       ] + [
-        '%s{%s}' % [record, u.matchers([matchers, 'container_id!=""', 'namespace="%s"' % ns, u.notIn(label, c.fileAllowedPerNamespace[ns])])]
+        '%s{%s}' % [record, u.matchers([matchers, extra, 'container_id!=""', 'namespace="%s"' % ns, u.notIn(label, c.fileAllowedPerNamespace[ns])])]
         for ns in listed
       ]);
-      afterStartup(inContainers, after[0], after[1]) + 'or\n%s{%s}\n' % [record, u.matchers([matchers, 'container_id=""', u.notIn(label, hostAllowed)])],
+      local containers =
+        if label != 'path_class' || std.length(always) == 0 then guarded(inContainers(''), label)
+        else '%s\nor\n%s\n' % [std.rstripChars(guarded(inContainers(u.notIn('path_class', always)), label), '\n'), inContainers('path_class=~"%s"' % u.anyOf(always))];
+      if hostAllowed == null then containers
+      else std.rstripChars(containers, '\n') + '\nor\n%s{%s}\n' % [record, u.matchers([matchers, 'container_id=""', u.notIn(label, hostAllowed)])],
+    // Ops counted in addition to a modification's own op (files.bpf.c): a path with "..", an executable mode, a hidden name.
+    local extraOps = ['traversal', 'exec_mode', 'hidden'],
     local mods(classes, ops='') = notAllowed(r.fileModIncrease,
                                              'path_class',
-                                             u.matchers(['path_class=~"%s"' % u.anyOf(classes), if ops == '' then 'op!="traversal"' else 'op=~"%s"' % ops]),
+                                             u.matchers(['path_class=~"%s"' % u.anyOf(classes), if ops == '' then u.notIn('op', extraOps) else 'op=~"%s"' % ops]),
                                              c.fileHostAllowedClasses),
     local modAlert(name, classes, summary, what, ops='') =
       a.new(c,
@@ -84,6 +92,21 @@ local u = import '../lib/utils.libsonnet';
                 'A cgroup release_agent or notify_on_release file was written.',
                 'cgroup release agent written (container escape technique): {{ $labels.op }}, %s %s.' % [times, whereAny]),
           a.new(c,
+                'RtsecContainerEntrypointModified',
+                '%s{path_class="proc_exe", container_id!=""}\n' % r.fileModIncrease,
+                "A container opened a process's executable through /proc for writing.",
+                "/proc/<pid>/exe opened for writing (runc overwrite, CVE-2019-5736: the host's runtime binary is the target): {{ $labels.op }}, %s %s." % [times, where]),
+          a.new(c,
+                'RtsecExecutableDrift',
+                notAllowed(r.fileModIncrease, 'path_class', 'op="exec_mode"', null),
+                'A file was created executable or made executable in a container.',
+                'Drift from the image: a file in class {{ $labels.path_class }} was created with an executable mode or chmod +x, %s %s.' % [times, where]),
+          a.new(c,
+                'RtsecHiddenFileCreated',
+                notAllowed(r.fileModIncrease, 'path_class', 'op="hidden"', c.fileHostAllowedClasses),
+                'A hidden file or directory was created in a system location.',
+                'A name starting with "." was created in class {{ $labels.path_class }}, %s %s.' % [times, whereAny]),
+          a.new(c,
                 'RtsecLogCleared',
                 notAllowed(r.fileModIncrease, 'path_class', 'path_class="log", op=~"truncate|unlink"', c.fileHostAllowedClasses),
                 'Log files were truncated or deleted.',
@@ -128,6 +151,25 @@ local u = import '../lib/utils.libsonnet';
                 notAllowed(r.fileReadIncrease, 'file_class', 'file_class=~"proc_environ|proc_mem"', c.fileReadHostAllowedClasses),
                 "Another process's environment or memory was read.",
                 '{{ $labels.file_class }} of another process read %s %s.' % [times, whereAny]),
+          a.new(c,
+                'RtsecShellConfigRead',
+                '%s\nunless on (%s)\n%s{reason="tty_shell"}\n' % [
+                  std.rstripChars(notAllowed(r.fileReadIncrease, 'file_class', 'file_class="shell_config"', null), '\n'),
+                  c.containerLabels,
+                  r.suspiciousIncrease,
+                ],
+                'A shell configuration file was read by something other than an interactive shell.',
+                'A shell startup file (/etc/profile, ~/.bashrc…) was read %s %s, where no shell with a terminal started: a script or tool inspecting it.' % [times, where]),
+          a.new(c,
+                'RtsecSSHClientFileRead',
+                '%s\nunless on (%s)\n%s{binary=~"%s"}\n' % [
+                  std.rstripChars(notAllowed(r.fileReadIncrease, 'file_class', 'file_class="ssh_client_config"', null), '\n'),
+                  c.containerLabels,
+                  r.execIncrease,
+                  u.anyOf(c.sshClientBinaries),
+                ],
+                'SSH client files were read by something other than an SSH tool.',
+                'SSH client files (~/.ssh/, /etc/ssh/ssh_config) were read %s %s, where no SSH tool ran: known hosts and keys name the next targets.' % [times, where]),
           a.new(c,
                 'RtsecFileIntegrityChanged',
                 'rtsec_file_integrity_changed{%(rtsecSelector)s} == 1\n' % c,

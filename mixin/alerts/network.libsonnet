@@ -1,6 +1,7 @@
 // Alerts of the network signals (rtsec_network_*): Falco's network rules and
 // rtsec's baselines, from the counts and gauges of network.bpf.c.
 local a = import '../lib/alert.libsonnet';
+local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
@@ -17,6 +18,8 @@ local u = import '../lib/utils.libsonnet';
         record,
         u.matchers(['container_id!=""', matchers, u.notIn('namespace', allowed)]),
       ],
+    // Connections a young container made inside its workload's startup profile are quiet (lib/startup.libsonnet).
+    local profiled(expr, matchers) = startup.guard(c, expr, '', r.connStartup, '', matchers),
     // A workload-level "first time" alert: current events of a workload with history but none of this kind.
     local firstTime(current, present) = |||
       (
@@ -29,6 +32,13 @@ local u = import '../lib/utils.libsonnet';
       and on (%(workloadLabels)s)
       present_over_time(%(workloadPresent)s[%(networkHistoryWindow)s] offset %(networkLearningPeriod)s)
     ||| % (c { current: u.block(u.withWorkload(c, current), 4), present: present, workloadPresent: r.workloadPresent }),
+    // Mining-port connections in internal scopes, outside the pool proxy allowlist (namespace → scopes).
+    local proxyNs = std.objectFields(c.miningProxyAllowlist),
+    local miningSel(extra) = '%s{%s}' % [r.connIncrease, u.matchers(['direction="out", port_class="mining"', 'scope=~"%s"' % u.anyOf(c.miningInternalScopes), extra])],
+    local miningInternal = [miningSel(u.notIn('namespace', proxyNs))] + [
+      miningSel(u.matchers(['namespace="%s"' % ns, u.notIn('scope', c.miningProxyAllowlist[ns])]))
+      for ns in proxyNs
+    ],
     local lateral = 'scope=~"%s"' % u.anyOf(c.lateralScopes),
     groups+: [
       {
@@ -36,12 +46,12 @@ local u = import '../lib/utils.libsonnet';
         rules: [
           a.new(c,
                 'RtsecCloudMetadataAccess',
-                inContainers(r.connIncrease, 'direction="out", scope="metadata"', c.metadataAllowedNamespaces),
+                profiled(inContainers(r.connIncrease, 'direction="out", scope="metadata"', c.metadataAllowedNamespaces), 'direction="out", scope="metadata"'),
                 'A container contacted the cloud metadata service.',
                 'The cloud metadata service (169.254.169.254 / fd00:ec2::254) was contacted %s %s.' % [times, where]),
           a.new(c,
                 'RtsecKubernetesAPIFromContainer',
-                inContainers(r.connIncrease, 'direction="out", port_class="k8s_api"', c.k8sAPIAllowedNamespaces),
+                profiled(inContainers(r.connIncrease, 'direction="out", port_class="k8s_api"', c.k8sAPIAllowedNamespaces), 'direction="out", port_class="k8s_api"'),
                 'A container not allowed to contacted the Kubernetes API server.',
                 'The Kubernetes API server was contacted %s %s, whose namespace is not in the API allowlist.' % [times, where]),
           a.new(c,
@@ -54,6 +64,11 @@ local u = import '../lib/utils.libsonnet';
                 'sum by (%s) (%s{direction="out", port_class="mining", scope=~"%s"})\n' % [c.containerLabels, r.connIncrease, u.anyOf(c.miningScopes)],
                 'A connection to a mining-pool port was made.',
                 'Connections to a mining-pool port were made %s %s.' % [times, whereAny]),
+          a.new(c,
+                'RtsecMiningPortInternalConnection',
+                'sum by (%s, scope) (\n%s\n)\n' % [c.containerLabels, u.indent(std.join('\nor\n', miningInternal), 2)],
+                'A connection to a mining-pool port inside the cluster or on the node was made.',
+                'Connections to a mining-pool port in scope {{ $labels.scope }} (a stratum proxy relaying a miner?) were made %s %s.' % [times, whereAny]),
           a.new(c,
                 'RtsecNewOutboundInWorkload',
                 firstTime('%s{container_id!="", direction="out", scope!="loopback", port_class!="dns"}' % r.connIncrease, r.workloadOutboundPresent),

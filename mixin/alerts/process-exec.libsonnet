@@ -1,5 +1,6 @@
 // Alerts of the process-exec signal (rtsec_process_execs_total).
 local a = import '../lib/alert.libsonnet';
+local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
@@ -10,12 +11,11 @@ local u = import '../lib/utils.libsonnet';
     // Miners and IOCs also count on the host, where the identity labels are empty.
     local whereAny = '{{ if $labels.container_id }}%s{{ else }}on host {{ $labels.instance }}{{ end }}' % where,
     local times = '{{ $value | printf "%.0f" }} time(s) in the last ' + c.eventWindow,
-    // Entrypoint scripts run shells and helpers: ignore execs made while the container was young, report later ones at once.
-    local afterStartup(expr) =
-      if u.isZero(c.containerStartupGrace) then expr
-      else '(\n%s\n)\nand on (%s, binary)\n(%s > 0)\n' % [u.indent(expr, 2), c.containerLabels, r.execAfterStartup],
+    // Entrypoint scripts run shells and helpers: a young container's execs inside its workload's startup profile
+    // are quiet, every other exec alerts at once (lib/startup.libsonnet).
+    local afterStartup(expr) = startup.guard(c, expr, 'binary', r.execStartup),
     // Execs in containers of the given binaries that no allowlist covers.
-    local listed(names) = afterStartup(std.join('\nor\n', u.notAllowed(c, r.execIncrease, 'container_id!="", binary=~"%s"' % u.anyOf(names))) + '\n'),
+    local listed(names) = afterStartup(std.join('\nor\n', u.notAllowed(c, r.execIncrease, 'container_id!="", binary=~"%s"' % u.anyOf(names)))),
     groups+: [
       {
         name: 'rtsec-process-exec',
@@ -27,7 +27,7 @@ local u = import '../lib/utils.libsonnet';
                 'Shell {{ $labels.binary }} was executed %s %s.' % [times, where]),
           a.new(c,
                 'RtsecUnexpectedExecInContainer',
-                afterStartup(std.join('\nor\n', u.notAllowed(c, r.execIncrease, 'container_id!="", binary!="_other"')) + '\n'),
+                afterStartup(std.join('\nor\n', u.notAllowed(c, r.execIncrease, 'container_id!="", binary!="_other"'))),
                 'A command outside the namespace allowlist was executed in a container.',
                 '{{ $labels.binary }} is not in the exec allowlist of namespace "{{ $labels.namespace }}" and was executed %s %s.' % [times, where]),
           a.new(c,
@@ -43,7 +43,7 @@ local u = import '../lib/utils.libsonnet';
                   and on (%(workloadLabels)s)
                   present_over_time(%(present)s[%(newBinaryHistoryWindow)s] offset %(newBinaryLearningPeriod)s)
                 ||| % (c {
-                         current: u.block(u.withWorkload(c, afterStartup(std.join('\nor\n', u.notAllowed(c, 'rtsec_process_execs_total', '%s, container_id!="", binary!="_other"' % c.rtsecSelector)))), 4),
+                         current: u.block(u.withWorkload(c, afterStartup(std.join('\nor\n', u.notAllowed(c, r.execIncrease, 'container_id!="", binary!="_other"')))), 4),
                          binaryPresent: r.workloadBinaryPresent,
                          present: r.workloadPresent,
                        }),
@@ -65,6 +65,11 @@ local u = import '../lib/utils.libsonnet';
                 listed(c.networkToolBinaries),
                 'A network tool was executed in a container.',
                 'Network tool {{ $labels.binary }} was executed %s %s.' % [times, where]),
+          a.new(c,
+                'RtsecRemoteCopyToolInContainer',
+                listed(c.remoteCopyBinaries),
+                'A remote file copy tool was executed in a container.',
+                'Remote copy tool {{ $labels.binary }} (exfiltration or tool transfer) was executed %s %s.' % [times, where]),
           a.new(c,
                 'RtsecPackageManagerInContainer',
                 listed(c.packageManagerBinaries),

@@ -2,6 +2,7 @@
 // and binary classes (rtsec-process-suspicious), privilege changes and
 // escape syscalls (rtsec-privilege-escape).
 local a = import '../lib/alert.libsonnet';
+local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
@@ -11,18 +12,18 @@ local u = import '../lib/utils.libsonnet';
     local where = 'in container {{ $labels.namespace }}/{{ $labels.pod }}/{{ $labels.container }} (container_id {{ $labels.container_id }}) on {{ $labels.instance }}',
     local whereAny = '{{ if $labels.container_id }}%s{{ else }}on host {{ $labels.instance }}{{ end }}' % where,
     local times = '{{ $value | printf "%.0f" }} time(s) in the last ' + c.eventWindow,
-    // An alert on the events of one recorded increase, outside trusted namespaces; inContainer drops the host. Guarded alerts ignore what a
-    // container did while young (entrypoints) and report later events at once, like the exec alerts: `after` is
-    // the after-startup record of the alert's label.
-    local event(name, record, matchers, summary, what, inContainer=true, after=null, label='') =
+    // An alert on the events of one recorded increase, outside trusted namespaces; inContainer drops the host.
+    // Guarded alerts (names: the signal's startup records, lib/startup.libsonnet) are quiet for what a young
+    // container did inside its workload's startup profile, and report every other event at once.
+    local event(name, record, matchers, summary, what, inContainer=true, names=null, label='', excuse='') =
       local expr = '%s{%s}\n' % [record, u.matchers([if inContainer then 'container_id!=""' else '', matchers, u.notIn('namespace', c.trustedNamespaces)])];
-      local guarded =
-        if after == null || u.isZero(c.containerStartupGrace) then expr
-        else '(\n%s\n)\nand on (%s, %s)\n(%s > 0)\n' % [u.indent(expr, 2), c.containerLabels, label, after];
+      local guarded = if names == null then expr else startup.guard(c, expr, label, names, excuse);
       a.new(c, name, guarded, summary, '%s %s %s.' % [what, times, if inContainer then where else whereAny]),
-    local reason(name, value, summary, what, guarded=false) =
-      event(name, r.suspiciousIncrease, 'reason="%s"' % value, summary, what, true, if guarded then r.suspiciousAfterStartup else null, 'reason'),
-    local class(name, value, summary, what) = event(name, r.classIncrease, 'class="%s"' % value, summary, what, true, r.classAfterStartup, 'class'),
+    // A package install at startup (a first replica's entrypoint) runs what it just wrote: warnings, not critical.
+    local packageInstallAtStartup = 'group by (%s) (last_over_time(%s{class="package_manager"}[%s]))' % [c.containerLabels, r.classStartup.during, u.addDurations(c.containerStartupWindow, c.eventWindow)],
+    local reason(name, value, summary, what, guarded=false, excuse='') =
+      event(name, r.suspiciousIncrease, 'reason="%s"' % value, summary, what, true, if guarded then r.suspiciousStartup else null, 'reason', excuse),
+    local class(name, value, summary, what) = event(name, r.classIncrease, 'class="%s"' % value, summary, what, true, r.classStartup, 'class'),
     local kind(name, value, summary, what, inContainer=true) = event(name, r.privilegeIncrease, 'kind="%s"' % value, summary, what, inContainer),
     // In containers, runc's setup can slip a call in as the container starts (docs/mixin.md): guarded like execs.
     local syscall(name, names, summary, inContainer=true) =
@@ -32,7 +33,7 @@ local u = import '../lib/utils.libsonnet';
             summary,
             'Syscall {{ $labels.syscall }} (result {{ $labels.result }}) was called',
             inContainer,
-            if inContainer then r.syscallAfterStartup else null,
+            if inContainer then r.syscallStartup else null,
             'syscall, result'),
     groups+: [
       {
@@ -72,7 +73,8 @@ local u = import '../lib/utils.libsonnet';
                  'upper_layer',
                  'A program written after the container started was executed.',
                  "A program from the container's writable layer (dropped or modified after start) was executed",
-                 true),
+                 true,
+                 packageInstallAtStartup),
           reason('RtsecDynamicLoaderExec',
                  'ld_loader',
                  'A program was run through the dynamic loader.',
@@ -97,7 +99,8 @@ local u = import '../lib/utils.libsonnet';
                 false),
           a.new(c,
                 'RtsecHighRiskProcess',
-                '%s > %g\n' % [r.criticalEvents, c.highRiskThreshold],
+                if u.isZero(c.containerStartupWindow) then '%s > %g\n' % [r.criticalEvents, c.highRiskThreshold]
+                else '%s > %g\nunless on (%s)\n%s\n' % [r.criticalEvents, c.highRiskThreshold, c.containerLabels, packageInstallAtStartup],
                 'A container produced many critical process events.',
                 '{{ $value | printf "%%.0f" }} critical process events (suspicious execs, privilege gains, escape syscalls, miners) in the last %s %s.' % [c.highRiskWindow, whereAny]),
         ],

@@ -14,7 +14,7 @@ import (
 func main() {
 	root := flag.String("root", ".", "repository root")
 	out := flag.String("out", "", "directory to write the generated files to (default: the repository root)")
-	overrides := flag.String("overrides", "", "jsonnet file with a mixin fragment to add, e.g. { _config+:: { containerStartupGrace: '0s' } }")
+	overrides := flag.String("overrides", "", "jsonnet file with a mixin fragment to add, e.g. { _config+:: { containerStartupWindow: '0s' } }")
 	format := flag.Bool("fmt", true, "format the mixin's jsonnet sources in place first")
 	flag.Parse()
 	if err := run(*root, *out, *overrides, *format); err != nil {

@@ -3,6 +3,13 @@
 local u = import 'utils.libsonnet';
 
 {
+  // Where a description names {{ $labels.instance }} (the exporter: on Kubernetes a pod IP and port), the
+  // node's name and the cluster follow when the series carry them (_config.nodeLabel, clusterLabel).
+  instance(config)::
+    '{{ $labels.instance }}'
+    + (if config.nodeLabel == '' then '' else '{{ with $labels.%s }} (node {{ . }}){{ end }}' % config.nodeLabel)
+    + (if config.clusterLabel == '' then '' else '{{ with $labels.%s }} in cluster {{ . }}{{ end }}' % config.clusterLabel),
+
   new(config, name, expr, summary, description)::
     local s = config.alerts[name];
     {
@@ -15,7 +22,7 @@ local u = import 'utils.libsonnet';
       },
       annotations: {
         summary: summary,
-        description: description,
+        description: std.strReplace(description, '{{ $labels.instance }}', $.instance(config)),
       },
     } + (if u.isZero(s['for']) then {} else { 'for': s['for'] }),
 }

@@ -9,12 +9,43 @@
     execRate: 'namespace_pod_container:rtsec_process_execs:rate' + c.rateWindow,
     // Exec rate per workload.
     workloadExecRate: 'namespace_workload_container:rtsec_process_execs:rate' + c.rateWindow,
-    // Containers that appeared less than containerStartupGrace ago.
-    containerStartedRecently: 'instance_container_id:rtsec_container_info:started_recently',
-    // Exec counts per container and binary while the container started recently.
-    execDuringStartup: 'namespace_pod_container_binary:rtsec_process_execs:during_startup',
-    // Exec counts per container and binary since the container's startup grace ended.
-    execAfterStartup: 'namespace_pod_container_binary:rtsec_process_execs:after_startup',
+    // Startup profile (lib/startup.libsonnet), per signal: the count while the container is young, the count since,
+    // and the young container's keys outside its workload's startup profile.
+    execStartup: {
+      during: 'namespace_pod_container_binary:rtsec_process_execs:during_startup',
+      after: 'namespace_pod_container_binary:rtsec_process_execs:after_startup',
+      unprofiled: 'namespace_workload_pod_container_binary:rtsec_process_execs:startup_unprofiled',
+    },
+    suspiciousStartup: {
+      during: 'namespace_pod_container_reason:rtsec_process_suspicious_execs:during_startup',
+      after: 'namespace_pod_container_reason:rtsec_process_suspicious_execs:after_startup',
+      unprofiled: 'namespace_workload_pod_container_reason:rtsec_process_suspicious_execs:startup_unprofiled',
+    },
+    classStartup: {
+      during: 'namespace_pod_container_class:rtsec_process_class_execs:during_startup',
+      after: 'namespace_pod_container_class:rtsec_process_class_execs:after_startup',
+      unprofiled: 'namespace_workload_pod_container_class:rtsec_process_class_execs:startup_unprofiled',
+    },
+    syscallStartup: {
+      during: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:during_startup',
+      after: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:after_startup',
+      unprofiled: 'namespace_workload_pod_container_syscall_result:rtsec_sensitive_syscalls:startup_unprofiled',
+    },
+    fileModStartup: {
+      during: 'namespace_pod_container_path_class_op:rtsec_file_modifications:during_startup',
+      after: 'namespace_pod_container_path_class_op:rtsec_file_modifications:after_startup',
+      unprofiled: 'namespace_workload_pod_container_path_class_op:rtsec_file_modifications:startup_unprofiled',
+    },
+    fileReadStartup: {
+      during: 'namespace_pod_container_file_class:rtsec_file_sensitive_reads:during_startup',
+      after: 'namespace_pod_container_file_class:rtsec_file_sensitive_reads:after_startup',
+      unprofiled: 'namespace_workload_pod_container_file_class:rtsec_file_sensitive_reads:startup_unprofiled',
+    },
+    connStartup: {
+      during: 'namespace_pod_container_direction_scope_port_class:rtsec_network_connections:during_startup',
+      after: 'namespace_pod_container_direction_scope_port_class:rtsec_network_connections:after_startup',
+      unprofiled: 'namespace_workload_pod_container_direction_scope_port_class:rtsec_network_connections:startup_unprofiled',
+    },
     // 1 while a workload has a live exec counter for a binary.
     workloadBinaryPresent: 'namespace_workload_container_binary:rtsec_process_execs:present',
     // 1 while a workload has any live exec counter.
@@ -26,12 +57,6 @@
     // Process signals per container and label value in eventWindow, new counter series included.
     suspiciousIncrease: 'namespace_pod_container_reason:rtsec_process_suspicious_execs:increase' + c.eventWindow,
     classIncrease: 'namespace_pod_container_class:rtsec_process_class_execs:increase' + c.eventWindow,
-    suspiciousAfterStartup: 'namespace_pod_container_reason:rtsec_process_suspicious_execs:after_startup',
-    suspiciousDuringStartup: 'namespace_pod_container_reason:rtsec_process_suspicious_execs:during_startup',
-    classAfterStartup: 'namespace_pod_container_class:rtsec_process_class_execs:after_startup',
-    classDuringStartup: 'namespace_pod_container_class:rtsec_process_class_execs:during_startup',
-    syscallAfterStartup: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:after_startup',
-    syscallDuringStartup: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:during_startup',
     privilegeIncrease: 'namespace_pod_container_kind:rtsec_privilege_changes:increase' + c.eventWindow,
     syscallIncrease: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:increase' + c.eventWindow,
     // Critical process events per container in highRiskWindow (threat model's HighRiskProcess).

@@ -46,15 +46,17 @@
     local lines = std.split(std.rstripChars(s, '\n'), '\n');
     std.join('\n', [if l == '' then l else std.repeat(' ', n) + l for l in lines]),
 
-  // Counter events in a window: increase, plus the value of series created within it (their first value is events too).
+  // Counter events in a window: increase, plus the value of series created within it (their first value is events
+  // too). Both halves read ranges, so a series scraped once (a container that started, acted and exited between two
+  // scrapes) counts for the whole window after its one sample, stale or not: no half needs two samples.
   eventIncrease(sel, by, window)::
     |||
-      sum by (%s) (
-        (increase(%s[%s]) > 0)
+      sum by (%(by)s) (
+        (increase(%(sel)s[%(w)s]) > 0)
         or
-        (%s unless %s offset %s)
+        (last_over_time(%(sel)s[%(w)s]) unless last_over_time(%(sel)s[%(w)s] offset %(w)s))
       )
-    ||| % [by, sel, window, sel, sel, window],
+    ||| % { by: by, sel: sel, w: window },
 
   // True when a duration string is zero.
   isZero(d):: std.member(['0', '0s', '0m', '0h'], d),
@@ -69,13 +71,6 @@
 
   // The sum of two durations, as a duration.
   addDurations(a, b):: '%ds' % (self.seconds(a) + self.seconds(b)),
-
-  // Containers that appeared less than containerStartupGrace ago, from the raw
-  // series: groups other than the one that records it must not depend on the
-  // record, whose latest sample may be one evaluation old when a container
-  // and its entrypoint's first events appear in the same scrape.
-  startedRecently(c)::
-    '(\n  group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""})\n  unless\n  group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""} offset %(containerStartupGrace)s)\n)' % c,
 
   // A duration times n.
   scaleDuration(d, n):: '%ds' % (self.seconds(d) * n),

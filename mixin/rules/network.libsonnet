@@ -1,5 +1,6 @@
 // Recording rules of the network signals (rtsec_network_*): per-container
 // increases that count new series, and per-workload baselines.
+local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
@@ -7,15 +8,7 @@ local u = import '../lib/utils.libsonnet';
     local c = $._config,
     local r = $._records,
     // Events in eventWindow by labels: a counter series is created by its first event, which increase() cannot see.
-    local increase(metric, by) =
-      local x = '%s{%s}' % [metric, c.rtsecSelector];
-      |||
-        sum by (%s) (
-          (increase(%s[%s]) > 0)
-          or
-          (%s unless %s offset %s)
-        )
-      ||| % [std.join(', ', [c.containerLabels] + by), x, c.eventWindow, x, x, c.eventWindow],
+    local increase(metric, by) = u.eventIncrease('%s{%s}' % [metric, c.rtsecSelector], std.join(', ', [c.containerLabels] + by), c.eventWindow),
     local outbound = 'rtsec_network_connections_total{%s, container_id!="", direction="out", scope!="loopback", port_class!="dns"}' % c.rtsecSelector,
     local listens = 'rtsec_network_listens_total{%s, container_id!=""}' % c.rtsecSelector,
     local allOut = 'rtsec_network_connections_total{%s, container_id!="", direction="out"}' % c.rtsecSelector,
@@ -35,7 +28,7 @@ local u = import '../lib/utils.libsonnet';
               )
             ||| % (c { withWorkload: u.block(u.withWorkload(c, 'rate(%s[%s])' % [allOut, c.rateWindow]), 2) }),
           },
-        ],
+        ] + startup.records(c, 'rtsec_network_connections_total', 'direction, scope, port_class', r.connStartup),
       },
       {
         name: 'rtsec-network-baseline.rules',

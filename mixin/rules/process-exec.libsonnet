@@ -1,5 +1,6 @@
 // Recording rules of the process-exec signal: per-container increases and
 // rates, and the per-workload baselines the exec alerts compare against.
+local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
@@ -12,17 +13,8 @@ local u = import '../lib/utils.libsonnet';
       {
         name: 'rtsec-process-exec.rules',
         rules: [
-          {
-            // A counter series is created by its first exec, which increase() cannot see: count new series by their value.
-            record: r.execIncrease,
-            expr: |||
-              sum by (%(containerLabels)s, binary) (
-                (increase(%(execs)s[%(eventWindow)s]) > 0)
-                or
-                (%(execs)s unless %(execs)s offset %(eventWindow)s)
-              )
-            ||| % (c { execs: execs }),
-          },
+          // A counter series is created by its first exec, which increase() cannot see: count new series by their value.
+          { record: r.execIncrease, expr: u.eventIncrease(execs, '%s, binary' % c.containerLabels, c.eventWindow) },
           {
             record: r.execRate,
             expr: |||
@@ -37,43 +29,7 @@ local u = import '../lib/utils.libsonnet';
               )
             ||| % (c { withWorkload: u.block(u.withWorkload(c, 'rate(%s[%s])' % [inContainer, c.rateWindow]), 2) }),
           },
-        ] + (
-          // No startup grace, no records (offset 0s does not parse).
-          if u.isZero(c.containerStartupGrace) then [] else [
-            {
-              // Absent rtsec_container_info means "not known to be young": the guard then lets alerts through.
-              record: r.containerStartedRecently,
-              expr: |||
-                group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""})
-                unless
-                group by (instance, container_id) (rtsec_container_info{%(rtsecSelector)s, container_id!=""} offset %(containerStartupGrace)s)
-              ||| % c,
-            },
-            {
-              // Exec counts while the container is young: the last one is what its entrypoint ran.
-              record: r.execDuringStartup,
-              expr: |||
-                sum by (%(containerLabels)s, binary) (%(inContainer)s)
-                and on (instance, container_id)
-                %(recent)s
-              ||| % (c { inContainer: inContainer, recent: r.containerStartedRecently }),
-            },
-            {
-              // Execs since the container stopped being young (all of them where it was never seen young). The
-              // range is twice what an exec in the event window needs, so no sample edge decides.
-              record: r.execAfterStartup,
-              expr: |||
-                sum by (%(containerLabels)s, binary) (%(inContainer)s)
-                -
-                (
-                  last_over_time(%(during)s[%(range)s])
-                  or
-                  sum by (%(containerLabels)s, binary) (%(inContainer)s) * 0
-                )
-              ||| % (c { inContainer: inContainer, during: r.execDuringStartup, range: u.scaleDuration(u.addDurations(c.containerStartupGrace, c.eventWindow), 2) }),
-            },
-          ]
-        ),
+        ] + startup.records(c, 'rtsec_process_execs_total', 'binary', r.execStartup),
       },
       {
         name: 'rtsec-process-exec-baseline.rules',

@@ -2,6 +2,7 @@
 // (suspicious execs, classes, privilege changes, sensitive syscalls): the
 // events of each container in eventWindow, and the critical events of the
 // threat model's HighRiskProcess.
+local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
@@ -20,31 +21,6 @@ local u = import '../lib/utils.libsonnet';
       sel('rtsec_sensitive_syscalls_total', 'syscall=~"%s"' % u.anyOf(c.criticalSyscalls)),
       sel('rtsec_process_class_execs_total', 'class="miner"'),
     ],
-    // Like the exec counts (process-exec.libsonnet): the count a container reached while young, and its events since.
-    local startup(metric, label, during, after) =
-      local inContainer = sel(metric, 'container_id!=""');
-      if u.isZero(c.containerStartupGrace) then [] else [
-        {
-          record: during,
-          expr: |||
-            sum by (%(containerLabels)s, %(label)s) (%(inContainer)s)
-            and on (instance, container_id)
-            %(recent)s
-          ||| % (c { label: label, inContainer: inContainer, recent: u.startedRecently(c) }),
-        },
-        {
-          record: after,
-          expr: |||
-            sum by (%(containerLabels)s, %(label)s) (%(inContainer)s)
-            -
-            (
-              last_over_time(%(during)s[%(range)s])
-              or
-              sum by (%(containerLabels)s, %(label)s) (%(inContainer)s) * 0
-            )
-          ||| % (c { label: label, inContainer: inContainer, during: during, range: u.addDurations(c.containerStartupGrace, c.eventWindow) }),
-        },
-      ],
     groups+: [
       {
         name: 'rtsec-process-signals.rules',
@@ -53,9 +29,9 @@ local u = import '../lib/utils.libsonnet';
                  increase(['classIncrease', 'rtsec_process_class_execs_total'], 'class'),
                  increase(['privilegeIncrease', 'rtsec_privilege_changes_total'], 'kind'),
                  increase(['syscallIncrease', 'rtsec_sensitive_syscalls_total'], 'syscall, result'),
-               ] + startup('rtsec_process_suspicious_execs_total', 'reason', r.suspiciousDuringStartup, r.suspiciousAfterStartup)
-               + startup('rtsec_process_class_execs_total', 'class', r.classDuringStartup, r.classAfterStartup)
-               + startup('rtsec_sensitive_syscalls_total', 'syscall, result', r.syscallDuringStartup, r.syscallAfterStartup) + [
+               ] + startup.records(c, 'rtsec_process_suspicious_execs_total', 'reason', r.suspiciousStartup)
+               + startup.records(c, 'rtsec_process_class_execs_total', 'class', r.classStartup)
+               + startup.records(c, 'rtsec_sensitive_syscalls_total', 'syscall, result', r.syscallStartup) + [
           {
             // Each kind gets its own `signal` label so that `or` keeps them all before the sum.
             record: r.criticalEvents,

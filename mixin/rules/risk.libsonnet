@@ -57,15 +57,15 @@ local u = import '../lib/utils.libsonnet';
             expr: |||
               clamp_min(
                 (
-                  avg by (instance) (rtsec_scrape_collector_success{%(rtsecSelector)s})
-                  or on (instance)
-                  group by (instance) (up{%(rtsecSelector)s})
+                  avg by (%(instanceLabels)s) (rtsec_scrape_collector_success{%(rtsecSelector)s})
+                  or on (%(instanceLabels)s)
+                  group by (%(instanceLabels)s) (up{%(rtsecSelector)s})
                 )
                 *
                 (
-                  (sum by (instance) (rate(rtsec_bpf_program_runs_total{%(rtsecSelector)s}[%(bpfNoRunsWindow)s])) > bool 0)
-                  or on (instance)
-                  0 * group by (instance) (up{%(rtsecSelector)s})
+                  (sum by (%(instanceLabels)s) (rate(rtsec_bpf_program_runs_total{%(rtsecSelector)s}[%(bpfNoRunsWindow)s])) > bool 0)
+                  or on (%(instanceLabels)s)
+                  0 * group by (%(instanceLabels)s) (up{%(rtsecSelector)s})
                 ),
                 %(riskDetectionFloor)g
               )
@@ -82,10 +82,10 @@ local u = import '../lib/utils.libsonnet';
             record: r.riskScore,
             expr: |||
               %(e)s * %(i)s
-              / on (instance) group_left
+              / on (%(instanceLabels)s) group_left
               %(d)s
               + %(t)s
-            ||| % { e: r.riskExploitability, i: r.riskImpact, d: r.riskDetection, t: r.riskThreatIntel },
+            ||| % (c { e: r.riskExploitability, i: r.riskImpact, d: r.riskDetection, t: r.riskThreatIntel }),
           },
         ],
       },

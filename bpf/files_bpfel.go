@@ -57,12 +57,19 @@ type FilesPathKey struct {
 }
 
 type FilesPending struct {
-	_         structs.HostLayout
-	Nr        uint32
-	Class     uint8
-	Op        uint8
-	Traversal uint8
-	Event     uint8
+	_     structs.HostLayout
+	Nr    uint32
+	Class uint8
+	Op    uint8
+	Extra uint8
+	Event uint8
+}
+
+type FilesRuntimeInode struct {
+	_   structs.HostLayout
+	Ino uint64
+	Dev uint32
+	Pad uint32
 }
 
 type FilesScratch struct {
@@ -101,7 +108,9 @@ type FilesScratch struct {
 		ProcTask  uint8
 		Exact     uint8
 	}
-	Ev FilesEventPath
+	Ev     FilesEventPath
+	Hidden uint8
+	_      [7]byte
 }
 
 // Names of all BPF objects in the ELF.
@@ -121,6 +130,7 @@ const (
 	FilesMapFileStats             = "file_stats"
 	FilesMapGateFilter            = "gate_filter"
 	FilesMapReadGate              = "read_gate"
+	FilesMapRuntimeBinaries       = "runtime_binaries"
 	FilesProgFileEnterChmod       = "file_enter_chmod"
 	FilesProgFileEnterChown       = "file_enter_chown"
 	FilesProgFileEnterFchmod      = "file_enter_fchmod"
@@ -277,19 +287,20 @@ type FilesProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type FilesMapSpecs struct {
-	EventBuckets   *ebpf.MapSpec `ebpf:"event_buckets"`
-	EventCounts    *ebpf.MapSpec `ebpf:"event_counts"`
-	EventStats     *ebpf.MapSpec `ebpf:"event_stats"`
-	EventWindows   *ebpf.MapSpec `ebpf:"event_windows"`
-	Events         *ebpf.MapSpec `ebpf:"events"`
-	FileClasses    *ebpf.MapSpec `ebpf:"file_classes"`
-	FileCounts     *ebpf.MapSpec `ebpf:"file_counts"`
-	FileEventPaths *ebpf.MapSpec `ebpf:"file_event_paths"`
-	FilePending    *ebpf.MapSpec `ebpf:"file_pending"`
-	FileScratch    *ebpf.MapSpec `ebpf:"file_scratch"`
-	FileStats      *ebpf.MapSpec `ebpf:"file_stats"`
-	GateFilter     *ebpf.MapSpec `ebpf:"gate_filter"`
-	ReadGate       *ebpf.MapSpec `ebpf:"read_gate"`
+	EventBuckets    *ebpf.MapSpec `ebpf:"event_buckets"`
+	EventCounts     *ebpf.MapSpec `ebpf:"event_counts"`
+	EventStats      *ebpf.MapSpec `ebpf:"event_stats"`
+	EventWindows    *ebpf.MapSpec `ebpf:"event_windows"`
+	Events          *ebpf.MapSpec `ebpf:"events"`
+	FileClasses     *ebpf.MapSpec `ebpf:"file_classes"`
+	FileCounts      *ebpf.MapSpec `ebpf:"file_counts"`
+	FileEventPaths  *ebpf.MapSpec `ebpf:"file_event_paths"`
+	FilePending     *ebpf.MapSpec `ebpf:"file_pending"`
+	FileScratch     *ebpf.MapSpec `ebpf:"file_scratch"`
+	FileStats       *ebpf.MapSpec `ebpf:"file_stats"`
+	GateFilter      *ebpf.MapSpec `ebpf:"gate_filter"`
+	ReadGate        *ebpf.MapSpec `ebpf:"read_gate"`
+	RuntimeBinaries *ebpf.MapSpec `ebpf:"runtime_binaries"`
 }
 
 // FilesVariableSpecs contains global variables before they are loaded into the kernel.
@@ -320,19 +331,20 @@ func (o *FilesObjects) Close() error {
 //
 // It can be passed to LoadFilesObjects or ebpf.CollectionSpec.LoadAndAssign.
 type FilesMaps struct {
-	EventBuckets   *ebpf.Map `ebpf:"event_buckets"`
-	EventCounts    *ebpf.Map `ebpf:"event_counts"`
-	EventStats     *ebpf.Map `ebpf:"event_stats"`
-	EventWindows   *ebpf.Map `ebpf:"event_windows"`
-	Events         *ebpf.Map `ebpf:"events"`
-	FileClasses    *ebpf.Map `ebpf:"file_classes"`
-	FileCounts     *ebpf.Map `ebpf:"file_counts"`
-	FileEventPaths *ebpf.Map `ebpf:"file_event_paths"`
-	FilePending    *ebpf.Map `ebpf:"file_pending"`
-	FileScratch    *ebpf.Map `ebpf:"file_scratch"`
-	FileStats      *ebpf.Map `ebpf:"file_stats"`
-	GateFilter     *ebpf.Map `ebpf:"gate_filter"`
-	ReadGate       *ebpf.Map `ebpf:"read_gate"`
+	EventBuckets    *ebpf.Map `ebpf:"event_buckets"`
+	EventCounts     *ebpf.Map `ebpf:"event_counts"`
+	EventStats      *ebpf.Map `ebpf:"event_stats"`
+	EventWindows    *ebpf.Map `ebpf:"event_windows"`
+	Events          *ebpf.Map `ebpf:"events"`
+	FileClasses     *ebpf.Map `ebpf:"file_classes"`
+	FileCounts      *ebpf.Map `ebpf:"file_counts"`
+	FileEventPaths  *ebpf.Map `ebpf:"file_event_paths"`
+	FilePending     *ebpf.Map `ebpf:"file_pending"`
+	FileScratch     *ebpf.Map `ebpf:"file_scratch"`
+	FileStats       *ebpf.Map `ebpf:"file_stats"`
+	GateFilter      *ebpf.Map `ebpf:"gate_filter"`
+	ReadGate        *ebpf.Map `ebpf:"read_gate"`
+	RuntimeBinaries *ebpf.Map `ebpf:"runtime_binaries"`
 }
 
 func (m *FilesMaps) Close() error {
@@ -350,6 +362,7 @@ func (m *FilesMaps) Close() error {
 		m.FileStats,
 		m.GateFilter,
 		m.ReadGate,
+		m.RuntimeBinaries,
 	)
 }
 

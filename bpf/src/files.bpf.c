@@ -35,6 +35,7 @@
  * classes all the time. */
 #include "rtsec.h"
 #include "events.h"
+#include "process/runtime.h"
 
 #define PATH_LEN 256          /* classified prefix of a path (LPM key data) */
 #define BUF_LEN 2048          /* walk and normalisation buffers */
@@ -58,12 +59,14 @@
 #define O_TRUNC 01000
 #define AT_FDCWD -100
 #define S_IFMT 0170000
+#define S_IFREG 0100000
 #define S_IFDIR 0040000
 #define S_IFCHR 0020000
 #define S_IFBLK 0060000
 #define S_IFIFO 0010000
 #define S_ISUID 04000
 #define S_ISGID 02000
+#define S_IXUGO 0111
 #define MEM_MAJOR 1
 
 STATS_MAP(file_stats);
@@ -92,8 +95,19 @@ enum file_op {
 	FOP_LINK,
 	FOP_SYMLINK,
 	FOP_MKDIR,
+	/* counted in addition to the op of the syscall */
 	FOP_TRAVERSAL,
+	FOP_EXEC_MODE, /* a file created executable, or a chmod that sets an x bit: drift */
+	FOP_HIDDEN,    /* a name starting with '.' created in a class */
 };
+
+/* The additional counts of a syscall (pending.extra). */
+#define EXTRA_TRAVERSAL 1
+#define EXTRA_EXEC_MODE 2
+#define EXTRA_HIDDEN 4
+
+/* chmod_op's flag, in the op byte of OPNR: the new mode has an x bit. */
+#define OP_EXEC 0x80
 
 /* Fixed read classes that need no path, mirrored in the exporter; the
  * exporter numbers the configurable classes after these. */
@@ -107,11 +121,15 @@ enum file_read_class {
 	RC_K8S_OWN_TOKEN,
 };
 
-/* The fixed modification class of cgroup release_agent/notify_on_release
- * files, wherever the hierarchy is mounted, and of setuid bits set on a
- * path no class covers. */
+/* The fixed modification classes of cgroup release_agent/notify_on_release
+ * files, wherever the hierarchy is mounted; of setuid bits and x bits set
+ * on a path no class covers; and of a write to a file outside the writer's
+ * own root (proc_exe: from a container, the host's runc binary through
+ * /proc/<pid>/exe or a /proc/self/fd of it, CVE-2019-5736; from anywhere,
+ * another root's files through /proc/<pid>/root). */
 #define MC_CGROUP_RELEASE_AGENT 1
 #define MC_OTHER 2
+#define MC_PROC_EXE 3
 
 /* Class flags (class_val.flags). */
 #define CF_CREATES_ONLY 1 /* count only create/mkdir/symlink/link ops (dev) */
@@ -119,6 +137,7 @@ enum file_read_class {
 #define CF_OWN_TOKEN 4    /* a read from inside the task's root is its own token */
 #define CF_MOD_HOST_EVENTS 8   /* critical modifications by host processes send events too */
 #define CF_READ_HOST_EVENTS 16 /* sensitive reads by host processes send events too */
+#define CF_DOTFILES 32         /* names starting with '.' are ordinary here (homes): not hidden */
 
 /* Read gate values (read_gate map). */
 #define GATE_PATH 1          /* classify by path */
@@ -190,7 +209,7 @@ struct pending {
 	__u32 nr; /* the syscall, so a stale entry (a thread that died in it) never counts for another */
 	__u8 class;
 	__u8 op;
-	__u8 traversal;
+	__u8 extra; /* EXTRA_* */
 	__u8 event; /* send an event: its path is in file_event_paths */
 };
 
@@ -250,6 +269,7 @@ struct scratch {
 	struct walk w;
 	struct norm n;
 	struct event_path ev;
+	__u8 hidden; /* hidden_name's answer */
 };
 
 struct {
@@ -264,8 +284,26 @@ struct loop_ctx {
 	struct scratch *s;
 };
 
+/* Whether the current task is the container runtime setting a container up
+ * or entering it (runc init, whose executable is a runtime binary or runc's
+ * clone, see process/runtime.h): its mount points, /dev nodes and links,
+ * and state files in a new container's cgroup are not the container's.
+ * Only the runtime's own executable is exempt, not runtime_setup's "an
+ * executable of another mount namespace": a process of the container that
+ * unshares its mount namespace must still count. A global function: the
+ * verifier checks it once, not at each of its many callers. */
+__noinline int by_runtime(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	return runtime_file(BPF_CORE_READ(task, mm, exe_file));
+}
+
+/* Counts a modification or a read of the current task, unless the runtime
+ * makes it. Only reached once a class is known, never on the hot path. */
 static __always_inline void count(__u8 read, __u8 class, __u8 op)
 {
+	if (by_runtime())
+		return;
 	struct file_key key = {};
 	key.cgroup_id = bpf_get_current_cgroup_id();
 	key.read = read;
@@ -615,6 +653,8 @@ static __always_inline __u32 file_code(__u8 op, __u8 class, bool traversal)
  * exact path, len 0 when unknown. */
 static __noinline void file_event(__u32 type, __u32 code, const char *path, __u32 len)
 {
+	if (by_runtime())
+		return;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct rtsec_file_event *fe = (struct rtsec_file_event *)event_reserve_size(type, code, task, sizeof(*fe));
 	if (!fe)
@@ -806,8 +846,11 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 		walked_event(s, EVENT_FILE_SENSITIVE_READ, file_code(0, rc, traversal));
 }
 
-/* An open for writing: counted when its path has a class. */
-static __noinline void modifying_open(struct file *f, int kind)
+/* An open for writing: counted when its path has a class. A regular file
+ * that the open created with an x bit in its mode is drift wherever it is
+ * (exec_mode, under "other" outside every class); a created name starting
+ * with '.' in a class is hidden. */
+static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 {
 	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 	__u32 fmode = BPF_CORE_READ(f, f_mode);
@@ -819,23 +862,49 @@ static __noinline void modifying_open(struct file *f, int kind)
 		op = FOP_CREATE;
 	else if (flags & O_TRUNC)
 		op = FOP_TRUNCATE;
-	if (gate(BPF_CORE_READ(d, d_name.name)) == GATE_RELEASE_AGENT) {
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	if (gate(name) == GATE_RELEASE_AGENT) {
 		count(0, MC_CGROUP_RELEASE_AGENT, op);
 		file_event_walk(EVENT_FILE_MODIFICATION, file_code(op, MC_CGROUP_RELEASE_AGENT, false), f);
 		return;
+	}
+	bool exec = op == FOP_CREATE && (mode & S_IFMT) == S_IFREG && (mode & S_IXUGO);
+	bool hidden = false;
+	if (op == FOP_CREATE) {
+		char first = 0;
+		bpf_probe_read_kernel(&first, 1, name);
+		hidden = first == '.'; /* a created file is never "." or ".." */
 	}
 	struct scratch *s = get_scratch();
 	if (!s)
 		return;
 	bool outside = false;
 	struct class_val *cv = classify_file(s, f, &outside);
-	if (!cv || !cv->mod_class)
+	if (outside) {
+		/* Its path is relative to another root: no class of the writer's.
+		 * Counted for the host too (writes into a container through
+		 * /proc/<pid>/root); hostPID containers are host processes here. */
+		count(0, MC_PROC_EXE, op);
+		walked_event(s, EVENT_FILE_MODIFICATION, file_code(op, MC_PROC_EXE, false));
 		return;
+	}
+	if (!cv || !cv->mod_class) {
+		if (exec) {
+			count(0, MC_OTHER, FOP_EXEC_MODE);
+			if (in_container()) /* the host's package manager installs binaries */
+				file_event_walk(EVENT_FILE_MODIFICATION, file_code(FOP_EXEC_MODE, MC_OTHER, false), f);
+		}
+		return;
+	}
 	if ((cv->flags & CF_CREATES_ONLY) && op != FOP_CREATE)
 		return;
 	__u8 class = cv->mod_class;
 	bool event = (cv->event_ops & (1 << op)) && event_here(cv->flags, CF_MOD_HOST_EVENTS);
 	count(0, class, op);
+	if (exec)
+		count(0, class, FOP_EXEC_MODE);
+	if (hidden && !(cv->flags & CF_DOTFILES))
+		count(0, class, FOP_HIDDEN);
 	bool traversal = upath && raw_has_dotdot(s, upath);
 	if (traversal)
 		count(0, class, FOP_TRAVERSAL);
@@ -865,7 +934,7 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 		if ((mode & S_IFMT) == S_IFCHR)
 			sensitive_read(f, inode, mode, kind);
 		else if ((mode & S_IFMT) != S_IFIFO)
-			modifying_open(f, kind);
+			modifying_open(f, mode, kind);
 		return 0;
 	}
 	if ((mode & S_IFMT) == S_IFDIR)
@@ -896,33 +965,74 @@ static __always_inline __u32 syscall_nr(long id)
 	return (__u32)id & 0xffffff;
 }
 
-static __always_inline void stash(__u32 nr, __u8 class, __u8 op, bool traversal, bool event)
+static __always_inline void stash(__u32 nr, __u8 class, __u8 op, __u8 extra, bool event)
 {
-	struct pending p = {.nr = nr, .class = class, .op = op, .traversal = traversal, .event = event};
+	struct pending p = {.nr = nr, .class = class, .op = op, .extra = extra, .event = event};
 	__u64 id = bpf_get_current_pid_tgid();
 	if (bpf_map_update_elem(&file_pending, &id, &p, BPF_ANY))
 		count_stat(&file_stats, STAT_FILE_PENDING_FULL);
 }
 
 /* Whether a modification by op of a path whose class has event_ops and
- * flags sends an event: a setuid bit set anywhere does. Its path is then
+ * flags sends an event: a setuid bit set anywhere does, and so does a
+ * container's chmod +x outside every class (drift). Its path is then
  * kept. */
 static __always_inline bool critical(struct scratch *s, __u8 op, __u16 event_ops, __u8 flags)
 {
 	if (!events_per_cpu_second)
 		return false;
-	if (op != FOP_SETUID_BIT && !((event_ops & (1 << op)) && event_here(flags, CF_MOD_HOST_EVENTS)))
+	if (op == FOP_EXEC_MODE) {
+		if (!in_container())
+			return false;
+	} else if (op != FOP_SETUID_BIT && !((event_ops & (1 << op)) && event_here(flags, CF_MOD_HOST_EVENTS))) {
 		return false;
+	}
 	return save_event_path(s);
+}
+
+/* hidden_name's loop over s->key.path: s->hidden says whether the last
+ * component seen starts with '.' and is neither "." nor "..". */
+static long hidden_step(__u32 i, struct loop_ctx *ctx)
+{
+	struct scratch *s = ctx->s;
+	const char *p = s->key.path;
+	char c = p[i & (PATH_LEN - 1)];
+	if (c == 0)
+		return 1;
+	char prev = i == 0 ? '/' : p[(i - 1) & (PATH_LEN - 1)];
+	if (prev == '/' && c != '/') {
+		char c1 = p[(i + 1) & (PATH_LEN - 1)], c2 = p[(i + 2) & (PATH_LEN - 1)];
+		bool end1 = c1 == 0 || c1 == '/', end2 = c2 == 0 || c2 == '/';
+		s->hidden = c == '.' && !end1 && !(c1 == '.' && end2);
+	}
+	return 0;
+}
+
+/* Whether the last component of a user path (the name a syscall creates)
+ * starts with '.'. It reads into s->key, which the class lookups are done
+ * with: call it after them. */
+static __noinline bool hidden_name(struct scratch *s, const char *upath)
+{
+	s->hidden = 0;
+	if (bpf_probe_read_user_str(s->key.path, PATH_LEN, upath) <= 0)
+		return false;
+	struct loop_ctx ctx = {.s = s};
+	bpf_loop(PATH_LEN, hidden_step, &ctx, 0);
+	return s->hidden;
 }
 
 /* Classifies the path argument (dfd, upath) for op and stashes it. A
  * second path (the destination of rename, the new name of a link) is
  * classified when the first has no class; the event names the path that
- * gave the class. */
+ * gave the class. A chmod that sets an x bit (OP_EXEC) also counts
+ * exec_mode, under "other" outside every class; a name created in a class
+ * (mkdir, mknod, the new name of link, symlink, rename) that starts with
+ * '.' also counts hidden, unless such names are ordinary there
+ * (CF_DOTFILES: home directories). */
 static __noinline void path_op(int dfd, const char *upath, int dfd2, const char *upath2, __u32 opnr)
 {
-	__u8 op = opnr & 0xff;
+	__u8 op = opnr & ~OP_EXEC & 0xff;
+	bool exec = opnr & OP_EXEC;
 	struct scratch *s = get_scratch();
 	if (!s)
 		return;
@@ -947,40 +1057,60 @@ static __noinline void path_op(int dfd, const char *upath, int dfd2, const char 
 			event_ops = cv->event_ops;
 		}
 	}
-	if (!class && op == FOP_SETUID_BIT)
+	if (!class && (op == FOP_SETUID_BIT || exec))
 		class = MC_OTHER;
 	if (!class)
 		return;
 	if ((flags & CF_CREATES_ONLY) && op != FOP_CREATE && op != FOP_MKDIR && op != FOP_SYMLINK && op != FOP_LINK)
 		return;
-	stash(opnr >> 8, class, op, traversal, critical(s, op, event_ops, flags));
+	__u8 extra = traversal ? EXTRA_TRAVERSAL : 0;
+	if (exec)
+		extra |= EXTRA_EXEC_MODE;
+	if (class == MC_OTHER && op == FOP_CHMOD) { /* only the drift counts */
+		op = FOP_EXEC_MODE;
+		extra &= ~EXTRA_EXEC_MODE;
+	}
+	bool event = critical(s, op, event_ops, flags);
+	const char *created = upath2 ? upath2 : (op == FOP_MKDIR || op == FOP_CREATE) ? upath : NULL;
+	if (created && class != MC_OTHER && !(flags & CF_DOTFILES) && hidden_name(s, created))
+		extra |= EXTRA_HIDDEN;
+	stash(opnr >> 8, class, op, extra, event);
 }
 
 /* The op and the syscall number (which the exit checks), in one argument:
  * BPF functions take at most five. */
 #define OPNR(op) ((__u32)(op) | (syscall_nr(ctx->id) << 8))
 
-/* An fd syscall (fchmod, fchown, ftruncate): classified from the file. */
+/* An fd syscall (fchmod, fchown, ftruncate): classified from the file. An
+ * fchmod that sets an x bit on a regular file also counts exec_mode. */
 static __noinline void fd_op(int fd, __u32 opnr)
 {
-	__u8 op = opnr & 0xff;
+	__u8 op = opnr & ~OP_EXEC & 0xff;
 	struct file *f = fd_file(fd);
 	struct scratch *s = get_scratch();
 	if (!f || !s)
 		return;
+	bool exec = (opnr & OP_EXEC) && (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) == S_IFREG;
 	bool outside = false;
 	struct class_val *cv = classify_file(s, f, &outside);
 	__u8 class = cv ? cv->mod_class : 0;
-	if (!class && op == FOP_SETUID_BIT)
+	if (!class && (op == FOP_SETUID_BIT || exec))
 		class = MC_OTHER;
 	if (!class || (cv && (cv->flags & CF_CREATES_ONLY)))
 		return;
-	stash(opnr >> 8, class, op, false, critical(s, op, cv ? cv->event_ops : 0, cv ? cv->flags : 0));
+	__u8 extra = exec ? EXTRA_EXEC_MODE : 0;
+	if (class == MC_OTHER && op == FOP_CHMOD) {
+		op = FOP_EXEC_MODE;
+		extra = 0;
+	}
+	stash(opnr >> 8, class, op, extra, critical(s, op, cv ? cv->event_ops : 0, cv ? cv->flags : 0));
 }
 
+/* The op of a chmod to mode, with OP_EXEC when it sets an x bit. */
 static __always_inline __u8 chmod_op(__u64 mode)
 {
-	return (mode & (S_ISUID | S_ISGID)) ? FOP_SETUID_BIT : FOP_CHMOD;
+	__u8 op = (mode & (S_ISUID | S_ISGID)) ? FOP_SETUID_BIT : FOP_CHMOD;
+	return (mode & S_IXUGO) ? op | OP_EXEC : op;
 }
 
 #define ARG(n) ((const char *)ctx->args[n])
@@ -1082,11 +1212,15 @@ static __always_inline int on_path_exit(struct trace_event_raw_sys_exit *ctx)
 	bool ok = ctx->ret >= 0 && got.nr == syscall_nr(ctx->id);
 	if (ok) {
 		count(0, got.class, got.op);
-		if (got.traversal)
+		if (got.extra & EXTRA_TRAVERSAL)
 			count(0, got.class, FOP_TRAVERSAL);
+		if (got.extra & EXTRA_EXEC_MODE)
+			count(0, got.class, FOP_EXEC_MODE);
+		if (got.extra & EXTRA_HIDDEN)
+			count(0, got.class, FOP_HIDDEN);
 	}
 	if (got.event)
-		path_event(id, ok, file_code(got.op, got.class, got.traversal));
+		path_event(id, ok, file_code(got.op, got.class, got.extra & EXTRA_TRAVERSAL));
 	return 0;
 }
 

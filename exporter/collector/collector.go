@@ -160,8 +160,10 @@ type listsContainers interface {
 // parallel, once every container key in the kernel is resolved, then the
 // collectors that list containers. A container that came and went since
 // the last scrape is so listed in rtsec_container_info in the same scrape
-// as its first events.
+// as its first events A gone container is kept until a scrape like this one has
+// exported it (Resolver.Scraped).
 func (r *Registry) Collect(ch chan<- prometheus.Metric) {
+	start := time.Now()
 	r.ResolveKeys()
 	var wg sync.WaitGroup
 	var listing []string
@@ -177,6 +179,10 @@ func (r *Registry) Collect(ch chan<- prometheus.Metric) {
 		wg.Go(func() { r.update(name, r.collectors[name], ch) })
 	}
 	wg.Wait()
+	// Gone containers' last counts are out: they may now expire.
+	if r.resolver != nil {
+		r.resolver.Scraped(start)
+	}
 }
 
 // unsupported stands for a default collector this kernel cannot run: it

@@ -74,6 +74,10 @@ func newFileCollector(env Env) (Collector, error) {
 	if err := table.Fill(c.objs.FileClasses, c.objs.ReadGate, c.objs.GateFilter); err != nil {
 		return nil, err
 	}
+	// The runtime's own setup of a new container is not the container's.
+	if err := loadRuntimeBinaries(c.objs.RuntimeBinaries, env.Logger); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 

@@ -119,7 +119,7 @@ func newProcessCollector(env Env) (Collector, error) {
 	if err := env.events.load(env.BPF, spec, &c.objs); err != nil {
 		return nil, err
 	}
-	if err := loadRuntimeBinaries(&c.objs, env.Logger); err != nil {
+	if err := loadRuntimeBinaries(c.objs.RuntimeBinaries, env.Logger); err != nil {
 		return nil, err
 	}
 	if c.signals, err = newSignals(&c.objs, list, env.Resolver); err != nil {

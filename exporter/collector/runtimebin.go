@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/bpf"
@@ -21,30 +23,47 @@ var runtimeBinaries = kingpin.Flag("process.runtime-binaries",
 // when the exporter's PATH is minimal.
 var runtimeSearchDirs = []string{"/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin"}
 
-// loadRuntimeBinaries puts the device and inode of each runtime binary
-// found into the kernel's runtime_binaries map.
-func loadRuntimeBinaries(maps *bpf.ProcessMaps, logger *slog.Logger) error {
-	seen := map[bpf.ProcessRuntimeInode]bool{}
-	for _, name := range *runtimeBinaries {
-		for _, path := range candidates(name) {
-			var st unix.Stat_t
-			if err := unix.Stat(path, &st); err != nil {
-				continue
+var (
+	runtimeOnce   sync.Once
+	runtimeInodes []bpf.ProcessRuntimeInode
+)
+
+// findRuntimeBinaries returns the device and inode of each runtime binary
+// found, looked up once for every object that shares them (the process
+// and file collectors).
+func findRuntimeBinaries(logger *slog.Logger) []bpf.ProcessRuntimeInode {
+	runtimeOnce.Do(func() {
+		seen := map[bpf.ProcessRuntimeInode]bool{}
+		for _, name := range *runtimeBinaries {
+			for _, path := range candidates(name) {
+				var st unix.Stat_t
+				if err := unix.Stat(path, &st); err != nil {
+					continue
+				}
+				// The kernel's dev_t packs major << 20 | minor.
+				key := bpf.ProcessRuntimeInode{Ino: st.Ino, Dev: unix.Major(st.Dev)<<20 | unix.Minor(st.Dev)}
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				runtimeInodes = append(runtimeInodes, key)
+				logger.Debug("container runtime binary", "path", path)
 			}
-			// The kernel's dev_t packs major << 20 | minor.
-			key := bpf.ProcessRuntimeInode{Ino: st.Ino, Dev: unix.Major(st.Dev)<<20 | unix.Minor(st.Dev)}
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			if err := maps.RuntimeBinaries.Put(key, uint8(1)); err != nil {
-				return fmt.Errorf("--process.runtime-binaries: %s: %w", path, err)
-			}
-			logger.Debug("container runtime binary", "path", path)
 		}
-	}
-	if len(seen) == 0 {
-		logger.Warn("no container runtime binary found (--process.runtime-binaries): runtime setup calls may count in new containers")
+		if len(runtimeInodes) == 0 {
+			logger.Warn("no container runtime binary found (--process.runtime-binaries): runtime setup calls may count in new containers")
+		}
+	})
+	return runtimeInodes
+}
+
+// loadRuntimeBinaries puts the runtime binaries into an object's
+// runtime_binaries map (process/runtime.h).
+func loadRuntimeBinaries(m *ebpf.Map, logger *slog.Logger) error {
+	for _, key := range findRuntimeBinaries(logger) {
+		if err := m.Put(key, uint8(1)); err != nil {
+			return fmt.Errorf("--process.runtime-binaries: inode %d: %w", key.Ino, err)
+		}
 	}
 	return nil
 }

@@ -47,6 +47,12 @@ const (
 	criRefreshInterval = 10 * time.Second
 	criMissInterval    = time.Second
 	criMaxMessageBytes = 16 << 20 // as the kubelet: large nodes list a lot
+	// criRetain is how long a container's metadata outlives its removal
+	// from the runtime: a pod deleted right after its container exited
+	// (a Job, kubectl run --rm) still has its series exported while it is
+	// gone (--container.gone-grace, then until a scrape, at most
+	// UnscrapedHold), and they keep their pod labels.
+	criRetain = UnscrapedHold + time.Hour
 )
 
 // DetectCRISocket returns the first of the usual CRI runtime sockets that
@@ -61,9 +67,10 @@ func DetectCRISocket() string {
 }
 
 // CRI is a MetadataSource backed by a CRI runtime (containerd, CRI-O,
-// cri-dockerd). Lookup answers from a cache that holds exactly what the
-// runtime last listed; the cache is refreshed every 10 s and, at most once a
-// second, in the background after a miss. When the runtime goes away the
+// cri-dockerd). Lookup answers from a cache that holds what the runtime
+// last listed, and for criRetain the containers it no longer lists; the
+// cache is refreshed every 10 s and, at most once a second, in the
+// background after a miss. When the runtime goes away the
 // last listing is kept, the outage is logged once and gRPC reconnects.
 type CRI struct {
 	path     string
@@ -74,8 +81,10 @@ type CRI struct {
 	interval time.Duration
 	minGap   time.Duration
 
-	mu    sync.RWMutex
-	cache map[string]Metadata
+	mu      sync.RWMutex
+	cache   map[string]Metadata
+	removed map[string]time.Time // cached ids the runtime stopped listing, since when
+	now     func() time.Time
 
 	miss   chan struct{}
 	ctx    context.Context // canceled by Close, ends the loop and its RPCs
@@ -120,6 +129,8 @@ func newCRI(endpoint string, logger *slog.Logger, interval, minGap time.Duration
 		minGap:   minGap,
 		miss:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
+		removed:  map[string]time.Time{},
+		now:      time.Now,
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	ctx, cancel := context.WithTimeout(c.ctx, criRPCTimeout)
@@ -229,7 +240,8 @@ func (c *CRI) loop() {
 	}
 }
 
-// refresh replaces the cache with what the runtime lists now. Images are
+// refresh replaces the cache with what the runtime lists now, plus what it
+// stopped listing less than criRetain ago. Images are
 // listed only when a container is known by its image id alone; an image
 // service that fails leaves those containers with their ids.
 func (c *CRI) refresh(ctx context.Context) error {
@@ -250,9 +262,26 @@ func (c *CRI) refresh(ctx context.Context) error {
 		images = resp.GetImages()
 	}
 	cache := buildCache(pods.GetItems(), ctrs.GetContainers(), imageNames(images))
+	now := c.now()
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, md := range c.cache {
+		if _, listed := cache[id]; listed {
+			delete(c.removed, id)
+			continue
+		}
+		since, ok := c.removed[id]
+		if !ok {
+			since = now
+			c.removed[id] = now
+		}
+		if now.Sub(since) < criRetain {
+			cache[id] = md
+		} else {
+			delete(c.removed, id)
+		}
+	}
 	c.cache = cache
-	c.mu.Unlock()
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -275,6 +276,47 @@ func TestCRIRuntimeGone(t *testing.T) {
 	}
 }
 
+// A container the runtime no longer lists (its pod was deleted) keeps its
+// metadata for criRetain, so its last series keep their pod labels.
+func TestCRIKeepsRemovedContainers(t *testing.T) {
+	f := &fakeCRI{}
+	f.add(&runtimeapi.Container{Id: "job", Metadata: &runtimeapi.ContainerMetadata{Name: "task"}})
+	path := filepath.Join(t.TempDir(), "cri.sock")
+	serveCRI(t, path, f)
+	c, err := newCRI(path, slog.New(slog.DiscardHandler), time.Hour, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	now := time.Unix(1_000_000, 0)
+	c.now = func() time.Time { return now }
+	refresh := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), criRPCTimeout)
+		defer cancel()
+		if err := c.refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.remove("job")
+	refresh()
+	if md, ok := c.Lookup("job"); !ok || md.Container != "task" {
+		t.Errorf("Lookup(job) just after its removal = %+v, %v; want its metadata kept", md, ok)
+	}
+	now = now.Add(criRetain - time.Second)
+	refresh()
+	if _, ok := c.Lookup("job"); !ok {
+		t.Error("Lookup(job) within criRetain of its removal = false, want true")
+	}
+	now = now.Add(time.Second)
+	refresh()
+	if _, ok := c.Lookup("job"); ok {
+		t.Error("Lookup(job) criRetain after its removal = true, want it forgotten")
+	}
+	if len(c.removed) != 0 {
+		t.Errorf("removed ids still tracked: %v", c.removed)
+	}
+}
+
 // waitLookup fails the test unless id is found within timeout.
 func waitLookup(t *testing.T, c *CRI, id string, timeout time.Duration) {
 	t.Helper()
@@ -298,6 +340,12 @@ func (f *fakeCRI) add(ctr *runtimeapi.Container) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.ctrs = append(f.ctrs, ctr)
+}
+
+func (f *fakeCRI) remove(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ctrs = slices.DeleteFunc(f.ctrs, func(c *runtimeapi.Container) bool { return c.GetId() == id })
 }
 
 func (f *fakeCRI) listCalls() int {

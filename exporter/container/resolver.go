@@ -23,6 +23,12 @@ const DefaultMaxEntries = 8192
 // hostID is the cgroup id of the cgroup2 root, the host.
 const hostID = 1
 
+// UnscrapedHold bounds how long a gone container that no scrape has
+// exported since it went is kept beyond GoneGrace: its counts wait for a
+// scrape (Prometheus down, a scrape interval longer than the grace), but
+// not for ever on a node nobody scrapes.
+const UnscrapedHold = time.Hour
+
 // ResolverOptions configures a Resolver.
 type ResolverOptions struct {
 	// CgroupRoot is the cgroup2 mount point; "" detects it from
@@ -41,8 +47,9 @@ type ResolverOptions struct {
 	// "docker" element docker's, any other plain runc's.
 	RuncRoots []string
 	// GoneGrace is how long a container stays resolvable (and its series
-	// exported) after its cgroup is gone; 0 forgets it at the first Expired
-	// call that sees it gone.
+	// exported) after its cgroup is gone, and at least until a scrape
+	// (Scraped) has exported its last counts, for at most UnscrapedHold
+	// more; 0 forgets it at the first Expired call after such a scrape.
 	GoneGrace time.Duration
 	// MaxEntries bounds the cache; 0 means DefaultMaxEntries. When the
 	// cache is full, new ids still resolve but are not cached, so Expired
@@ -89,6 +96,8 @@ type entry struct {
 	ident Identity  // from the path alone; metadata is merged per Resolve
 	path  string    // cgroup path, "" when unknown
 	gone  time.Time // when its cgroup was first seen gone; zero while alive
+	// exported: a scrape that began after gone exported its last counts
+	exported bool
 }
 
 // NewResolver returns a Resolver for opts.
@@ -235,10 +244,25 @@ func (r *Resolver) Live() ([]Identity, error) {
 	return out, nil
 }
 
+// Scraped records that a scrape which began at start has exported every
+// cached container: those seen gone before start have had their last
+// counts exported, and may expire.
+func (r *Resolver) Scraped(start time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, e := range r.cache {
+		if !e.gone.IsZero() && !e.exported && e.gone.Before(start) {
+			e.exported = true
+			r.cache[id] = e
+		}
+	}
+}
+
 // Expired returns, sorted, the cached ids whose cgroup has been gone for
-// at least GoneGrace, and forgets them; the caller deletes their BPF map
-// entries. It also notes which cached cgroups are gone, so call it
-// periodically.
+// at least GoneGrace and that a scrape has exported since (or that have
+// waited UnscrapedHold more for one), and forgets them; the caller deletes
+// their BPF map entries. It also notes which cached cgroups are gone, so
+// call it periodically.
 func (r *Resolver) Expired() []uint64 {
 	r.mu.Lock()
 	check := map[uint64]string{}
@@ -269,10 +293,14 @@ func (r *Resolver) Expired() []uint64 {
 	}
 	var out []uint64
 	for id, e := range r.cache {
-		if !e.gone.IsZero() && now.Sub(e.gone) >= r.opts.GoneGrace {
-			delete(r.cache, id)
-			out = append(out, id)
+		if e.gone.IsZero() || now.Sub(e.gone) < r.opts.GoneGrace {
+			continue
 		}
+		if !e.exported && now.Sub(e.gone) < r.opts.GoneGrace+UnscrapedHold {
+			continue // its last counts wait for a scrape
+		}
+		delete(r.cache, id)
+		out = append(out, id)
 	}
 	if len(out) > 0 {
 		r.warned = false

@@ -175,6 +175,10 @@ func TestResolverExpired(t *testing.T) {
 		t.Errorf("Resolve(gone, within grace) = %+v; want %+v", got, want)
 	}
 	now = now.Add(10 * time.Minute)
+	if got := r.Expired(); len(got) != 0 {
+		t.Errorf("Expired() after grace, never scraped since gone = %v; want none (the last counts wait for a scrape)", got)
+	}
+	r.Scraped(now.Add(-time.Second))
 	got, wantIDs := r.Expired(), []uint64{id, sub, unknown}
 	slices.Sort(wantIDs)
 	if !slices.Equal(got, wantIDs) {
@@ -182,6 +186,44 @@ func TestResolverExpired(t *testing.T) {
 	}
 	if got := r.Expired(); len(got) != 0 {
 		t.Errorf("second Expired() = %v; want none (already forgotten)", got)
+	}
+}
+
+// expireScraped is Expired as the exporter sees it when a scrape comes
+// between two of its calls: the first notes the gone cgroups, the scrape
+// exports them, the second forgets those past the grace.
+func expireScraped(r *Resolver) []uint64 {
+	out := r.Expired()
+	r.Scraped(r.now().Add(time.Nanosecond))
+	out = append(out, r.Expired()...)
+	slices.Sort(out)
+	return out
+}
+
+// A gone container that no scrape exported is kept beyond the grace, and
+// given up after UnscrapedHold; a scrape that began before it was seen gone
+// does not count.
+func TestResolverExpiredWaitsForScrape(t *testing.T) {
+	r, cg := tempTree(t, ResolverOptions{GoneGrace: time.Second})
+	now := time.Unix(1_000_000, 0)
+	r.now = func() time.Time { return now }
+	dir := filepath.Join(cg, "docker", hexA)
+	id, sub := inode(t, dir), inode(t, filepath.Join(dir, "sub"))
+	r.Resolve(id)
+	r.Resolve(sub)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	r.Scraped(now) // began before the cgroup was seen gone
+	now = now.Add(time.Millisecond)
+	r.Expired() // notes it gone
+	now = now.Add(time.Minute)
+	if got := r.Expired(); len(got) != 0 {
+		t.Errorf("Expired() after the grace, scraped only before it went = %v; want none", got)
+	}
+	now = now.Add(UnscrapedHold)
+	if got, want := r.Expired(), []uint64{min(id, sub), max(id, sub)}; !slices.Equal(got, want) {
+		t.Errorf("Expired() after UnscrapedHold without a scrape = %v; want %v", got, want)
 	}
 }
 
@@ -197,7 +239,7 @@ func TestResolverRecordedPath(t *testing.T) {
 	if got, want := r.Resolve(id), (Identity{ID: hexA, Runtime: RuntimeDocker}); got != want {
 		t.Errorf("Resolve(recorded) = %+v; want %+v", got, want)
 	}
-	if got, want := r.Expired(), []uint64{id}; !slices.Equal(got, want) {
+	if got, want := expireScraped(r), []uint64{id}; !slices.Equal(got, want) {
 		t.Errorf("Expired() of a recorded cgroup that no longer exists = %v; want %v", got, want)
 	}
 }
@@ -253,7 +295,7 @@ func TestResolverCacheBound(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(cg, "docker")); err != nil {
 		t.Fatal(err)
 	}
-	if got := r.Expired(); len(got) != 2 {
+	if got := expireScraped(r); len(got) != 2 {
 		t.Errorf("Expired() = %v; want the 2 cached docker cgroups", got)
 	}
 }
@@ -385,7 +427,7 @@ func TestResolverRealCgroup(t *testing.T) {
 		t.Errorf("Resolve(removed, within grace) = %+v; want %+v", got, want)
 	}
 	now = now.Add(time.Hour)
-	if got := r.Expired(); !slices.Equal(got, []uint64{id}) {
+	if got := expireScraped(r); !slices.Equal(got, []uint64{id}) {
 		t.Errorf("Expired() after the grace = %v; want [%d]", got, id)
 	}
 }
@@ -450,7 +492,7 @@ func TestResolverRealRunc(t *testing.T) {
 	if _, err := run("delete", "--force", name); err != nil {
 		t.Fatalf("runc delete: %v", err)
 	}
-	if got := r.Expired(); !slices.Equal(got, []uint64{id}) {
+	if got := expireScraped(r); !slices.Equal(got, []uint64{id}) {
 		t.Errorf("Expired() after runc delete, no grace = %v; want [%d]", got, id)
 	}
 }

@@ -10,7 +10,9 @@ func homes(rel ...string) []string {
 }
 
 // Defaults is the built-in class table: the modification classes of the
-// issue's list (Falco's file rules) and the sensitive reads. Critical
+// issue's list (Falco's file rules) and the sensitive reads (private keys
+// below ~/.ssh are ssh_private_key, the rest of ~/.ssh ssh_client_config:
+// the longest prefix wins). Critical
 // classes are where a modification is an attack or its persistence
 // (accounts, sudo, preload, cron, sshd, PAM, shell startup files,
 // binaries, libraries, root's home, keys, Kubernetes, kernel tunables,
@@ -28,6 +30,9 @@ func Defaults() []Class {
 		userKeys = append(userKeys, homes(".ssh/"+k)...)
 	}
 	histories := homes(".bash_history", ".ash_history", ".sh_history", ".zsh_history", ".history")
+	shellFiles := append([]string{"/etc/profile", "/etc/profile.d/", "/etc/bash.bashrc", "/etc/bashrc", "/etc/environment", "/etc/zsh/", "/etc/csh.cshrc", "/etc/csh.login"},
+		homes(".bashrc", ".bash_profile", ".bash_login", ".profile", ".bash_logout", ".inputrc",
+			".zshrc", ".zprofile", ".zshenv", ".zlogin", ".zlogout", ".cshrc", ".tcshrc", ".cshdirs", ".login", ".logout")...)
 	return []Class{
 		{Name: "etc_passwd", Kind: Modify, Prefixes: []string{"/etc/passwd"}, LinkTarget: true, Critical: true, HostEvents: true},
 		{Name: "etc_shadow", Kind: Modify, Prefixes: []string{"/etc/shadow", "/etc/gshadow"}, LinkTarget: true, Critical: true, HostEvents: true},
@@ -37,15 +42,14 @@ func Defaults() []Class {
 		{Name: "etc_cron", Kind: Modify, Prefixes: []string{"/etc/crontab", "/etc/cron.d/", "/etc/cron.hourly/", "/etc/cron.daily/", "/etc/cron.weekly/", "/etc/cron.monthly/", "/var/spool/cron/"}, LinkTarget: true, Critical: true, HostEvents: true},
 		{Name: "etc_ssh", Kind: Modify, Prefixes: []string{"/etc/ssh/"}, LinkTarget: true, Critical: true, HostEvents: true},
 		{Name: "etc_pam", Kind: Modify, Prefixes: []string{"/etc/pam.d/", "/etc/security/"}, LinkTarget: true, Critical: true, HostEvents: true},
-		{Name: "shell_rc", Kind: Modify, Prefixes: append([]string{"/etc/profile", "/etc/profile.d/", "/etc/bash.bashrc", "/etc/bashrc", "/etc/environment", "/etc/zsh/"},
-			homes(".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zprofile", ".bash_logout")...), LinkTarget: true, Critical: true, HostEvents: true},
+		{Name: "shell_rc", Kind: Modify, Prefixes: shellFiles, LinkTarget: true, Critical: true, HostEvents: true, Dotfiles: true},
 		{Name: "etc", Kind: Modify, Prefixes: []string{"/etc/"}, LinkTarget: true},
 		{Name: "bin_dirs", Kind: Modify, Prefixes: []string{"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", "/usr/local/sbin/"}, LinkTarget: true, Critical: true},
 		{Name: "lib_dirs", Kind: Modify, Prefixes: []string{"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/"}, Critical: true},
 		{Name: "package_db", Kind: Modify, Prefixes: []string{"/var/lib/dpkg/", "/var/lib/rpm/", "/usr/lib/sysimage/rpm/", "/lib/apk/db/"}},
-		{Name: "ssh_authorized_keys", Kind: Modify, Prefixes: homes(".ssh/authorized_keys", ".ssh/authorized_keys2"), LinkTarget: true, Critical: true, HostEvents: true},
-		{Name: "shell_history", Kind: Modify, Prefixes: histories, CriticalOps: []string{"truncate", "unlink", "rename", "link", "symlink"}, HostEvents: true},
-		{Name: "root_home", Kind: Modify, Prefixes: []string{"/root/"}, LinkTarget: true, Critical: true},
+		{Name: "ssh_authorized_keys", Kind: Modify, Prefixes: homes(".ssh/authorized_keys", ".ssh/authorized_keys2"), LinkTarget: true, Critical: true, HostEvents: true, Dotfiles: true},
+		{Name: "shell_history", Kind: Modify, Prefixes: histories, CriticalOps: []string{"truncate", "unlink", "rename", "link", "symlink"}, HostEvents: true, Dotfiles: true},
+		{Name: "root_home", Kind: Modify, Prefixes: []string{"/root/"}, LinkTarget: true, Critical: true, Dotfiles: true},
 		{Name: "log", Kind: Modify, Prefixes: []string{"/var/log/"}, CriticalOps: []string{"unlink", "truncate"}},
 		{Name: "kube", Kind: Modify, Prefixes: []string{"/etc/kubernetes/", "/var/lib/kubelet/", "/var/run/secrets/kubernetes.io/", "/run/secrets/kubernetes.io/"}, LinkTarget: true, Critical: true},
 		{Name: "proc_sys", Kind: Modify, Prefixes: []string{"/proc/sys/", "/proc/sysrq-trigger"}, Critical: true},
@@ -62,6 +66,10 @@ func Defaults() []Class {
 			Gate: []string{"adc.json", "credentials.db", "access_tokens.db"}, HostEvents: true},
 		{Name: "k8s_token", Kind: Read, Prefixes: []string{"/var/run/secrets/kubernetes.io/", "/run/secrets/kubernetes.io/", "/var/lib/kubelet/pods/"},
 			Gate: []string{"token"}, OwnToken: true},
+		// Every login or interactive shell reads these: what matters is
+		// who else does (Falco's shell configuration and ssh information reads).
+		{Name: "shell_config", Kind: Read, Prefixes: shellFiles},
+		{Name: "ssh_client_config", Kind: Read, Prefixes: append(homes(".ssh/"), "/etc/ssh/ssh_config", "/etc/ssh/ssh_config.d/")},
 		{Name: "kube_credentials", Kind: Read, Prefixes: append([]string{"/etc/kubernetes/", "/var/lib/kubelet/pki/"}, homes(".kube/")...),
 			Gate: []string{"pki", "admin.conf", "kubelet.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"}},
 	}

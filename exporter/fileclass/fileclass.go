@@ -53,6 +53,10 @@ type Class struct {
 	// CriticalOps sends only modifications by these ops (log: unlink and
 	// truncate, not the application's own writes).
 	CriticalOps []string `yaml:"critical_ops,omitempty"`
+	// Dotfiles says names starting with '.' are ordinary in the class (home
+	// directories): creating one is not counted as op "hidden" (modify
+	// classes).
+	Dotfiles bool `yaml:"dotfiles,omitempty"`
 	// HostEvents also sends the events of host processes (the initial pid
 	// namespace), not only of containers' (the host's package manager,
 	// kubelet and runtime write and read their own files all day).
@@ -64,8 +68,9 @@ type Class struct {
 func (c Class) EventOps() uint16 {
 	var mask uint16
 	for i, op := range metricdef.FileOps {
-		// traversal is counted in addition to an op, and the event says so
-		if op != metricdef.Traversal && (c.Critical || slices.Contains(c.CriticalOps, op)) {
+		// traversal, exec_mode and hidden are counted in addition to an op,
+		// whose event is sent
+		if !slices.Contains(metricdef.AdditionalOps, op) && (c.Critical || slices.Contains(c.CriticalOps, op)) {
 			mask |= 1 << (i + 1)
 		}
 	}
@@ -77,8 +82,11 @@ type Table struct {
 	Classes []Class
 }
 
-// Fixed modification classes, counted by the kernel without a path.
-var FixedModify = []string{"cgroup_release_agent", "other"}
+// Fixed modification classes, counted by the kernel without a path:
+// release_agent files wherever cgroupfs is mounted, setuid and x bits set
+// outside every class, and a container's writes to files outside its own
+// root (/proc/<pid>/exe of the host's runtime binary, /proc/<pid>/root).
+var FixedModify = []string{"cgroup_release_agent", "other", "proc_exe"}
 
 // Fixed read classes, counted by the kernel without a path table.
 var FixedRead = []string{metricdef.Traversal, "kernel_memory", "raw_block_device", "proc_environ", "proc_mem", "k8s_own_token"}
@@ -165,6 +173,9 @@ func checkCritical(c Class) error {
 	if c.Kind == Read && (c.Critical || len(c.CriticalOps) > 0) {
 		return errors.New("critical and critical_ops are for modify classes: every sensitive read is an event")
 	}
+	if c.Kind == Read && c.Dotfiles {
+		return errors.New("dotfiles is for modify classes: it says where creating a hidden name is ordinary")
+	}
 	if c.Kind == Modify && c.HostEvents && !c.Critical && len(c.CriticalOps) == 0 {
 		return errors.New("host_events without critical or critical_ops: no event to send")
 	}
@@ -172,8 +183,8 @@ func checkCritical(c Class) error {
 		return errors.New("critical (every op) and critical_ops (some ops) both set")
 	}
 	for _, op := range c.CriticalOps {
-		if op == metricdef.Traversal || !slices.Contains(metricdef.FileOps, op) {
-			return fmt.Errorf("critical_ops: unknown op %q (want one of %v but traversal)", op, metricdef.FileOps)
+		if slices.Contains(metricdef.AdditionalOps, op) || !slices.Contains(metricdef.FileOps, op) {
+			return fmt.Errorf("critical_ops: unknown op %q (want one of %v but %v)", op, metricdef.FileOps, metricdef.AdditionalOps)
 		}
 	}
 	return nil

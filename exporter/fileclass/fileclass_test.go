@@ -52,9 +52,14 @@ func TestEntriesLongestPrefix(t *testing.T) {
 		{"/etc", "etc", "", FlagLinkTarget},
 		{"/etcetera/x", "", "", 0},
 		{"/etc/kubernetes/admin.conf", "kube", "kube_credentials", FlagLinkTarget},
-		{"/home/*/.ssh/authorized_keys", "ssh_authorized_keys", "", FlagLinkTarget | FlagModHostEvents},
-		{"/root/.ssh/id_rsa", "root_home", "ssh_private_key", FlagLinkTarget | FlagReadHostEvents},
-		{"/root/.ssh/id_rsa.pub", "root_home", "", FlagLinkTarget},
+		{"/home/*/.ssh/authorized_keys", "ssh_authorized_keys", "ssh_client_config", FlagLinkTarget | FlagModHostEvents | FlagDotfiles},
+		{"/root/.ssh/id_rsa", "root_home", "ssh_private_key", FlagLinkTarget | FlagReadHostEvents | FlagDotfiles},
+		{"/root/.ssh/id_rsa.pub", "root_home", "ssh_client_config", FlagLinkTarget | FlagDotfiles},
+		{"/root/.ssh/known_hosts", "root_home", "ssh_client_config", FlagLinkTarget | FlagDotfiles},
+		{"/etc/ssh/ssh_config.d/x.conf", "etc_ssh", "ssh_client_config", FlagLinkTarget | FlagModHostEvents},
+		{"/etc/ssh/sshd_config", "etc_ssh", "", FlagLinkTarget | FlagModHostEvents},
+		{"/etc/profile.d/x.sh", "shell_rc", "shell_config", FlagLinkTarget | FlagModHostEvents | FlagDotfiles},
+		{"/home/*/.bashrc", "shell_rc", "shell_config", FlagLinkTarget | FlagModHostEvents | FlagDotfiles},
 		{"/var/run/secrets/kubernetes.io/serviceaccount/token", "kube", "k8s_token", FlagLinkTarget | FlagOwnToken},
 		{"/dev/x", "dev", "", FlagCreatesOnly},
 		{"/var/log/syslog", "log", "", 0},
@@ -139,7 +144,7 @@ func TestCritical(t *testing.T) {
 	}
 	all := Class{Critical: true}.EventOps()
 	if all != 0b1111_1111_1110 {
-		t.Errorf("critical: mask %b, want every op but traversal (bits 1-11)", all)
+		t.Errorf("critical: mask %b, want every op but traversal, exec_mode and hidden (bits 1-11)", all)
 	}
 	cases := []struct {
 		path string
@@ -162,11 +167,14 @@ func TestCritical(t *testing.T) {
 		}
 	}
 	for name, doc := range map[string]string{
-		"read class": "classes: [{name: a, kind: read, prefixes: [/x], critical: true}]",
-		"both":       "classes: [{name: a, kind: modify, prefixes: [/x], critical: true, critical_ops: [unlink]}]",
-		"unknown op": "classes: [{name: a, kind: modify, prefixes: [/x], critical_ops: [delete]}]",
-		"traversal":  "classes: [{name: a, kind: modify, prefixes: [/x], critical_ops: [traversal]}]",
-		"host only":  "classes: [{name: a, kind: modify, prefixes: [/x], host_events: true}]",
+		"read class":               "classes: [{name: a, kind: read, prefixes: [/x], critical: true}]",
+		"both":                     "classes: [{name: a, kind: modify, prefixes: [/x], critical: true, critical_ops: [unlink]}]",
+		"unknown op":               "classes: [{name: a, kind: modify, prefixes: [/x], critical_ops: [delete]}]",
+		"traversal":                "classes: [{name: a, kind: modify, prefixes: [/x], critical_ops: [traversal]}]",
+		"exec_mode":                "classes: [{name: a, kind: modify, prefixes: [/x], critical_ops: [exec_mode]}]",
+		"hidden":                   "classes: [{name: a, kind: modify, prefixes: [/x], critical_ops: [hidden]}]",
+		"host only":                "classes: [{name: a, kind: modify, prefixes: [/x], host_events: true}]",
+		"dotfiles on a read class": "classes: [{name: a, kind: read, prefixes: [/x], dotfiles: true}]",
 	} {
 		path := filepath.Join(t.TempDir(), "classes.yaml")
 		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {

@@ -19,6 +19,8 @@ const (
 	// Events of host processes, for the modification and the read class.
 	FlagModHostEvents  = 8
 	FlagReadHostEvents = 16
+	// Names starting with '.' are ordinary in the modification class.
+	FlagDotfiles = 32
 )
 
 // Read gate values, as files.bpf.c defines them.
@@ -103,6 +105,9 @@ func (t *Table) Entries() []Entry {
 				}
 				if best.class.HostEvents {
 					e.Flags |= FlagModHostEvents
+				}
+				if best.class.Dotfiles {
+					e.Flags |= FlagDotfiles
 				}
 			} else {
 				e.ReadClass = best.id

@@ -8,15 +8,27 @@ const Traversal = "traversal"
 
 // FileOps are the values of the op label of file modifications, in the
 // kernel's order (files.bpf.c numbers them from 1).
-var FileOps = []string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", Traversal}
+var FileOps = []string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", Traversal, ExecMode, Hidden}
+
+// Ops counted in addition to a syscall's op: a path argument with "..", a
+// file created executable or made executable (drift), a name starting
+// with '.' created in a class.
+const (
+	ExecMode = "exec_mode"
+	Hidden   = "hidden"
+)
+
+// AdditionalOps are the ops counted in addition to a syscall's own op:
+// they are not ops a class can mark critical.
+var AdditionalOps = []string{Traversal, ExecMode, Hidden}
 
 // File signals: modifications of classified paths and sensitive reads.
 var (
 	FileModifications = Def{
 		Name: "rtsec_file_modifications_total", Type: prometheus.CounterValue, Collector: "file",
-		Help: "Successful modifications of files in a path class (opens for writing, creations, truncations, unlinks, renames, mode and owner changes, links, directories), by container, class and operation. op=\"traversal\" additionally counts those whose path argument held \"..\".",
+		Help: "Successful modifications of files in a path class (opens for writing, creations, truncations, unlinks, renames, mode and owner changes, links, directories), by container, class and operation. Counted in addition: op=\"traversal\" when the path argument held \"..\", op=\"exec_mode\" when a file was created executable or given an x bit (drift; path_class=\"other\" outside every class), op=\"hidden\" when a name starting with '.' was created in a class. path_class=\"proc_exe\" is a write to a file outside the writer's own root (the host's runtime binary through /proc/<pid>/exe).",
 		Labels: withIdentity(
-			Label{Name: "path_class", Example: "etc_passwd", Bound: "the modification classes of the class table (built-in or --file.classes-file, at most 240), plus cgroup_release_agent and other (setuid bits set outside every class)"},
+			Label{Name: "path_class", Example: "etc_passwd", Bound: "the modification classes of the class table (built-in or --file.classes-file, at most 240), plus cgroup_release_agent, other (setuid and x bits set outside every class) and proc_exe (writes outside the writer's root)"},
 			Label{Name: "op", Values: FileOps},
 		),
 	}

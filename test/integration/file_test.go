@@ -49,14 +49,17 @@ func TestFileSignalsInContainer(t *testing.T) {
 	t.Parallel()
 	e := exporter.Start(t, "--collector.disable-defaults", "--collector.file", "--collector.container")
 	c := runc.Start(t, runc.Options{Files: map[string][]byte{
-		"etc/shadow":         []byte("root:*:19000:0:99999:7:::\n"),
-		"etc/cron.d/.keep":   nil,
-		"var/log/app.log":    []byte("old\n"),
-		"var/log/x.log":      []byte("old\n"),
-		"root/.ssh/.keep":    nil,
-		"root/.bash_history": []byte("ls\n"),
-		"data/.keep":         nil,
-		"var/lib/app/.keep":  nil,
+		"etc/shadow":            []byte("root:*:19000:0:99999:7:::\n"),
+		"etc/cron.d/.keep":      nil,
+		"var/log/app.log":       []byte("old\n"),
+		"var/log/x.log":         []byte("old\n"),
+		"var/log/t.log":         []byte("old\n"),
+		"etc/profile":           []byte("export PATH\n"),
+		"root/.ssh/known_hosts": []byte("host ssh-ed25519 AAAA\n"),
+		"root/.ssh/.keep":       nil,
+		"root/.bash_history":    []byte("ls\n"),
+		"data/.keep":            nil,
+		"var/lib/app/.keep":     nil,
 		"var/run/secrets/kubernetes.io/serviceaccount/token": []byte("jwt"),
 	}})
 	cases := []struct {
@@ -81,7 +84,19 @@ func TestFileSignalsInContainer(t *testing.T) {
 		{"shell history unlinked", "rm /root/.bash_history", map[string]float64{"mod shell_history/unlink": 1}},
 		{"shell history symlinked to dev/null", "ln -s /dev/null /root/.bash_history", map[string]float64{"mod shell_history/symlink": 1}},
 		{"mkdir in bin", "mkdir /bin/rtsec-d", map[string]float64{"mod bin_dirs/mkdir": 1}},
-		{"rename into bin", "cp /bin/busybox /tmp/bb && mv /tmp/bb /bin/bb2", map[string]float64{"mod bin_dirs/rename": 1}},
+		{"rename into bin", "cp /bin/busybox /tmp/bb && mv /tmp/bb /bin/bb2", map[string]float64{"mod bin_dirs/rename": 1, "mod other/exec_mode": 1}},
+		{"drift: file created executable", "cp /bin/busybox /tmp/drift", map[string]float64{"mod other/exec_mode": 1}},
+		{"drift: chmod +x", "echo x > /tmp/d2 && chmod +x /tmp/d2", map[string]float64{"mod other/exec_mode": 1}},
+		{"no drift: chmod without x", "chmod 640 /tmp/d2", map[string]float64{}},
+		{"no drift: existing executable rewritten", "echo x > /tmp/drift", map[string]float64{}},
+		{"drift in bin", "echo x > /tmp/d3 && mv /tmp/d3 /bin/d3 && chmod 755 /bin/d3", map[string]float64{"mod bin_dirs/rename": 1, "mod bin_dirs/chmod": 1, "mod bin_dirs/exec_mode": 1}},
+		{"hidden file in etc", "echo x > /etc/.rtsec", map[string]float64{"mod etc/create": 1, "mod etc/hidden": 1}},
+		{"hidden directory in bin", "mkdir /bin/.rtsec", map[string]float64{"mod bin_dirs/mkdir": 1, "mod bin_dirs/hidden": 1}},
+		{"renamed to a hidden name in etc", "echo x > /tmp/h && mv /tmp/h /etc/.h", map[string]float64{"mod etc/rename": 1, "mod etc/hidden": 1}},
+		{"hidden file outside every class", "echo x > /tmp/.x && mkdir /tmp/.d", map[string]float64{}},
+		{"log truncated by truncate(1)", "truncate -s 0 /var/log/t.log", map[string]float64{"mod log/write": 1, "mod log/truncate": 1}},
+		{"read shell config", "cat /etc/profile", map[string]float64{"read shell_config": 1}},
+		{"read ssh client files", "cat /root/.ssh/known_hosts", map[string]float64{"read ssh_client_config": 1}},
 		{"read shadow", "cat /etc/shadow", map[string]float64{"read shadow": 1}},
 		{"read shadow through ..", "cat /tmp/../etc/shadow", map[string]float64{"read shadow": 1, "read traversal": 1}},
 		{"read shadow relative to cwd", "cd /etc && cat shadow", map[string]float64{"read shadow": 1}},
@@ -118,8 +133,31 @@ func TestFileSignalsInContainer(t *testing.T) {
 	m := e.Scrape(t)
 	for _, s := range m.Series(fileMods, map[string]string{"container_id": c.Name()}) {
 		l := exporter.Labels(s)
-		if !slices.Contains([]string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", "traversal"}, l["op"]) {
+		if !slices.Contains([]string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", "traversal", "exec_mode", "hidden"}, l["op"]) {
 			t.Errorf("unexpected op label %v", l)
 		}
+	}
+}
+
+// A process that writes a file outside its own root counts as proc_exe,
+// whatever the path's class there, and is logged: a container writing the
+// host's runc binary through /proc/<pid>/exe (CVE-2019-5736), or, as here,
+// the host writing into a container through /proc/<pid>/root. Writes inside
+// the container's root through /proc/self/root do not count.
+func TestWriteOutsideRoot(t *testing.T) {
+	t.Parallel()
+	e := exporter.Start(t, "--collector.disable-defaults", "--collector.file", "--collector.container")
+	c := runc.Start(t, runc.Options{})
+	before := fileCounts(e.Scrape(t), c.Name())
+	c.MustExec(t, "sh", "-c", "echo x > /proc/self/root/tmp/inside && echo y > /proc/1/root/tmp/inside2")
+	if got := delta(before, fileCounts(e.Scrape(t), c.Name())); len(got) > 0 {
+		t.Errorf("writes inside the container's own root through /proc: series moved by %v, want none", got)
+	}
+	hostBefore := fileCounts(e.Scrape(t), "")
+	if err := os.WriteFile(fmt.Sprintf("/proc/%d/root/etc/rtsec-outside", c.Pid()), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := delta(hostBefore, fileCounts(e.Scrape(t), "")); got["mod proc_exe/create"] != 1 || got["mod etc/create"] != 0 {
+		t.Errorf("host write into the container's /etc through /proc/<pid>/root: host series moved by %v, want proc_exe/create 1 and no etc", got)
 	}
 }

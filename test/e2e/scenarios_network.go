@@ -14,20 +14,22 @@ import (
 
 // Alert names of the network scenarios.
 const (
-	metadataAlert     = "RtsecCloudMetadataAccess"
-	k8sAPIAlert       = "RtsecKubernetesAPIFromContainer"
-	packetAlert       = "RtsecPacketSocketInContainer"
-	miningAlert       = "RtsecMiningPoolConnection"
-	runtimeAlert      = "RtsecRuntimeSocketInContainer"
-	scanAlert         = "RtsecLateralMovementScan"
-	remoteShellAlert  = "RtsecRemoteShellNonStandardPort"
-	dnsBurstAlert     = "RtsecDNSNameBurst"
-	newListenerAlert  = "RtsecNewListenerInWorkload"
-	newOutboundAlert  = "RtsecNewOutboundInWorkload"
-	remoteAddr        = netns.Link + ".1"
-	scanDestinations  = 60  // > the mixin's scanDistinctDestinations (50)
-	dnsBurstNames     = 120 // > the mixin's dnsDistinctNamesThreshold (100)
-	remoteListenPorts = "80,3333,5432,6443,31337"
+	metadataAlert = "RtsecCloudMetadataAccess"
+	k8sAPIAlert   = "RtsecKubernetesAPIFromContainer"
+	packetAlert   = "RtsecPacketSocketInContainer"
+	miningAlert   = "RtsecMiningPoolConnection"
+	// A mining port in a private, loopback or cluster scope: a pool proxy.
+	miningInternalAlert = "RtsecMiningPortInternalConnection"
+	runtimeAlert        = "RtsecRuntimeSocketInContainer"
+	scanAlert           = "RtsecLateralMovementScan"
+	remoteShellAlert    = "RtsecRemoteShellNonStandardPort"
+	dnsBurstAlert       = "RtsecDNSNameBurst"
+	newListenerAlert    = "RtsecNewListenerInWorkload"
+	newOutboundAlert    = "RtsecNewOutboundInWorkload"
+	remoteAddr          = netns.Link + ".1"
+	scanDestinations    = 60  // > the mixin's scanDistinctDestinations (50)
+	dnsBurstNames       = 120 // > the mixin's dnsDistinctNamesThreshold (100)
+	remoteListenPorts   = "80,3333,5432,6443,31337"
 )
 
 // Hosts in the remote namespace: metadata service and a public address
@@ -83,15 +85,16 @@ var networkScenarios = []Scenario{
 		Description: "A container talks to a mining-pool port (3333) of a private host (a stratum proxy inside the cluster, held by a test namespace).",
 		Setup:       func(e *Env) { e.remote() },
 		Steps:       []Step{Cmd("nettool", "connect="+remoteAddr+":3333")},
-		Expect:      []Match{Named(miningAlert)},
-		Forbid:      []Match{Named(metadataAlert), Named(remoteShellAlert)},
+		Expect:      []Match{Named(miningInternalAlert, "scope", "private")},
+		Forbid:      []Match{Named(miningAlert), Named(metadataAlert), Named(remoteShellAlert)},
 	},
 	{
 		Name:        "network-mining-loopback",
 		Description: "A container talks to a mining-pool port (3333) on loopback (a stratum proxy next to the miner).",
 		Setup:       func(e *Env) { e.installNettool() },
 		Steps:       []Step{Cmd("nettool", "listen=127.0.0.1:3333", "dial=127.0.0.1:3333")},
-		Expect:      []Match{Named(miningAlert)},
+		Expect:      []Match{Named(miningInternalAlert, "scope", "loopback")},
+		Forbid:      []Match{Named(miningAlert)},
 	},
 	{
 		Name:        "network-runtime-socket",

@@ -59,6 +59,14 @@ func TestE2E(t *testing.T) {
 		stack.Exporter, stack.Prometheus, stack.Alertmanager, stack.Webhook, stack.Rules)
 	results := Run(t, Harness{Webhook: stack.Webhook, CRI: cri}, scenarios, DefaultTiming)
 	report := NewReport(results, started)
+	scrapes, err := stack.ScrapeHealth(started)
+	report.Scrapes = scrapes
+	if err != nil {
+		t.Errorf("scrape health: %v", err)
+	}
+	if s := report.Scrapes; s.OK < s.Total*9/10 {
+		t.Logf("only %d of %d scrapes of the exporter succeeded (longest %.2fs): the machine is too loaded for 1s scrapes, detections miss samples", s.OK, s.Total, s.MaxDuration)
+	}
 
 	dir, err := os.MkdirTemp("", "rtsec-e2e-report-")
 	if err != nil {

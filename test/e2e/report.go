@@ -17,6 +17,8 @@ type Report struct {
 	Seconds   float64  `json:"seconds"`
 	Scenarios []Result `json:"scenarios"`
 	Totals    Totals   `json:"totals"`
+	// Scrapes is how the exporter's scrapes went during the run.
+	Scrapes Scrapes `json:"scrapes"`
 }
 
 // Totals sum up a run. Time-to-alert is measured per expected alert: from
@@ -154,6 +156,9 @@ func (r Report) Summary() string {
 	}
 	fmt.Fprintf(b, "\ne2e startup suite: false positives %d in %d scenarios, allowed alerts in benign scenarios %d",
 		t.StartupFalsePositives, t.StartupScenarios, t.AllowedAlerts)
+	if r.Scrapes.Total > 0 {
+		fmt.Fprintf(b, "\ne2e scrapes: %d/%d succeeded, longest %.2fs", r.Scrapes.OK, r.Scrapes.Total, r.Scrapes.MaxDuration)
+	}
 	return b.String()
 }
 
@@ -202,6 +207,10 @@ func (r Report) Markdown() string {
 		for _, l := range t.LateOnly {
 			fmt.Fprintf(b, "- %s: %s.\n", l.Name, l.Reason)
 		}
+	}
+	if r.Scrapes.Total > 0 {
+		fmt.Fprintf(b, "\nScrapes of the exporter: %d/%d succeeded, the longest took %.2fs (timeout 1s).\n",
+			r.Scrapes.OK, r.Scrapes.Total, r.Scrapes.MaxDuration)
 	}
 	fmt.Fprintf(b, "\n**Totals:** detection rate (late) %d/%d scenarios, false positives on the benign set %d "+
 		"(startup suite %d in %d scenarios; alerts the benign scenarios allow %d), forbidden alerts in attack runs %d, "+

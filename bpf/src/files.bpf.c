@@ -880,8 +880,10 @@ static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 		return;
 	bool outside = false;
 	struct class_val *cv = classify_file(s, f, &outside);
-	if (outside) {
+	if (outside && (mode & S_IFMT) == S_IFREG) {
 		/* Its path is relative to another root: no class of the writer's.
+		 * Regular files only: a /proc/self/fd reopen of an anonymous inode
+		 * (eventfd…) also ends outside, on a kernel mount.
 		 * Counted for the host too (writes into a container through
 		 * /proc/<pid>/root); hostPID containers are host processes here. */
 		count(0, MC_PROC_EXE, op);

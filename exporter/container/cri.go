@@ -44,7 +44,10 @@ var criSockets = []string{
 
 const (
 	criRPCTimeout      = 5 * time.Second
-	criRefreshInterval = 10 * time.Second
+	// criRefreshInterval is short, like the kubelet's own relist (1 s): a
+	// pod whose container runs, exits and is deleted between two listings
+	// (kubectl run --rm, a Job with a TTL of 0) would never be named.
+	criRefreshInterval = 2 * time.Second
 	criMissInterval    = time.Second
 	criMaxMessageBytes = 16 << 20 // as the kubelet: large nodes list a lot
 	// criRetain is how long a container's metadata outlives its removal
@@ -69,7 +72,7 @@ func DetectCRISocket() string {
 // CRI is a MetadataSource backed by a CRI runtime (containerd, CRI-O,
 // cri-dockerd). Lookup answers from a cache that holds what the runtime
 // last listed, and for criRetain the containers it no longer lists; the
-// cache is refreshed every 10 s and, at most once a second, in the
+// cache is refreshed every 2 s and, at most once a second, in the
 // background after a miss. When the runtime goes away the
 // last listing is kept, the outage is logged once and gRPC reconnects.
 type CRI struct {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rtsec/rtsec/internal/testenv"
+	"github.com/rtsec/rtsec/test/containerd"
 )
 
 // ReportDirEnv names a directory the report is also written to (e.g.
@@ -38,9 +39,6 @@ func TestMain(m *testing.M) {
 // Alertmanager → webhook pipeline and writes the detection report.
 func TestE2E(t *testing.T) {
 	started := time.Now()
-	stack := Start(t, Options{Fast: true})
-	t.Logf("stack: exporter %s, prometheus %s, alertmanager %s, webhook %s, rules %s",
-		stack.Exporter, stack.Prometheus, stack.Alertmanager, stack.Webhook, stack.Rules)
 	scenarios := Scenarios
 	if expr := os.Getenv(ScenariosEnv); expr != "" {
 		re, err := regexp.Compile(expr)
@@ -49,8 +47,26 @@ func TestE2E(t *testing.T) {
 		}
 		scenarios = slices.DeleteFunc(slices.Clone(Scenarios), func(s Scenario) bool { return !re.MatchString(s.Name) })
 	}
-	results := Run(t, stack.Webhook, scenarios, DefaultTiming)
+	opts := Options{Fast: true}
+	var cri *containerd.Daemon
+	if slices.ContainsFunc(scenarios, func(s Scenario) bool { return s.CRI }) {
+		// Before the exporter, which reads pod names from its CRI.
+		cri = containerd.Start(t)
+		opts.ExporterArgs = append(opts.ExporterArgs, "--runtime.cri-socket="+cri.Socket())
+	}
+	stack := Start(t, opts)
+	t.Logf("stack: exporter %s, prometheus %s, alertmanager %s, webhook %s, rules %s",
+		stack.Exporter, stack.Prometheus, stack.Alertmanager, stack.Webhook, stack.Rules)
+	results := Run(t, Harness{Webhook: stack.Webhook, CRI: cri}, scenarios, DefaultTiming)
 	report := NewReport(results, started)
+	scrapes, err := stack.ScrapeHealth(started)
+	report.Scrapes = scrapes
+	if err != nil {
+		t.Errorf("scrape health: %v", err)
+	}
+	if s := report.Scrapes; s.OK < s.Total*9/10 {
+		t.Logf("only %d of %d scrapes of the exporter succeeded (longest %.2fs): the machine is too loaded for 1s scrapes, detections miss samples", s.OK, s.Total, s.MaxDuration)
+	}
 
 	dir, err := os.MkdirTemp("", "rtsec-e2e-report-")
 	if err != nil {
@@ -70,23 +86,36 @@ func TestE2E(t *testing.T) {
 	summary = report.Summary()
 
 	events := stack.ExporterOutput()
-	for i, r := range results {
-		t.Run(r.Name, func(t *testing.T) {
-			for _, e := range MissingEvents(scenarios[i], r.Containers, events) {
-				t.Errorf("expected event log line %s, not written", e)
-			}
-			for _, e := range r.Expected {
-				if !e.Detected {
-					t.Errorf("expected %s within %v of the action, not received; received: %s",
-						e.Match, DefaultTiming.Timeout, orNone(alertNames(r.Received)))
+	for _, s := range scenarios {
+		t.Run(s.Name, func(t *testing.T) {
+			for _, r := range results {
+				if r.Name != s.Name {
+					continue
 				}
-			}
-			for _, f := range r.Forbidden {
-				t.Errorf("forbidden alert received %.1fs after the action: %v", f.Seconds, f.Labels)
+				t.Run(string(r.Variant), func(t *testing.T) {
+					for _, e := range MissingEvents(s, r.Containers, events) {
+						t.Errorf("expected event log line %s, not written", e)
+					}
+					for _, e := range r.Expected {
+						if !e.Detected {
+							t.Errorf("expected %s within %v of the action, not received; received: %s",
+								e.Match, DefaultTiming.Timeout, orNone(alertNames(r.Received)))
+						}
+					}
+					for _, f := range r.Forbidden {
+						t.Errorf("forbidden alert received %.1fs after the action: %v", f.Seconds, f.Labels)
+					}
+					if r.Variant == ShortLived && r.Lifetime > shortLifetime.Seconds() {
+						t.Errorf("the short-lived container lived %.1fs, more than %v", r.Lifetime, shortLifetime)
+					}
+				})
 			}
 		})
 	}
 	t.Run("exemplars", func(t *testing.T) {
+		if os.Getenv(ScenariosEnv) != "" {
+			t.Skipf("%s selects scenarios: the exemplars need the whole table's execs and reads", ScenariosEnv)
+		}
 		// Prometheus negotiated OpenMetrics and stored exemplars that name
 		// lines of the event log.
 		output := stack.ExporterOutput()
@@ -110,13 +139,26 @@ func TestE2E(t *testing.T) {
 	}
 }
 
-// TestScenarioTable checks the table: unique names, an action each, and
-// benign scenarios that forbid and expect nothing else.
+// TestScenarioTable checks the table: unique names, an action or steps
+// each, benign scenarios that forbid and expect nothing else, and attacks
+// that either run in every variant or say why not.
 func TestScenarioTable(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range Scenarios {
-		if s.Name == "" || seen[s.Name] || s.Action == nil || s.Description == "" {
-			t.Errorf("scenario %q: needs a unique name, a description and an action", s.Name)
+		if s.Name == "" || seen[s.Name] || (s.Action == nil) == (len(s.Steps) == 0) || s.Description == "" {
+			t.Errorf("scenario %q: needs a unique name, a description and either an action or steps", s.Name)
+		}
+		if !s.Benign && len(s.Steps) == 0 && s.NoVariants == "" {
+			t.Errorf("attack scenario %s has an Action, not Steps: it needs NoVariants, the reason it runs late only", s.Name)
+		}
+		if len(s.Variants()) > 1 && s.Container.Args != nil {
+			t.Errorf("attack scenario %s sets its container's Args: its entrypoint variants replace them", s.Name)
+		}
+		if s.CRI && (s.Action == nil || s.Setup != nil) {
+			t.Errorf("CRI scenario %s: needs an Action (running its pods) and no Setup (it has no runc container)", s.Name)
+		}
+		if s.Startup && !s.Benign {
+			t.Errorf("startup suite scenario %s must be benign", s.Name)
 		}
 		seen[s.Name] = true
 		if s.Benign && (len(s.Expect) > 0 || len(s.Forbid) == 0) {
@@ -200,11 +242,18 @@ func TestEvaluate(t *testing.T) {
 func TestSummary(t *testing.T) {
 	got := func(s float64) *Received { return &Received{Seconds: s} }
 	results := []Result{
-		{Name: "a", Expected: []Expected{{Detected: true, Alert: got(2)}, {Detected: true, Alert: got(4.25)}}},
-		{Name: "b", Expected: []Expected{{Detected: true, Alert: got(3)}, {Detected: false}}},
-		{Name: "c", Benign: true, Received: []Received{{}}},
+		{Name: "a", Variant: Late, Expected: []Expected{{Detected: true, Alert: got(2)}, {Detected: true, Alert: got(4.25)}}},
+		{Name: "a", Variant: Entrypoint, Expected: []Expected{{Detected: true, Alert: got(5)}, {Detected: false}}},
+		{Name: "a", Variant: ShortLived, Expected: []Expected{{Detected: true, Alert: got(6)}, {Detected: true, Alert: got(8)}}},
+		{Name: "b", Variant: Late, Expected: []Expected{{Detected: true, Alert: got(3)}, {Detected: false}}},
+		{Name: "c", Variant: Late, Benign: true, Received: []Received{{}}, Forbidden: []Received{{}}},
+		{Name: "d", Variant: Late, Benign: true, Startup: true, Received: []Received{{}}},
 	}
-	want := "e2e: detected 1/2 scenarios, false positives 1, time-to-alert median 3.0s max 4.2s"
+	want := "e2e: detected 1/2 scenarios, false positives 1, time-to-alert median 3.0s max 4.2s\n" +
+		"e2e late: detected 1/2, time-to-alert median 3.0s max 4.2s\n" +
+		"e2e entrypoint: detected 0/1, time-to-alert median 5.0s max 5.0s\n" +
+		"e2e short-lived: detected 1/1, time-to-alert median 7.0s max 8.0s\n" +
+		"e2e startup suite: false positives 0 in 1 scenarios, allowed alerts in benign scenarios 1"
 	if s := NewReport(results, time.Now()).Summary(); s != want {
 		t.Errorf("summary = %q, want %q", s, want)
 	}

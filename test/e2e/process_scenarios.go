@@ -50,23 +50,21 @@ var processScenarios = []Scenario{
 		Name:        "reverse-shell",
 		Description: "A shell is started with its stdio on a TCP connection (rtsec-attack dup2s a socket to fds 0-2 and execs sh).",
 		Setup:       withAttackTool,
-		Action:      func(e *Env) { e.Exec(attackTool, "stdio-socket", "/bin/sh", "-c", "true") },
+		Steps:       []Step{Cmd(attackTool, "stdio-socket", "/bin/sh", "-c", "true")},
 		Expect:      []Match{Named(reverseShellAlert, "reason", "stdio_socket")},
 		Forbid:      []Match{Named(netcatRCEAlert), Named(filelessAlert), Named(ttyShellAlert)},
 	},
 	{
 		Name:        "netcat-rce",
 		Description: "busybox nc connects to a listener in the container and hands it /bin/true with -e (nc -e /bin/sh, harmlessly).",
-		Action: func(e *Env) {
-			e.Exec("sh", "-c", "/bin/nc -l -p 4444 </dev/null >/dev/null & sleep 0.3; /bin/nc 127.0.0.1 4444 -e /bin/true; wait")
-		},
-		Expect: []Match{Named(netcatRCEAlert, "reason", "stdio_socket"), Named(reverseShellAlert, "reason", "stdio_socket")},
+		Steps:       []Step{Cmd("sh", "-c", "/bin/nc -l -p 4444 </dev/null >/dev/null & sleep 0.3; /bin/nc 127.0.0.1 4444 -e /bin/true; wait")},
+		Expect:      []Match{Named(netcatRCEAlert, "reason", "stdio_socket"), Named(reverseShellAlert, "reason", "stdio_socket")},
 	},
 	{
 		Name:        "terminal-shell",
 		Description: "A shell with a controlling terminal, as kubectl exec -it gives (rtsec-attack opens a pty, setsid, TIOCSCTTY).",
 		Setup:       withAttackTool,
-		Action:      func(e *Env) { e.Exec(attackTool, "tty-shell", "/bin/sh") },
+		Steps:       []Step{Cmd(attackTool, "tty-shell", "/bin/sh")},
 		Expect:      []Match{Named(ttyShellAlert, "reason", "tty_shell")},
 		Forbid:      []Match{Named(reverseShellAlert)},
 	},
@@ -74,7 +72,7 @@ var processScenarios = []Scenario{
 		Name:        "fileless-exec",
 		Description: "A program is copied into a memfd and executed from it.",
 		Setup:       withAttackTool,
-		Action:      func(e *Env) { e.Exec(attackTool, "memfd", "/bin/true") },
+		Steps:       []Step{Cmd(attackTool, "memfd", "/bin/true")},
 		Expect:      []Match{Named(filelessAlert, "reason", "memfd")},
 		Forbid:      []Match{Named(deletedBinaryAlert), Named(writableDirAlert)},
 	},
@@ -82,34 +80,32 @@ var processScenarios = []Scenario{
 		Name:        "deleted-binary",
 		Description: "A program deletes its file and executes it through the open descriptor.",
 		Setup:       withAttackTool,
-		Action:      func(e *Env) { e.Exec(attackTool, "deleted", "/bin/true") },
+		Steps:       []Step{Cmd(attackTool, "deleted", "/bin/true")},
 		Expect:      []Match{Named(deletedBinaryAlert, "reason", "deleted_binary")},
 		Forbid:      []Match{Named(filelessAlert)},
 	},
 	{
 		Name:        "exec-from-tmp",
 		Description: "A dropped binary runs from /tmp and /var/tmp, one of them by a relative name.",
-		Action: func(e *Env) {
-			e.Exec("sh", "-c", "cp /bin/busybox /tmp/true && cp /bin/busybox /var/tmp/true && cd /tmp && ./true && /var/tmp/true")
-		},
-		Expect: []Match{Named(writableDirAlert, "reason", "writable_dir")},
-		Forbid: []Match{Named(filelessAlert), Named(deletedBinaryAlert)},
+		Steps:       []Step{Cmd("sh", "-c", "cp /bin/busybox /tmp/true && cp /bin/busybox /var/tmp/true && cd /tmp && ./true && /var/tmp/true")},
+		Expect:      []Match{Named(writableDirAlert, "reason", "writable_dir")},
+		Forbid:      []Match{Named(filelessAlert), Named(deletedBinaryAlert)},
 	},
 	{
 		Name:        "dynamic-loader",
 		Description: "The dynamic loader is executed directly (ld.so runs programs from noexec mounts).",
 		Setup:       func(e *Env) { e.copyHostFile("/lib64/ld-linux-x86-64.so.2") },
-		Action:      func(e *Env) { e.Exec("/lib64/ld-linux-x86-64.so.2", "--version") },
+		Steps:       []Step{Cmd("/lib64/ld-linux-x86-64.so.2", "--version")},
 		Expect:      []Match{Named(loaderAlert, "reason", "ld_loader")},
 	},
 	{
 		Name:        "discovery-wipe-persist",
 		Description: "After start: a search for keys, a file shredded and a user added (busybox find and shred; useradd is a busybox link, its exec is what counts).",
 		Setup:       func(e *Env) { e.link("/bin/useradd") },
-		Action: func(e *Env) {
-			e.Try("find", "/", "-name", "id_rsa*", "-xdev")
-			e.Exec("sh", "-c", "echo secret >/tmp/log && /bin/shred -u /tmp/log")
-			e.Try("useradd", "backdoor")
+		Steps: []Step{
+			TryCmd("find", "/", "-name", "id_rsa*", "-xdev"),
+			Cmd("sh", "-c", "echo secret >/tmp/log && /bin/shred -u /tmp/log"),
+			TryCmd("useradd", "backdoor"),
 		},
 		Expect: []Match{
 			Named(credentialAlert, "class", "credential_search"),
@@ -124,18 +120,16 @@ var processScenarios = []Scenario{
 			e.overflowLinks(70)
 			e.link("/tmp/xmrig")
 		},
-		Action: func(e *Env) { e.Exec("sh", "-c", "sh /x/run.sh; /tmp/xmrig 2>/dev/null; exit 0") },
+		Steps:  []Step{Cmd("sh", "-c", "sh /x/run.sh; /tmp/xmrig 2>/dev/null; exit 0")},
 		Expect: []Match{Named(minerClassAlert, "class", "miner")},
 	},
 	{
 		Name:        "miner-pool-argument",
 		Description: "A miner renamed kworker, which no name list knows, runs with its pool on the command line (-o stratum+tcp://…).",
 		Setup:       func(e *Env) { e.link("/bin/kworker") },
-		Action: func(e *Env) {
-			e.Try("/bin/kworker", "-o", "stratum+tcp://pool.example.net:3333", "-u", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A")
-		},
-		Expect: []Match{Named(minerClassAlert, "class", "miner")},
-		Forbid: []Match{Named(minerAlert)},
+		Steps:       []Step{TryCmd("/bin/kworker", "-o", "stratum+tcp://pool.example.net:3333", "-u", "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A")},
+		Expect:      []Match{Named(minerClassAlert, "class", "miner")},
+		Forbid:      []Match{Named(minerAlert)},
 	},
 	{
 		Name:        "setuid-to-root",
@@ -147,7 +141,7 @@ var processScenarios = []Scenario{
 				e.T.Fatal(err)
 			}
 		},
-		Action: func(e *Env) { e.Exec(attackTool, "setuid") },
+		Steps:  []Step{Cmd(attackTool, "setuid")},
 		Expect: []Match{Named(setuidRootAlert, "kind", "setuid_root"), Named(setuidExecAlert, "kind", "setuid_exec")},
 		Forbid: []Match{Named(exploitAlert)},
 	},
@@ -155,7 +149,7 @@ var processScenarios = []Scenario{
 		Name:        "capability-gain",
 		Description: "A process drops a capability from its effective set and raises it again with capset.",
 		Setup:       withAttackTool,
-		Action:      func(e *Env) { e.Exec(attackTool, "capset") },
+		Steps:       []Step{Cmd(attackTool, "capset")},
 		Expect:      []Match{Named(capsetAlert, "kind", "capset")},
 		Forbid:      []Match{Named(exploitAlert), Named(setuidRootAlert)},
 	},
@@ -163,8 +157,8 @@ var processScenarios = []Scenario{
 		Name: "escape-syscalls",
 		Description: "One call each of ptrace attach, process_vm_writev, bpf prog load, setns, unshare, mount, open_by_handle_at, " +
 			"userfaultfd and the module syscalls (absent on kernels without modules: no tracepoint, no alert), harmless arguments.",
-		Setup:  withAttackTool,
-		Action: func(e *Env) { e.Exec(attackTool, "syscalls") },
+		Setup: withAttackTool,
+		Steps: []Step{Cmd(attackTool, "syscalls")},
 		Expect: []Match{
 			Named(ptraceAlert, "syscall", "ptrace"), Named(memWriteAlert, "syscall", "process_vm_writev"),
 			Named(bpfLoadAlert, "syscall", "bpf"), Named(namespaceAlert, "syscall", "setns"), Named(namespaceAlert, "syscall", "unshare"),
@@ -180,7 +174,8 @@ var processScenarios = []Scenario{
 			e.Start(runc.Options{HostPID: true})
 			e.Start(runc.Options{HostNetwork: true})
 		},
-		Expect: []Match{Named(privilegedAlert), Named(hostNamespaceAlert, "ns", "pid"), Named(hostNamespaceAlert, "ns", "net")},
+		NoVariants: "the attack is the configuration of containers that its action starts: each is already new",
+		Expect:     []Match{Named(privilegedAlert), Named(hostNamespaceAlert, "ns", "pid"), Named(hostNamespaceAlert, "ns", "net")},
 	},
 	{
 		Name: "benign-service-drops-privileges",
@@ -190,7 +185,7 @@ var processScenarios = []Scenario{
 		Container: runc.Options{Args: []string{"sh", "-c",
 			"while [ ! -x " + attackTool + " ]; do sleep 0.1; done; exec " + attackTool + " drop /bin/sleep 1000000"}},
 		Setup:  withAttackTool,
-		Action: func(e *Env) { e.Exec("ps") },
+		Steps:  []Step{Cmd("ps")},
 		Forbid: anyAlert,
 	},
 	{
@@ -201,7 +196,7 @@ var processScenarios = []Scenario{
 		Container: runc.Options{Args: []string{"sh", "-c",
 			"ln -s /bin/busybox /bin/apk; apk add curl 2>/dev/null; mkdir -p /usr/local/bin && cp /bin/busybox /usr/local/bin/tool && " +
 				"/usr/local/bin/tool true; exec sleep 1000000"}},
-		Action: func(e *Env) { e.Exec("ps") },
+		Steps:  []Step{Cmd("ps")},
 		Forbid: anyAlert,
 	},
 	{
@@ -211,7 +206,7 @@ var processScenarios = []Scenario{
 		Benign: true,
 		Container: runc.Options{Args: []string{"sh", "-c",
 			"mkdir -p /workspace/out && cd /workspace && cp /bin/busybox out/true && ./out/true && out/true; exec sleep 1000000"}},
-		Action: func(e *Env) { e.Exec("ps") },
+		Steps:  []Step{Cmd("ps")},
 		Forbid: anyAlert,
 	},
 }

@@ -17,44 +17,114 @@ type Report struct {
 	Seconds   float64  `json:"seconds"`
 	Scenarios []Result `json:"scenarios"`
 	Totals    Totals   `json:"totals"`
+	// Scrapes is how the exporter's scrapes went during the run.
+	Scrapes Scrapes `json:"scrapes"`
 }
 
 // Totals sum up a run. Time-to-alert is measured per expected alert: from
-// its scenario's action to the first webhook POST carrying it.
+// its run's action (the first command of the attack) to the first webhook
+// POST carrying it.
 type Totals struct {
 	// Scenarios counts the attack (non-benign) scenarios, Detected those
-	// whose expected alerts all arrived.
+	// whose expected alerts all arrived in the late variant.
 	Scenarios int `json:"scenarios"`
 	Detected  int `json:"detected"`
-	// FalsePositives counts distinct alerts on benign scenarios.
-	FalsePositives int `json:"false_positives"`
-	// ForbiddenInAttacks counts forbidden alerts raised by attack scenarios.
-	ForbiddenInAttacks int     `json:"forbidden_in_attacks"`
-	MedianSeconds      float64 `json:"time_to_alert_median_seconds"`
-	MaxSeconds         float64 `json:"time_to_alert_max_seconds"`
+	// FalsePositives counts distinct forbidden alerts on benign scenarios
+	// (every alert, but for a first replica's allowed warnings);
+	// StartupFalsePositives those of the benign startup suite, and
+	// AllowedAlerts the benign scenarios' alerts their Forbid allows.
+	FalsePositives        int `json:"false_positives"`
+	StartupFalsePositives int `json:"startup_false_positives"`
+	StartupScenarios      int `json:"startup_scenarios"`
+	AllowedAlerts         int `json:"allowed_alerts_in_benign"`
+	// ForbiddenInAttacks counts forbidden alerts raised by attack runs.
+	ForbiddenInAttacks int `json:"forbidden_in_attacks"`
+	// MedianSeconds and MaxSeconds are the late variant's time-to-alert.
+	MedianSeconds float64 `json:"time_to_alert_median_seconds"`
+	MaxSeconds    float64 `json:"time_to_alert_max_seconds"`
+	// Variants sum up the attack runs per variant, in AllVariants order.
+	Variants []VariantTotals `json:"variants"`
+	// LateOnly are the attack scenarios without entrypoint and short-lived
+	// variants, each with its reason.
+	LateOnly []LateOnly `json:"late_only"`
+}
+
+// VariantTotals sum up the attack runs of one variant.
+type VariantTotals struct {
+	Variant Variant `json:"variant"`
+	// Attempted counts the attack scenarios run in this variant, Detected
+	// those whose expected alerts all arrived; Missed names the others.
+	Attempted     int      `json:"attempted"`
+	Detected      int      `json:"detected"`
+	Missed        []string `json:"missed"`
+	MedianSeconds float64  `json:"time_to_alert_median_seconds"`
+	MaxSeconds    float64  `json:"time_to_alert_max_seconds"`
+	// LifetimeMaxSeconds is the longest short-lived container's life;
+	// AttackAfterStartMaxSeconds the longest delay from a container's start
+	// to its entrypoint's attack (the Setup).
+	LifetimeMaxSeconds         float64 `json:"lifetime_max_seconds,omitempty"`
+	AttackAfterStartMaxSeconds float64 `json:"attack_after_start_max_seconds,omitempty"`
+}
+
+// LateOnly is an attack scenario that runs in the late variant only.
+type LateOnly struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
 }
 
 // NewReport sums up results of a run that started at started.
 func NewReport(results []Result, started time.Time) Report {
 	r := Report{Started: started, Seconds: time.Since(started).Seconds(), Scenarios: results}
-	var latencies []float64
+	latencies := map[Variant][]float64{}
+	perVariant := map[Variant]*VariantTotals{}
+	for _, v := range AllVariants {
+		perVariant[v] = &VariantTotals{Variant: v, Missed: []string{}}
+	}
+	r.Totals.LateOnly = []LateOnly{}
 	for _, res := range results {
 		if res.Benign {
-			r.Totals.FalsePositives += len(res.Received)
+			r.Totals.FalsePositives += len(res.Forbidden)
+			r.Totals.AllowedAlerts += len(res.Received) - len(res.Forbidden)
+			if res.Startup {
+				r.Totals.StartupScenarios++
+				r.Totals.StartupFalsePositives += len(res.Forbidden)
+			}
 			continue
 		}
-		r.Totals.Scenarios++
-		if res.Detected() {
-			r.Totals.Detected++
+		v := perVariant[res.Variant]
+		if v == nil {
+			continue
 		}
+		if res.Variant == Late {
+			r.Totals.Scenarios++
+			if res.Detected() {
+				r.Totals.Detected++
+			}
+			if res.NoVariants != "" {
+				r.Totals.LateOnly = append(r.Totals.LateOnly, LateOnly{Name: res.Name, Reason: res.NoVariants})
+			}
+		}
+		v.Attempted++
+		if res.Detected() {
+			v.Detected++
+		} else {
+			v.Missed = append(v.Missed, res.Name)
+		}
+		v.LifetimeMaxSeconds = max(v.LifetimeMaxSeconds, res.Lifetime)
+		v.AttackAfterStartMaxSeconds = max(v.AttackAfterStartMaxSeconds, res.AttackAfterStart)
 		r.Totals.ForbiddenInAttacks += len(res.Forbidden)
 		for _, e := range res.Expected {
 			if e.Detected {
-				latencies = append(latencies, e.Alert.Seconds)
+				latencies[res.Variant] = append(latencies[res.Variant], e.Alert.Seconds)
 			}
 		}
 	}
-	r.Totals.MedianSeconds, r.Totals.MaxSeconds = medianMax(latencies)
+	for _, v := range AllVariants {
+		t := perVariant[v]
+		t.MedianSeconds, t.MaxSeconds = medianMax(latencies[v])
+		r.Totals.Variants = append(r.Totals.Variants, *t)
+	}
+	r.Totals.MedianSeconds, r.Totals.MaxSeconds = medianMax(latencies[Late])
 	return r
 }
 
@@ -72,21 +142,39 @@ func medianMax(xs []float64) (median, maximum float64) {
 	return (s[n/2-1] + s[n/2]) / 2, s[n-1]
 }
 
-// Summary is the report's one machine-readable line; keep its form stable.
+// Summary is the report's machine-readable lines; keep their form stable.
+// The first is the late variant's and the benign scenarios', then one line
+// per variant and one for the benign startup suite.
 func (r Report) Summary() string {
-	return fmt.Sprintf("e2e: detected %d/%d scenarios, false positives %d, time-to-alert median %.1fs max %.1fs",
-		r.Totals.Detected, r.Totals.Scenarios, r.Totals.FalsePositives, r.Totals.MedianSeconds, r.Totals.MaxSeconds)
+	t := r.Totals
+	b := &strings.Builder{}
+	fmt.Fprintf(b, "e2e: detected %d/%d scenarios, false positives %d, time-to-alert median %.1fs max %.1fs",
+		t.Detected, t.Scenarios, t.FalsePositives, t.MedianSeconds, t.MaxSeconds)
+	for _, v := range t.Variants {
+		fmt.Fprintf(b, "\ne2e %s: detected %d/%d, time-to-alert median %.1fs max %.1fs",
+			v.Variant, v.Detected, v.Attempted, v.MedianSeconds, v.MaxSeconds)
+	}
+	fmt.Fprintf(b, "\ne2e startup suite: false positives %d in %d scenarios, allowed alerts in benign scenarios %d",
+		t.StartupFalsePositives, t.StartupScenarios, t.AllowedAlerts)
+	if r.Scrapes.Total > 0 {
+		fmt.Fprintf(b, "\ne2e scrapes: %d/%d succeeded, longest %.2fs", r.Scrapes.OK, r.Scrapes.Total, r.Scrapes.MaxDuration)
+	}
+	return b.String()
 }
 
-// Markdown renders the report as a table of scenarios and the totals,
-// without the summary line (report.md ends with it).
+// Markdown renders the report as a table of runs, the totals per variant
+// and the late-only scenarios, without the summary lines (report.md ends
+// with them).
 func (r Report) Markdown() string {
 	b := &strings.Builder{}
 	fmt.Fprintf(b, "# rtsec e2e detection report\n\nRun started %s, took %.0fs.\n\n", r.Started.UTC().Format(time.RFC3339), r.Seconds)
-	b.WriteString("| scenario | kind | result | expected → time-to-alert | received | forbidden received |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| scenario | variant | kind | result | expected → time-to-alert | received | forbidden received |\n|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Scenarios {
 		kind, result := "attack", "detected"
-		if s.Benign {
+		switch {
+		case s.Startup:
+			kind, result = "benign startup", "quiet"
+		case s.Benign:
 			kind, result = "benign", "quiet"
 		}
 		switch {
@@ -94,6 +182,8 @@ func (r Report) Markdown() string {
 			result = "**missed**"
 		case len(s.Forbidden) > 0:
 			result = "**forbidden alert**"
+		case s.Benign && len(s.Received) > 0:
+			result = "allowed alerts only"
 		}
 		var expected []string
 		for _, e := range s.Expected {
@@ -103,14 +193,39 @@ func (r Report) Markdown() string {
 			}
 			expected = append(expected, fmt.Sprintf("`%s` → %s", e.Match, at))
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", s.Name, kind, result,
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", s.Name, s.Variant, kind, result,
 			orNone(expected), orNone(alertNames(s.Received)), orNone(alertNames(s.Forbidden)))
 	}
 	t := r.Totals
-	fmt.Fprintf(b, "\n**Totals:** detection rate %d/%d scenarios, false positives on the benign set %d, "+
-		"forbidden alerts in attack scenarios %d, time-to-alert median %.1fs, max %.1fs.\n",
-		t.Detected, t.Scenarios, t.FalsePositives, t.ForbiddenInAttacks, t.MedianSeconds, t.MaxSeconds)
+	b.WriteString("\n| variant | detected/attempted | time-to-alert median | max | longest start→attack | longest lifetime | missed |\n|---|---|---|---|---|---|---|\n")
+	for _, v := range t.Variants {
+		fmt.Fprintf(b, "| %s | %d/%d | %.1fs | %.1fs | %s | %s | %s |\n", v.Variant, v.Detected, v.Attempted,
+			v.MedianSeconds, v.MaxSeconds, seconds(v.AttackAfterStartMaxSeconds), seconds(v.LifetimeMaxSeconds), orNone(v.Missed))
+	}
+	if len(t.LateOnly) > 0 {
+		b.WriteString("\nAttack scenarios run late only (no entrypoint or short-lived variant):\n\n")
+		for _, l := range t.LateOnly {
+			fmt.Fprintf(b, "- %s: %s.\n", l.Name, l.Reason)
+		}
+	}
+	if r.Scrapes.Total > 0 {
+		fmt.Fprintf(b, "\nScrapes of the exporter: %d/%d succeeded, the longest took %.2fs (timeout 1s).\n",
+			r.Scrapes.OK, r.Scrapes.Total, r.Scrapes.MaxDuration)
+	}
+	fmt.Fprintf(b, "\n**Totals:** detection rate (late) %d/%d scenarios, false positives on the benign set %d "+
+		"(startup suite %d in %d scenarios; alerts the benign scenarios allow %d), forbidden alerts in attack runs %d, "+
+		"late time-to-alert median %.1fs, max %.1fs.\n",
+		t.Detected, t.Scenarios, t.FalsePositives, t.StartupFalsePositives, t.StartupScenarios, t.AllowedAlerts,
+		t.ForbiddenInAttacks, t.MedianSeconds, t.MaxSeconds)
 	return b.String()
+}
+
+// seconds is a table cell of a duration in seconds, "—" for none.
+func seconds(s float64) string {
+	if s == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1fs", s)
 }
 
 // alertNames lists received alerts as name{binary} with counts of repeats.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtsec/rtsec/test/containerd"
+	"github.com/rtsec/rtsec/test/e2e/internal/entry"
 	"github.com/rtsec/rtsec/test/runc"
 )
 
@@ -29,10 +31,30 @@ type Scenario struct {
 	// build the history the new-binary alert needs; at least Timing.MinAge.
 	Age time.Duration
 	// Setup prepares the scenario (files, more containers); optional, not
-	// timed.
+	// timed. In the entrypoint and short-lived variants it runs while the
+	// new container's entrypoint waits for it, so it must only prepare the
+	// main container (files in its rootfs, a network attached to it).
 	Setup func(e *Env)
-	// Action is the behaviour; time-to-alert counts from its start.
+	// Steps are an attack's commands in the main container, run in each of
+	// the scenario's Variants: by `runc exec` in a container past its
+	// startup grace, and as the entrypoint of a new container that keeps
+	// running or exits. Time-to-alert counts from the first command.
+	Steps []Step
+	// Action is behaviour that is more than commands in the main container
+	// (benign services, containers started in the action); used instead of
+	// Steps, and only in the late variant.
 	Action func(e *Env)
+	// NoVariants says why an attack scenario runs only late (it needs a
+	// workload's history, acts on the host, or its attack is the start of
+	// containers); "" gives it every variant. Benign scenarios run late.
+	NoVariants string
+	// CRI scenarios have no main runc container: their Action runs pods
+	// through containerd's CRI (Env.RunPod), which gives them Kubernetes
+	// namespace, pod and container names (workloads, replicas).
+	CRI bool
+	// Startup marks the benign startup suite: realistic entrypoints (first
+	// replicas and later replicas of one workload) that must stay quiet.
+	Startup bool
 	// Expect are the alerts that must reach the webhook.
 	Expect []Match
 	// Forbid are the alerts that must not.
@@ -40,6 +62,44 @@ type Scenario struct {
 	// Events are lines the event log must hold for the scenario's
 	// containers (checked where the harness runs the exporter: TestE2E).
 	Events []Event
+}
+
+// Step is one command of an attack (Cmd, TryCmd).
+type Step = entry.Step
+
+// Cmd is a step whose command must succeed.
+func Cmd(args ...string) Step { return Step{Args: args} }
+
+// TryCmd is a step whose command may fail (a network tool without a
+// network, a busybox link whose name is no applet): its exec is what counts.
+func TryCmd(args ...string) Step { return Step{Args: args, MayFail: true} }
+
+// Variant is one way a scenario's attack runs.
+type Variant string
+
+// The variants of an attack scenario.
+const (
+	// Late runs the steps by `runc exec` in a container older than the
+	// rules' startup grace: the harness's classic run.
+	Late Variant = "late"
+	// Entrypoint runs them as the entrypoint (PID 1) of a new container,
+	// from its first second; the container keeps running.
+	Entrypoint Variant = "entrypoint"
+	// ShortLived runs them as the entrypoint of a new container that exits
+	// right after them and is deleted, within 5s of its start.
+	ShortLived Variant = "short-lived"
+)
+
+// AllVariants lists the variants in report order.
+var AllVariants = []Variant{Late, Entrypoint, ShortLived}
+
+// Variants are the ways scenario s runs: every variant for an attack made
+// of Steps, late only for the others.
+func (s Scenario) Variants() []Variant {
+	if s.Benign || s.NoVariants != "" || len(s.Steps) == 0 {
+		return []Variant{Late}
+	}
+	return AllVariants
 }
 
 // Event selects event log lines: by type and exact field values.
@@ -161,6 +221,22 @@ type Env struct {
 	Containers []string
 	main       *runc.Container
 	hostDir    string
+	runcs      []*runc.Container
+	cri        *containerd.Daemon
+}
+
+// RunPod runs a pod through the CRI, as a kubelet would, with one busybox
+// container (named container) running cmd, and opts (mounts, security
+// context); its alerts count as the scenario's. Only CRI scenarios have a
+// CRI.
+func (e *Env) RunPod(opts containerd.PodOptions, namespace, pod, container string, cmd ...string) string {
+	e.T.Helper()
+	if e.cri == nil {
+		e.T.Fatalf("%s: RunPod needs containerd (a CRI scenario, run by TestE2E)", e.Name)
+	}
+	id := e.cri.RunPodWith(e.T, opts, namespace, pod, container, cmd...)
+	e.Containers = append(e.Containers, id)
+	return id
 }
 
 // Start runs one more container for the scenario; it is removed when the
@@ -169,6 +245,7 @@ func (e *Env) Start(opts runc.Options) *runc.Container {
 	e.T.Helper()
 	c := runc.Start(e.T, opts)
 	e.Containers = append(e.Containers, c.Name())
+	e.runcs = append(e.runcs, c)
 	return c
 }
 

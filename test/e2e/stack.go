@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +79,10 @@ func Start(t testing.TB, opts Options) *Stack {
 	// The default rate limits: the per-container one keeps the host's
 	// other workloads (BPF loaders' sensitive syscalls on a shared
 	// machine) from spending the CPUs' budget before the scenarios' lines.
-	s.exporterProcess = exporter.Start(t, append(slices.Clone(ExporterFlags), opts.ExporterArgs...)...)
+	// Its own integrity state file: other exporters on the host (other
+	// tests) rewrite the default one, and each rewrite reloads the baseline.
+	flags := append(slices.Clone(ExporterFlags), "--integrity.state-file="+filepath.Join(dir, "integrity.json"))
+	s.exporterProcess = exporter.Start(t, append(flags, opts.ExporterArgs...)...)
 	s.Exporter = s.exporterProcess.URL
 	target, err := url.Parse(s.Exporter)
 	if err != nil {
@@ -149,6 +153,50 @@ func getJSON(u string, v any) error {
 		return fmt.Errorf("GET %s: %w", u, err)
 	}
 	return nil
+}
+
+// Scrapes is how Prometheus's scrapes of the exporter went over a run: a
+// failed scrape (slower than the 1s timeout, on a starved machine) loses
+// the samples every detection needs, so the report shows it.
+type Scrapes struct {
+	OK          int     `json:"ok"`
+	Total       int     `json:"total"`
+	MaxDuration float64 `json:"max_duration_seconds"`
+}
+
+// ScrapeHealth counts the successful and all scrapes of the exporter since
+// start and their longest duration.
+func (s *Stack) ScrapeHealth(start time.Time) (Scrapes, error) {
+	window := fmt.Sprintf("%ds", int(time.Since(start).Seconds())+1)
+	var h Scrapes
+	for _, q := range []struct {
+		expr string
+		set  func(float64)
+	}{
+		{`sum_over_time(up{job="rtsec"}[` + window + `])`, func(v float64) { h.OK = int(v) }},
+		{`count_over_time(up{job="rtsec"}[` + window + `])`, func(v float64) { h.Total = int(v) }},
+		{`max_over_time(scrape_duration_seconds{job="rtsec"}[` + window + `])`, func(v float64) { h.MaxDuration = v }},
+	} {
+		var answer struct {
+			Data struct {
+				Result []struct {
+					Value []any `json:"value"`
+				} `json:"result"`
+			} `json:"data"`
+		}
+		if err := getJSON(s.Prometheus+"/api/v1/query?query="+url.QueryEscape(q.expr), &answer); err != nil {
+			return h, err
+		}
+		if len(answer.Data.Result) != 1 || len(answer.Data.Result[0].Value) != 2 {
+			return h, fmt.Errorf("%s: %d series, want 1", q.expr, len(answer.Data.Result))
+		}
+		v, err := strconv.ParseFloat(fmt.Sprint(answer.Data.Result[0].Value[1]), 64)
+		if err != nil {
+			return h, fmt.Errorf("%s: %w", q.expr, err)
+		}
+		q.set(v)
+	}
+	return h, nil
 }
 
 // ExemplarEventIDs returns the event_id of every exemplar Prometheus stored

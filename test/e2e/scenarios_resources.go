@@ -45,6 +45,12 @@ func init() {
 	Scenarios = append(Scenarios, resourceScenarios...)
 }
 
+// noVariants is why the resource scenarios run late only: their signals are
+// usage sustained over seconds to minutes (CPU at the quota, a leak growing
+// to its limit), which a container that exits within 5 s never shows; their
+// entrypoint variants are not built yet.
+const noVariants = "resource abuse is usage sustained over time, which a container that exits within 5 s never shows; entrypoint variant not built yet"
+
 var resourceScenarios = []Scenario{
 	{
 		Name: "resources-cryptojacking",
@@ -55,8 +61,9 @@ var resourceScenarios = []Scenario{
 		Action: func(e *Env) {
 			e.Exec("sh", "-c", "(/opt/.cache/kworker </dev/null >/dev/null 2>&1 &)")
 		},
-		Expect: []Match{Named(cryptojackingAlert, "severity", "critical")},
-		Forbid: []Match{Named(forkBombAlert), Named(oomLoopAlert), Named(minerClassAlert)},
+		NoVariants: noVariants,
+		Expect:     []Match{Named(cryptojackingAlert, "severity", "critical")},
+		Forbid:     []Match{Named(forkBombAlert), Named(oomLoopAlert), Named(minerClassAlert)},
 	},
 	{
 		Name:        "resources-fork-bomb",
@@ -65,8 +72,9 @@ var resourceScenarios = []Scenario{
 		Action: func(e *Env) {
 			e.Exec("sh", "-c", `(sh -c 'f(){ f|f& }; f' </dev/null >/dev/null 2>&1 &)`)
 		},
-		Expect: []Match{Named(forkBombAlert, "severity", "critical")},
-		Forbid: []Match{Named(oomLoopAlert)},
+		NoVariants: noVariants,
+		Expect:     []Match{Named(forkBombAlert, "severity", "critical")},
+		Forbid:     []Match{Named(oomLoopAlert)},
 	},
 	{
 		Name: "resources-memory-balloon",
@@ -77,8 +85,9 @@ var resourceScenarios = []Scenario{
 			e.Exec("sh", "-c", `i=0; while [ $i -lt 22 ]; do /bin/dd if=/dev/zero of=/dev/shm/b$i bs=1M count=1 2>/dev/null; i=$((i+1)); sleep 1; done; /bin/rm -f /dev/shm/b*`)
 			e.Try("sh", "-c", `i=0; while [ $i -lt 4 ]; do /bin/sh -c 'x=0123456789abcdef; while :; do x="$x$x"; done'; i=$((i+1)); done`)
 		},
-		Expect: []Match{Named(memoryForecastAlert), Named(oomLoopAlert)},
-		Forbid: []Match{Named(cryptojackingAlert), Named(forkBombAlert)},
+		NoVariants: noVariants,
+		Expect:     []Match{Named(memoryForecastAlert), Named(oomLoopAlert)},
+		Forbid:     []Match{Named(cryptojackingAlert), Named(forkBombAlert)},
 	},
 	{
 		Name: "resources-benign-batch",

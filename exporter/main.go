@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -31,6 +32,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/preflight"
 	"github.com/rtsec/rtsec/exporter/privileges"
+	"github.com/rtsec/rtsec/exporter/scrape"
 )
 
 // DefaultListenAddress is rtsec_exporter's port.
@@ -50,6 +52,8 @@ func run() int {
 		criSocket       = kingpin.Flag("runtime.cri-socket", `CRI runtime socket for Kubernetes metadata: a path or unix:// URL, "auto" to use the first usual socket found, "none" to disable.`).Default("auto").String()
 		goneGrace       = kingpin.Flag("container.gone-grace", "How long a gone container's series stay exported, so the last counts are scraped.").Default("2m").Duration()
 		dropPrivileges  = kingpin.Flag("privileges.drop", "Once the BPF programs are attached, drop every capability not needed at run time and set no_new_privs (--no-privileges.drop keeps them).").Default("true").Bool()
+		maxRequests     = kingpin.Flag("web.max-requests", "Maximum number of parallel scrape requests; past it a scrape gets 503. 0 disables the limit.").Default("40").Int()
+		shareWindow     = kingpin.Flag("web.scrape-share-window", "How long a finished scrape's page is served again to other scrapes (concurrent scrapes always share the page in progress). 0 collects anew for every scrape that overlaps none.").Default("0s").Duration()
 		webConfig       = kingpinflag.AddFlags(kingpin.CommandLine, DefaultListenAddress)
 	)
 	logConfig := &promslog.Config{}
@@ -58,6 +62,7 @@ func run() int {
 	kingpin.HelpFlag.Short('h')
 	kingpin.Parse()
 	logger := promslog.New(logConfig)
+	setMemoryLimit(logger)
 	// Caught from the start: a signal while programs load still ends in a
 	// clean detach and exit 0 once loading is done.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -122,7 +127,7 @@ func run() int {
 
 	go reap(ctx, resolver, signals, logger)
 
-	server, err := newServer(*metricsPath, registry, logger)
+	server, err := newServer(*metricsPath, registry, *maxRequests, *shareWindow, logger)
 	if err != nil {
 		return fail("%s", err)
 	}
@@ -200,13 +205,34 @@ func reap(ctx context.Context, resolver *container.Resolver, collectors *collect
 	}
 }
 
-func newServer(metricsPath string, registry *prometheus.Registry, logger *slog.Logger) (*http.Server, error) {
+// setMemoryLimit sets the Go memory limit to most of the cgroup's memory
+// limit, unless GOMEMLIMIT sets it: the garbage collector then works
+// harder as the limit nears instead of letting the heap grow into an OOM
+// kill.
+func setMemoryLimit(logger *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	limit, ok, err := scrape.CgroupMemoryLimit("/proc")
+	if err != nil {
+		logger.Warn("cannot read the cgroup memory limit: Go memory limit not set", "err", err)
+		return
+	}
+	if ok {
+		debug.SetMemoryLimit(scrape.GoMemLimit(limit))
+		logger.Info("Go memory limit set from the cgroup memory limit", "cgroup_limit_bytes", limit, "gomemlimit_bytes", scrape.GoMemLimit(limit))
+	}
+}
+
+func newServer(metricsPath string, registry *prometheus.Registry, maxRequests int, shareWindow time.Duration, logger *slog.Logger) (*http.Server, error) {
 	mux := http.NewServeMux()
-	mux.Handle(metricsPath, promhttp.HandlerFor(registry, promhttp.HandlerOpts{
+	mux.Handle(metricsPath, scrape.Handler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		ErrorHandling:     promhttp.ContinueOnError,
 		EnableOpenMetrics: true,
-	}))
+		// Scrapes of different formats share one collection too.
+		CoalesceGather: true,
+	}), maxRequests, shareWindow))
 	if metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "rtsec_exporter",

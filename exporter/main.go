@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -29,6 +30,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/cgrouppaths"
 	"github.com/rtsec/rtsec/exporter/collector"
+	"github.com/rtsec/rtsec/exporter/configfile"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/preflight"
 	"github.com/rtsec/rtsec/exporter/privileges"
@@ -67,6 +69,9 @@ func run() int {
 	// clean detach and exit 0 once loading is done.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if err := validateFlags(*metricsPath, webConfig, *goneGrace, *maxRequests, *shareWindow); err != nil {
+		return fail("%s", err)
+	}
 	if handled, err := collector.IntegrityCommand(logger); handled {
 		if err != nil {
 			return fail("%s", err)
@@ -74,8 +79,14 @@ func run() int {
 		return 0
 	}
 
-	if *goneGrace < 0 {
-		return fail("--container.gone-grace=%s: must not be negative", *goneGrace)
+	// Before the first BPF program: a CRI socket that is not there fails
+	// the start as cheaply as a bad flag.
+	metadata, err := metadataSource(*criSocket, logger)
+	if err != nil {
+		return fail("%s", err)
+	}
+	if metadata != nil {
+		defer metadata.Close()
 	}
 	checks, err := preflight.Check(collector.Enabled())
 	if err != nil {
@@ -95,13 +106,8 @@ func run() int {
 	if err != nil {
 		return fail("%s", err)
 	}
-	metadata, err := metadataSource(*criSocket, logger)
-	if err != nil {
-		return fail("%s", err)
-	}
 	opts := container.ResolverOptions{Recorded: recorder.Lookup, GoneGrace: *goneGrace, Logger: logger}
 	if metadata != nil {
-		defer metadata.Close()
 		opts.Metadata = metadata
 	}
 	resolver, err := container.NewResolver(opts)
@@ -145,6 +151,61 @@ func run() int {
 		logger.Warn("web server shutdown", "err", err)
 	}
 	return 0
+}
+
+// validateFlags checks every flag and the files they name before anything
+// is loaded into the kernel, so that a bad invocation fails at once and
+// never half-starts.
+func validateFlags(metricsPath string, flags *web.FlagConfig, goneGrace time.Duration, maxRequests int, shareWindow time.Duration) error {
+	if !strings.HasPrefix(metricsPath, "/") {
+		return fmt.Errorf("--web.telemetry-path=%q: want a path starting with /", metricsPath)
+	}
+	if !*flags.WebSystemdSocket {
+		for _, addr := range *flags.WebListenAddresses {
+			if err := validateListenAddress(addr); err != nil {
+				return fmt.Errorf("--web.listen-address=%q: %w", addr, err)
+			}
+		}
+	}
+	if path := *flags.WebConfigFile; path != "" {
+		// exporter-toolkit reads the file without a limit: bound it first.
+		if _, err := configfile.Read(path, configfile.WebConfig); err != nil {
+			return fmt.Errorf("--web.config.file: %w", err)
+		}
+		if err := web.Validate(path); err != nil {
+			return fmt.Errorf("--web.config.file=%s: %s", path, oneLine(err))
+		}
+	}
+	switch {
+	case goneGrace < 0:
+		return fmt.Errorf("--container.gone-grace=%s: must not be negative", goneGrace)
+	case maxRequests < 0:
+		return fmt.Errorf("--web.max-requests=%d: must not be negative", maxRequests)
+	case shareWindow < 0:
+		return fmt.Errorf("--web.scrape-share-window=%s: must not be negative", shareWindow)
+	}
+	return collector.Validate(collector.Enabled())
+}
+
+// validateListenAddress accepts host:port with a port number or service
+// name, as net.Listen does, and exporter-toolkit's vsock://CID:PORT.
+func validateListenAddress(addr string) error {
+	if strings.HasPrefix(addr, "vsock://") {
+		return nil // exporter-toolkit parses and reports these itself
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("port %q: %w", port, err)
+	}
+	return nil
+}
+
+// oneLine joins a multi-line error (YAML's list several) on one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
 }
 
 // fail prints one line saying what is wrong and returns the exit code.

@@ -135,7 +135,8 @@ func (e *eventLog) started() bool {
 	return e.shared != nil
 }
 
-func (e *eventLog) start() error {
+// redactions compiles --events.redact.
+func redactions() ([]*regexp.Regexp, error) {
 	var redact []*regexp.Regexp
 	for _, expr := range *eventsRedact {
 		if expr == "" {
@@ -143,9 +144,26 @@ func (e *eventLog) start() error {
 		}
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return fmt.Errorf("--events.redact=%q: %w", expr, err)
+			return nil, fmt.Errorf("--events.redact=%q: %w", expr, err)
 		}
 		redact = append(redact, re)
+	}
+	return redact, nil
+}
+
+// validateEventFlags checks the event log's flags.
+func validateEventFlags() error {
+	if _, err := rateLimits(); err != nil {
+		return err
+	}
+	_, err := redactions()
+	return err
+}
+
+func (e *eventLog) start() error {
+	redact, err := redactions()
+	if err != nil {
+		return err
 	}
 	out, err := events.Open(*eventsOutput)
 	if err != nil || out == nil {

@@ -45,6 +45,7 @@ var (
 
 func init() {
 	register("process", true, newProcessCollector)
+	validates("process", func() error { _, err := processConfig(); return err })
 }
 
 type processCollector struct {
@@ -68,16 +69,26 @@ func validateBudget(flag string, v uint32) error {
 	return nil
 }
 
-func newProcessCollector(env Env) (Collector, error) {
+// processConfig checks the process collector's flags and reads its class
+// list.
+func processConfig() (classes.List, error) {
 	if err := validateBudget("process.binary-budget", *binaryBudget); err != nil {
-		return nil, err
+		return classes.List{}, err
 	}
 	if err := validateBudget("process.host-binary-budget", *hostBinaryBudget); err != nil {
-		return nil, err
+		return classes.List{}, err
 	}
 	list, err := classes.Load(*classesFile)
 	if err != nil {
-		return nil, fmt.Errorf("--process.classes-file: %w", err)
+		return classes.List{}, fmt.Errorf("--process.classes-file: %w", err)
+	}
+	return list, nil
+}
+
+func newProcessCollector(env Env) (Collector, error) {
+	list, err := processConfig()
+	if err != nil {
+		return nil, err
 	}
 	spec, err := bpf.LoadProcess()
 	if err != nil {

@@ -6,13 +6,14 @@ package fileclass
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rtsec/rtsec/exporter/configfile"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
 
@@ -98,7 +99,7 @@ func Load(path string) (*Table, error) {
 	if path == "" {
 		return New(Defaults())
 	}
-	data, err := os.ReadFile(path)
+	data, err := configfile.Read(path, configfile.ClassTable)
 	if err != nil {
 		return nil, fmt.Errorf("read class table: %w", err)
 	}
@@ -107,7 +108,9 @@ func Load(path string) (*Table, error) {
 	}
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("class table %s: empty (only comments and blank lines): want a list of classes under \"classes\"", path)
+	} else if err != nil {
 		return nil, fmt.Errorf("parse class table %s: %w", path, err)
 	}
 	t, err := New(doc.Classes)

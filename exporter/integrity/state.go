@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/rtsec/rtsec/exporter/configfile"
 )
 
 // Why a baseline was rebuilt (the reason label).
@@ -48,7 +50,7 @@ func checksum(b Baseline) (string, error) {
 // LoadState reads a baseline. A file that does not parse, has another
 // version or whose checksum does not match its content is ErrCorrupt.
 func LoadState(path string) (Baseline, error) {
-	data, err := os.ReadFile(path)
+	data, err := configfile.Read(path, configfile.IntegrityState)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil, ErrMissing
 	}

@@ -87,7 +87,7 @@
     // Hook: PromQL terms added to impact, each a vector by containerLabels: by default the posture gauges
     // (privileged, host pid/net/ipc namespaces, runtime sockets or / mounted in).
     riskImpactTerms: [
-      '2 * max by (%s) (rtsec_container_privileged{%s})' % [self.containerLabels, self.rtsecSelector],
+      '2 * max by (%s) (rtsec_container_posture_info{%s, privileged="true"})' % [self.containerLabels, self.rtsecSelector],
       'max by (%s) (rtsec_container_host_namespace{%s, ns=~"pid|net|ipc"})' % [self.containerLabels, self.rtsecSelector],
       '2 * max by (%s) (rtsec_container_sensitive_mounts{%s, mount=~"docker_sock|containerd_sock|crio_sock|root"})' % [self.containerLabels, self.rtsecSelector],
     ],

@@ -103,6 +103,11 @@ func Load(path string) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read class table: %w", err)
 	}
+	return Parse(data, path)
+}
+
+// Parse reads a class table's YAML content; path names it in errors.
+func Parse(data []byte, path string) (*Table, error) {
 	var doc struct {
 		Classes []Class `yaml:"classes"`
 	}

@@ -57,6 +57,11 @@ func LoadState(path string) (Baseline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read integrity state: %w", err)
 	}
+	return parseState(data, path)
+}
+
+// parseState checks a state file's content; path names it in errors.
+func parseState(data []byte, path string) (Baseline, error) {
 	var st stateFile
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)

@@ -131,7 +131,7 @@ func run() int {
 		registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 
-	go reap(ctx, resolver, signals, logger)
+	go reap(ctx, resolver, signals, recorder, *goneGrace, logger)
 
 	server, err := newServer(*metricsPath, registry, *maxRequests, *shareWindow, logger)
 	if err != nil {
@@ -247,7 +247,7 @@ func dropToRuntime(logger *slog.Logger) error {
 }
 
 // reap deletes the kernel state of containers gone for longer than the grace.
-func reap(ctx context.Context, resolver *container.Resolver, collectors *collector.Registry, logger *slog.Logger) {
+func reap(ctx context.Context, resolver *container.Resolver, collectors *collector.Registry, recorder *cgrouppaths.Recorder, grace time.Duration, logger *slog.Logger) {
 	ticker := time.NewTicker(reapInterval)
 	defer ticker.Stop()
 	for {
@@ -257,6 +257,13 @@ func reap(ctx context.Context, resolver *container.Resolver, collectors *collect
 		case <-ticker.C:
 		}
 		collectors.ResolveKeys()
+		// Resolved at the last scrape or in ResolveKeys: a removed
+		// cgroup's path is needed no longer than its series are kept.
+		if n, err := recorder.ForgetRemoved(grace + reapInterval); err != nil {
+			logger.Warn("forget removed cgroups", "err", err)
+		} else if n > 0 {
+			logger.Debug("forgot the paths of removed cgroups", "count", n)
+		}
 		expired := resolver.Expired()
 		if len(expired) == 0 {
 			continue

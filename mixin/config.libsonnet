@@ -170,6 +170,7 @@
       RtsecCollectorFailing: { severity: 'warning', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecBPFProgramsNotRunning: { severity: 'critical', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecBPFMapNearCapacity: { severity: 'warning', 'for': '15m', category: 'exporter', mitre_technique: 'T1562.001' },
+      RtsecBPFLRUMapFull: { severity: 'info', 'for': '1h', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecBPFMapInsertFailures: { severity: 'warning', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecLabelOverflows: { severity: 'info', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecEventsLost: { severity: 'warning', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },

@@ -22,6 +22,7 @@ type ProcessEventWindow struct {
 	_     structs.HostLayout
 	Start uint64
 	Sent  uint64
+	Prev  uint64
 }
 
 type ProcessExecBudget struct {

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -139,7 +138,10 @@ func newProcessCollector(env Env) (Collector, error) {
 	return c, nil
 }
 
-// binaryName turns the kernel's NUL-padded name into a label value.
+// binaryName turns the kernel's NUL-padded name into a label value. The
+// name is kept as it is, spaces too: " sh" is another file than "sh", and
+// any renamed copy of a shell escapes name matching alike, so trimming
+// would only misreport.
 func binaryName(raw []int8) string {
 	b := make([]byte, 0, len(raw))
 	for _, c := range raw {
@@ -148,7 +150,7 @@ func binaryName(raw []int8) string {
 		}
 		b = append(b, byte(c))
 	}
-	return strings.ToValidUTF8(string(bytes.TrimSpace(b)), "\uFFFD")
+	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
 // readCounts reads the kernel's counts and name budgets. Execs that found

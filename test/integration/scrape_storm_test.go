@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtsec/rtsec/internal/testenv"
 	"github.com/rtsec/rtsec/test/exporter"
 	"github.com/rtsec/rtsec/test/load"
 )
@@ -56,5 +57,52 @@ func TestScrapeStorm(t *testing.T) {
 	}
 	if res.PeakRSS > storm64MiB {
 		t.Errorf("the exporter's RSS peaked at %.1f MiB, want under 64 MiB", float64(res.PeakRSS)/(1<<20))
+	}
+}
+
+// limitedCgroup makes cgroup v1 memory and cpu cgroups with the
+// DaemonSet's limits (192Mi, 500m) and returns the command prefix that runs
+// a program in the memory one, and the cpu one's directory.
+func limitedCgroup(t *testing.T, name string) ([]string, string) {
+	t.Helper()
+	var dirs []string
+	for _, c := range []struct{ dir, file, value string }{
+		{"/sys/fs/cgroup/memory", "memory.limit_in_bytes", strconv.Itoa(192 << 20)},
+		{"/sys/fs/cgroup/cpu", "cpu.cfs_quota_us", "50000"},
+	} {
+		if _, err := os.Stat(c.dir); err != nil {
+			testenv.Unavailable(t, "needs the cgroup v1 %s controller (this machine's hybrid layout)", c.dir)
+		}
+		dir := c.dir + "/" + name
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Remove(dir) })
+		if err := os.WriteFile(dir+"/"+c.file, []byte(c.value), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	return []string{"sh", "-c", `echo $$ > ` + dirs[0] + `/tasks && exec "$0" "$@"`}, dirs[1]
+}
+
+// Under the DaemonSet's limits (192Mi memory, half a CPU) every scrape of a
+// 5-scraper storm on 200 containers completes. The CPU limit applies once
+// the exporter serves: loading the BPF programs on half a CPU of a loaded
+// machine takes longer than the harness waits.
+func TestScrapeStormUnderLimits(t *testing.T) {
+	prefix, cpu := limitedCgroup(t, "rtsec-storm-limited")
+	e := exporter.StartUnder(t, prefix)
+	if err := os.WriteFile(cpu+"/cgroup.procs", []byte(strconv.Itoa(e.PID())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Back to the root cpu cgroup before the cgroup is removed.
+	t.Cleanup(func() { os.WriteFile("/sys/fs/cgroup/cpu/cgroup.procs", []byte(strconv.Itoa(e.PID())), 0o644) })
+	load.StartContainers(t, "rtsec-storm-limited", stormContainers, "/bin/true", "/bin/sh")
+	e.Scrape(t)
+	res := load.Storm(e.URL, e.PID(), 5, 10*time.Second, 30*time.Second)
+	t.Logf("storm under 192Mi/500m: %s", res)
+	if res.Failed > 0 || res.Rejected > 0 || res.Completed < 5 {
+		t.Errorf("under the DaemonSet's limits: %s (first error %s), want every scrape completed", res, res.FirstError)
 	}
 }

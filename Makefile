@@ -27,7 +27,7 @@ RUN_ARGS ?= --web.listen-address=:9730
 # load the 2-core machine, and exact counts and alert timings want it calm.
 TEST_FLAGS ?= -count=1 -timeout 20m -p 1
 
-.PHONY: all build run deps generate generate-bpf generate-mixin generate-docs generate-deploy image vmlinux test lint e2e stack scenario bench clean
+.PHONY: all build run deps generate generate-bpf generate-mixin generate-docs generate-deploy image vmlinux test lint fuzz soak e2e stack scenario bench clean
 
 all: build
 
@@ -83,8 +83,26 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
 	$(GO) vet ./...
 
-test: deps lint
+test: deps lint fuzz
 	$(GO) test $(TEST_FLAGS) ./...
+
+# A short run of every fuzz target (FUZZTIME each; longer: make fuzz
+# FUZZTIME=10m). Their seed corpora run in every go test as well.
+FUZZTIME ?= 3s
+fuzz:
+	@set -e; for f in $$(git grep -l '^func Fuzz' -- '*_test.go'); do \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "fuzz $$t ./$$(dirname $$f)"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+		done; \
+	done
+
+# The exporter under container churn, exec/file/network load and scrapes
+# for DURATION; fails on monotonic growth of RSS, goroutines, fds, series or
+# map entries. make test runs it for 90s.
+DURATION ?= 1h
+soak: deps build
+	RTSEC_SOAK_DURATION=$(DURATION) $(GO) test -count=1 -v -timeout 0 -run 'TestSoak$$' ./test/soak/
 
 # The end-to-end detection harness alone (also part of make test).
 e2e: deps

@@ -14,9 +14,10 @@ import (
 )
 
 type CgroupsCgroupPath struct {
-	_       structs.HostLayout
-	Creator [16]int8
-	Path    [256]int8
+	_         structs.HostLayout
+	RemovedNs uint64
+	Creator   [16]int8
+	Path      [256]int8
 }
 
 // Names of all BPF objects in the ELF.
@@ -26,6 +27,7 @@ const (
 	CgroupsMapCgroupPaths        = "cgroup_paths"
 	CgroupsMapCgroupScratch      = "cgroup_scratch"
 	CgroupsProgHandleCgroupMkdir = "handle_cgroup_mkdir"
+	CgroupsProgHandleCgroupRmdir = "handle_cgroup_rmdir"
 )
 
 // LoadCgroups returns the embedded CollectionSpec for Cgroups.
@@ -71,6 +73,7 @@ type CgroupsSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type CgroupsProgramSpecs struct {
 	HandleCgroupMkdir *ebpf.ProgramSpec `ebpf:"handle_cgroup_mkdir"`
+	HandleCgroupRmdir *ebpf.ProgramSpec `ebpf:"handle_cgroup_rmdir"`
 }
 
 // CgroupsMapSpecs contains maps before they are loaded into the kernel.
@@ -129,11 +132,13 @@ type CgroupsVariables struct {
 // It can be passed to LoadCgroupsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type CgroupsPrograms struct {
 	HandleCgroupMkdir *ebpf.Program `ebpf:"handle_cgroup_mkdir"`
+	HandleCgroupRmdir *ebpf.Program `ebpf:"handle_cgroup_rmdir"`
 }
 
 func (p *CgroupsPrograms) Close() error {
 	return _CgroupsClose(
 		p.HandleCgroupMkdir,
+		p.HandleCgroupRmdir,
 	)
 }
 

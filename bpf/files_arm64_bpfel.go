@@ -34,6 +34,7 @@ type FilesEventWindow struct {
 	_     structs.HostLayout
 	Start uint64
 	Sent  uint64
+	Prev  uint64
 }
 
 type FilesFileKey struct {

@@ -22,6 +22,7 @@ type ProcessEventWindow struct {
 	_     structs.HostLayout
 	Start uint64
 	Sent  uint64
+	Prev  uint64
 }
 
 type ProcessExecBudget struct {
@@ -94,6 +95,7 @@ const (
 	ProcessProgDeleteModuleExit     = "delete_module_exit"
 	ProcessProgFinitModuleExit      = "finit_module_exit"
 	ProcessProgHandleExec           = "handle_exec"
+	ProcessProgHandleTaskExit       = "handle_task_exit"
 	ProcessProgInitModuleExit       = "init_module_exit"
 	ProcessProgKexecLoadExit        = "kexec_load_exit"
 	ProcessProgKeyctlExit           = "keyctl_exit"
@@ -174,6 +176,7 @@ type ProcessProgramSpecs struct {
 	DeleteModuleExit    *ebpf.ProgramSpec `ebpf:"delete_module_exit"`
 	FinitModuleExit     *ebpf.ProgramSpec `ebpf:"finit_module_exit"`
 	HandleExec          *ebpf.ProgramSpec `ebpf:"handle_exec"`
+	HandleTaskExit      *ebpf.ProgramSpec `ebpf:"handle_task_exit"`
 	InitModuleExit      *ebpf.ProgramSpec `ebpf:"init_module_exit"`
 	KexecLoadExit       *ebpf.ProgramSpec `ebpf:"kexec_load_exit"`
 	KeyctlExit          *ebpf.ProgramSpec `ebpf:"keyctl_exit"`
@@ -319,6 +322,7 @@ type ProcessPrograms struct {
 	DeleteModuleExit    *ebpf.Program `ebpf:"delete_module_exit"`
 	FinitModuleExit     *ebpf.Program `ebpf:"finit_module_exit"`
 	HandleExec          *ebpf.Program `ebpf:"handle_exec"`
+	HandleTaskExit      *ebpf.Program `ebpf:"handle_task_exit"`
 	InitModuleExit      *ebpf.Program `ebpf:"init_module_exit"`
 	KexecLoadExit       *ebpf.Program `ebpf:"kexec_load_exit"`
 	KeyctlExit          *ebpf.Program `ebpf:"keyctl_exit"`
@@ -352,6 +356,7 @@ func (p *ProcessPrograms) Close() error {
 		p.DeleteModuleExit,
 		p.FinitModuleExit,
 		p.HandleExec,
+		p.HandleTaskExit,
 		p.InitModuleExit,
 		p.KexecLoadExit,
 		p.KeyctlExit,

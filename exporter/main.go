@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -28,9 +30,11 @@ import (
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/cgrouppaths"
 	"github.com/rtsec/rtsec/exporter/collector"
+	"github.com/rtsec/rtsec/exporter/configfile"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/preflight"
 	"github.com/rtsec/rtsec/exporter/privileges"
+	"github.com/rtsec/rtsec/exporter/scrape"
 )
 
 // DefaultListenAddress is rtsec_exporter's port.
@@ -50,6 +54,8 @@ func run() int {
 		criSocket       = kingpin.Flag("runtime.cri-socket", `CRI runtime socket for Kubernetes metadata: a path or unix:// URL, "auto" to use the first usual socket found, "none" to disable.`).Default("auto").String()
 		goneGrace       = kingpin.Flag("container.gone-grace", "How long a gone container's series stay exported, so the last counts are scraped.").Default("2m").Duration()
 		dropPrivileges  = kingpin.Flag("privileges.drop", "Once the BPF programs are attached, drop every capability not needed at run time and set no_new_privs (--no-privileges.drop keeps them).").Default("true").Bool()
+		maxRequests     = kingpin.Flag("web.max-requests", "Maximum number of parallel scrape requests; past it a scrape gets 503. 0 disables the limit.").Default("40").Int()
+		shareWindow     = kingpin.Flag("web.scrape-share-window", "How long a finished scrape's page is served again to other scrapes (concurrent scrapes always share the page in progress). 0 collects anew for every scrape that overlaps none.").Default("0s").Duration()
 		webConfig       = kingpinflag.AddFlags(kingpin.CommandLine, DefaultListenAddress)
 	)
 	logConfig := &promslog.Config{}
@@ -58,10 +64,14 @@ func run() int {
 	kingpin.HelpFlag.Short('h')
 	kingpin.Parse()
 	logger := promslog.New(logConfig)
+	setMemoryLimit(logger)
 	// Caught from the start: a signal while programs load still ends in a
 	// clean detach and exit 0 once loading is done.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if err := validateFlags(*metricsPath, webConfig, *goneGrace, *maxRequests, *shareWindow); err != nil {
+		return fail("%s", err)
+	}
 	if handled, err := collector.IntegrityCommand(logger); handled {
 		if err != nil {
 			return fail("%s", err)
@@ -69,8 +79,14 @@ func run() int {
 		return 0
 	}
 
-	if *goneGrace < 0 {
-		return fail("--container.gone-grace=%s: must not be negative", *goneGrace)
+	// Before the first BPF program: a CRI socket that is not there fails
+	// the start as cheaply as a bad flag.
+	metadata, err := metadataSource(*criSocket, logger)
+	if err != nil {
+		return fail("%s", err)
+	}
+	if metadata != nil {
+		defer metadata.Close()
 	}
 	checks, err := preflight.Check(collector.Enabled())
 	if err != nil {
@@ -90,13 +106,8 @@ func run() int {
 	if err != nil {
 		return fail("%s", err)
 	}
-	metadata, err := metadataSource(*criSocket, logger)
-	if err != nil {
-		return fail("%s", err)
-	}
 	opts := container.ResolverOptions{Recorded: recorder.Lookup, GoneGrace: *goneGrace, Logger: logger}
 	if metadata != nil {
-		defer metadata.Close()
 		opts.Metadata = metadata
 	}
 	resolver, err := container.NewResolver(opts)
@@ -120,9 +131,9 @@ func run() int {
 		registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 
-	go reap(ctx, resolver, signals, logger)
+	go reap(ctx, resolver, signals, recorder, *goneGrace, logger)
 
-	server, err := newServer(*metricsPath, registry, logger)
+	server, err := newServer(*metricsPath, registry, *maxRequests, *shareWindow, logger)
 	if err != nil {
 		return fail("%s", err)
 	}
@@ -140,6 +151,61 @@ func run() int {
 		logger.Warn("web server shutdown", "err", err)
 	}
 	return 0
+}
+
+// validateFlags checks every flag and the files they name before anything
+// is loaded into the kernel, so that a bad invocation fails at once and
+// never half-starts.
+func validateFlags(metricsPath string, flags *web.FlagConfig, goneGrace time.Duration, maxRequests int, shareWindow time.Duration) error {
+	if !strings.HasPrefix(metricsPath, "/") {
+		return fmt.Errorf("--web.telemetry-path=%q: want a path starting with /", metricsPath)
+	}
+	if !*flags.WebSystemdSocket {
+		for _, addr := range *flags.WebListenAddresses {
+			if err := validateListenAddress(addr); err != nil {
+				return fmt.Errorf("--web.listen-address=%q: %w", addr, err)
+			}
+		}
+	}
+	if path := *flags.WebConfigFile; path != "" {
+		// exporter-toolkit reads the file without a limit: bound it first.
+		if _, err := configfile.Read(path, configfile.WebConfig); err != nil {
+			return fmt.Errorf("--web.config.file: %w", err)
+		}
+		if err := web.Validate(path); err != nil {
+			return fmt.Errorf("--web.config.file=%s: %s", path, oneLine(err))
+		}
+	}
+	switch {
+	case goneGrace < 0:
+		return fmt.Errorf("--container.gone-grace=%s: must not be negative", goneGrace)
+	case maxRequests < 0:
+		return fmt.Errorf("--web.max-requests=%d: must not be negative", maxRequests)
+	case shareWindow < 0:
+		return fmt.Errorf("--web.scrape-share-window=%s: must not be negative", shareWindow)
+	}
+	return collector.Validate(collector.Enabled())
+}
+
+// validateListenAddress accepts host:port with a port number or service
+// name, as net.Listen does, and exporter-toolkit's vsock://CID:PORT.
+func validateListenAddress(addr string) error {
+	if strings.HasPrefix(addr, "vsock://") {
+		return nil // exporter-toolkit parses and reports these itself
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("port %q: %w", port, err)
+	}
+	return nil
+}
+
+// oneLine joins a multi-line error (YAML's list several) on one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
 }
 
 // fail prints one line saying what is wrong and returns the exit code.
@@ -181,7 +247,7 @@ func dropToRuntime(logger *slog.Logger) error {
 }
 
 // reap deletes the kernel state of containers gone for longer than the grace.
-func reap(ctx context.Context, resolver *container.Resolver, collectors *collector.Registry, logger *slog.Logger) {
+func reap(ctx context.Context, resolver *container.Resolver, collectors *collector.Registry, recorder *cgrouppaths.Recorder, grace time.Duration, logger *slog.Logger) {
 	ticker := time.NewTicker(reapInterval)
 	defer ticker.Stop()
 	for {
@@ -191,6 +257,13 @@ func reap(ctx context.Context, resolver *container.Resolver, collectors *collect
 		case <-ticker.C:
 		}
 		collectors.ResolveKeys()
+		// Resolved at the last scrape or in ResolveKeys: a removed
+		// cgroup's path is needed no longer than its series are kept.
+		if n, err := recorder.ForgetRemoved(grace + reapInterval); err != nil {
+			logger.Warn("forget removed cgroups", "err", err)
+		} else if n > 0 {
+			logger.Debug("forgot the paths of removed cgroups", "count", n)
+		}
 		expired := resolver.Expired()
 		if len(expired) == 0 {
 			continue
@@ -200,13 +273,34 @@ func reap(ctx context.Context, resolver *container.Resolver, collectors *collect
 	}
 }
 
-func newServer(metricsPath string, registry *prometheus.Registry, logger *slog.Logger) (*http.Server, error) {
+// setMemoryLimit sets the Go memory limit to most of the cgroup's memory
+// limit, unless GOMEMLIMIT sets it: the garbage collector then works
+// harder as the limit nears instead of letting the heap grow into an OOM
+// kill.
+func setMemoryLimit(logger *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	limit, ok, err := scrape.CgroupMemoryLimit("/proc")
+	if err != nil {
+		logger.Warn("cannot read the cgroup memory limit: Go memory limit not set", "err", err)
+		return
+	}
+	if ok {
+		debug.SetMemoryLimit(scrape.GoMemLimit(limit))
+		logger.Info("Go memory limit set from the cgroup memory limit", "cgroup_limit_bytes", limit, "gomemlimit_bytes", scrape.GoMemLimit(limit))
+	}
+}
+
+func newServer(metricsPath string, registry *prometheus.Registry, maxRequests int, shareWindow time.Duration, logger *slog.Logger) (*http.Server, error) {
 	mux := http.NewServeMux()
-	mux.Handle(metricsPath, promhttp.HandlerFor(registry, promhttp.HandlerOpts{
+	mux.Handle(metricsPath, scrape.Handler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		ErrorHandling:     promhttp.ContinueOnError,
 		EnableOpenMetrics: true,
-	}))
+		// Scrapes of different formats share one collection too.
+		CoalesceGather: true,
+	}), maxRequests, shareWindow))
 	if metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "rtsec_exporter",

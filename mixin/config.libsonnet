@@ -118,7 +118,7 @@
     // Hook: PromQL terms added to impact, each a vector by containerLabels: by default the posture gauges
     // (privileged, host pid/net/ipc namespaces, runtime sockets or / mounted in).
     riskImpactTerms: [
-      '2 * max by (%s) (rtsec_container_privileged{%s})' % [self.containerLabels, self.rtsecSelector],
+      '2 * max by (%s) (rtsec_container_posture_info{%s, privileged="true"})' % [self.containerLabels, self.rtsecSelector],
       'max by (%s) (rtsec_container_host_namespace{%s, ns=~"pid|net|ipc"})' % [self.containerLabels, self.rtsecSelector],
       '2 * max by (%s) (rtsec_container_sensitive_mounts{%s, mount=~"docker_sock|containerd_sock|crio_sock|root"})' % [self.containerLabels, self.rtsecSelector],
     ],
@@ -207,6 +207,7 @@
       RtsecCollectorFailing: { severity: 'warning', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecBPFProgramsNotRunning: { severity: 'critical', 'for': '5m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecBPFMapNearCapacity: { severity: 'warning', 'for': '15m', category: 'exporter', mitre_technique: 'T1562.001' },
+      RtsecBPFLRUMapFull: { severity: 'info', 'for': '1h', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecBPFMapInsertFailures: { severity: 'warning', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecLabelOverflows: { severity: 'info', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },
       RtsecEventsLost: { severity: 'warning', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },

@@ -2,7 +2,11 @@
 /* Records the path of every cgroup v2 directory created while rtsec runs,
  * and the command that created it, so that a container that lived between
  * two scrapes can still be resolved after its cgroup is gone: plain runc
- * names its cgroup after the container, and is known by its creator. */
+ * names its cgroup after the container, and is known by its creator.
+ * cgroup_rmdir stamps an entry with the time its cgroup went away; the
+ * exporter deletes the entries gone for longer than the gone grace, so the
+ * map holds live cgroups and the recently dead, not every cgroup since
+ * boot. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -11,6 +15,8 @@
 #define CGROUP_PATH_LEN 256
 
 struct cgroup_path {
+	/* CLOCK_BOOTTIME of the cgroup's rmdir; 0 while it lives. */
+	__u64 removed_ns;
 	char creator[16];
 	char path[CGROUP_PATH_LEN];
 };
@@ -41,10 +47,23 @@ int BPF_PROG(handle_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	if (!value)
 		return 0;
 	__u64 id = BPF_CORE_READ(cgrp, kn, id);
+	value->removed_ns = 0;
 	bpf_get_current_comm(value->creator, sizeof(value->creator));
 	if (bpf_probe_read_kernel_str(value->path, sizeof(value->path), path) < 0)
 		return 0;
 	bpf_map_update_elem(&cgroup_paths, &id, value, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(handle_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != 0)
+		return 0;
+	__u64 id = BPF_CORE_READ(cgrp, kn, id);
+	struct cgroup_path *value = bpf_map_lookup_elem(&cgroup_paths, &id);
+	if (value)
+		value->removed_ns = bpf_ktime_get_boot_ns();
 	return 0;
 }
 

@@ -111,18 +111,25 @@ static __always_inline bool spend_budget(struct exec_budget *b, __u64 cgroup_id)
 	return __sync_fetch_and_add(&b->used, 1) < budget;
 }
 
-/* Copies the base name of path into out. bprm->filename is the path as
- * the caller passed it (or /dev/fd/N for execveat), so the last '/' is
- * found within the first PATH_SCAN bytes. */
-static __always_inline void read_basename(const char *path, char out[BINARY_LEN])
+/* Copies the base name of the exec's path into out. bprm->filename is the
+ * path as the caller passed it (or /dev/fd/N for execveat), so the last '/'
+ * is found within the first PATH_SCAN bytes; a longer path's last
+ * component lies beyond them, and the name of the file executed (a
+ * symlink's target's) stands in for it. */
+static __always_inline void read_basename(struct linux_binprm *bprm, char out[BINARY_LEN])
 {
 	__u32 zero = 0;
 	struct scratch *s = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!s)
 		return;
+	const char *path = BPF_CORE_READ(bprm, filename);
 	long n = bpf_probe_read_kernel_str(s->path, sizeof(s->path), path);
 	if (n <= 0)
 		return;
+	if (n >= PATH_SCAN) {
+		bpf_probe_read_kernel_str(out, BINARY_LEN, BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name));
+		return;
+	}
 	__u32 start = 0;
 	for (__u32 i = 0; i < PATH_SCAN; i++) {
 		if (i >= n)
@@ -131,6 +138,12 @@ static __always_inline void read_basename(const char *path, char out[BINARY_LEN]
 			start = i + 1;
 	}
 	bpf_probe_read_kernel_str(out, BINARY_LEN, path + (start & (PATH_SCAN - 1)));
+}
+
+/* Whether name is the overflow label value "_other". */
+static __always_inline bool overflow_name(const char name[BINARY_LEN])
+{
+	return name[0] == '_' && name[1] == 'o' && name[2] == 't' && name[3] == 'h' && name[4] == 'e' && name[5] == 'r' && name[6] == 0;
 }
 
 /* Counts the exec's class and suspicious reasons, and sends an event for a
@@ -166,8 +179,12 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 		return 0;
 	struct exec_key key = {};
 	key.cgroup_id = bpf_get_current_cgroup_id();
-	read_basename(BPF_CORE_READ(bprm, filename), key.binary);
+	read_basename(bprm, key.binary);
 	classify_exec(p, bprm, &key);
+	/* A binary really named _other shares the overflow series, so it
+	 * counts as an overflow too: the series never looks like one name. */
+	if (overflow_name(key.binary))
+		count_stat(&exec_stats, STAT_EXEC_OVERFLOW);
 
 	__u64 *v = bpf_map_lookup_elem(&exec_counts, &key);
 	if (v) {

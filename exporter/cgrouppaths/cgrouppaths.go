@@ -5,6 +5,10 @@ package cgrouppaths
 
 import (
 	"bytes"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
@@ -43,6 +47,39 @@ func (r *Recorder) Lookup(id uint64) (container.RecordedCgroup, bool) {
 	}
 	creator, _ := cString(value.Creator[:])
 	return container.RecordedCgroup{Path: path, Creator: creator}, true
+}
+
+// ForgetRemoved deletes the entries of cgroups removed more than grace
+// ago (the kernel stamps an entry at cgroup_rmdir), by then resolved or
+// no longer exported, and returns how many it deleted.
+func (r *Recorder) ForgetRemoved(grace time.Duration) (int, error) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
+		return 0, fmt.Errorf("boot time: %w", err)
+	}
+	now := uint64(ts.Nano())
+	var (
+		id    uint64
+		value bpf.CgroupsCgroupPath
+		old   []uint64
+	)
+	iter := r.objs.CgroupPaths.Iterate()
+	for iter.Next(&id, &value) {
+		if value.RemovedNs != 0 && now-value.RemovedNs > uint64(grace) {
+			old = append(old, id)
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return 0, fmt.Errorf("list recorded cgroups: %w", err)
+	}
+	n := 0
+	for _, id := range old {
+		// Gone already (LRU eviction) is as good as deleted.
+		if err := r.objs.CgroupPaths.Delete(id); err == nil {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // cString returns the NUL-terminated string in raw, and whether it ended

@@ -14,11 +14,13 @@ package classes
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
+
+	"github.com/rtsec/rtsec/exporter/configfile"
 )
 
 // MaxClasses bounds the class label; MaxBinaries the kernel's name map.
@@ -64,12 +66,11 @@ func Load(path string) (List, error) {
 	if path == "" {
 		return Default(), nil
 	}
-	f, err := os.Open(path)
+	data, err := configfile.Read(path, configfile.ClassTable)
 	if err != nil {
 		return List{}, fmt.Errorf("classes file: %w", err)
 	}
-	defer f.Close()
-	return Parse(f, path)
+	return Parse(bytes.NewReader(data), path)
 }
 
 // Parse reads a classes file's content; name is used in errors.
@@ -88,6 +89,9 @@ func Parse(r io.Reader, name string) (List, error) {
 	}
 	if err := s.Err(); err != nil {
 		return List{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(l.Classes) == 0 {
+		return List{}, fmt.Errorf("%s: no classes (only comments and blank lines): want lines \"class: binary…\"", name)
 	}
 	return l, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/cilium/ebpf"
@@ -91,7 +92,8 @@ func (c *bpfCollector) Update(ch chan<- prometheus.Metric) error {
 			continue
 		}
 		ch <- prometheus.MustNewConstMetric(c.entries, prometheus.GaugeValue, float64(n), name)
-		ch <- prometheus.MustNewConstMetric(c.capacity, prometheus.GaugeValue, float64(m.MaxEntries()), name)
+		lru := strconv.FormatBool(m.Type() == ebpf.LRUHash || m.Type() == ebpf.LRUCPUHash)
+		ch <- prometheus.MustNewConstMetric(c.capacity, prometheus.GaugeValue, float64(m.MaxEntries()), name, lru)
 	}
 	return errors.Join(errs...)
 }

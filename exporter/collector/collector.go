@@ -63,6 +63,31 @@ var (
 	explicitlySet   = map[string]bool{}
 )
 
+// validators check a collector's flags and files without touching the
+// kernel, by collector name.
+var validators = map[string]func() error{}
+
+// validates registers the check of a collector's flags that Validate runs.
+// Called from init. The factory may run the same check again: the checks
+// are cheap and keep the factories usable on their own.
+func validates(name string, check func() error) {
+	validators[name] = check
+}
+
+// Validate checks the flags and files of the named collectors and of the
+// event log, so that a bad invocation fails before the first BPF program
+// is loaded.
+func Validate(names []string) error {
+	for _, name := range names {
+		if check, ok := validators[name]; ok {
+			if err := check(); err != nil {
+				return err
+			}
+		}
+	}
+	return validateEventFlags()
+}
+
 // register adds a collector and its --collector.NAME flag. Called from init.
 func register(name string, enabledByDefault bool, factory Factory) {
 	state := "disabled"

@@ -141,7 +141,8 @@ func (e *eventLog) started() bool {
 	return e.shared != nil
 }
 
-func (e *eventLog) start() error {
+// redactions compiles --events.redact.
+func redactions() ([]*regexp.Regexp, error) {
 	var redact []*regexp.Regexp
 	for _, expr := range *eventsRedact {
 		if expr == "" {
@@ -149,12 +150,29 @@ func (e *eventLog) start() error {
 		}
 		re, err := regexp.Compile(expr)
 		if err != nil {
-			return fmt.Errorf("--events.redact=%q: %w", expr, err)
+			return nil, fmt.Errorf("--events.redact=%q: %w", expr, err)
 		}
 		redact = append(redact, re)
 	}
+	return redact, nil
+}
+
+// validateEventFlags checks the event log's flags.
+func validateEventFlags() error {
+	if _, err := rateLimits(); err != nil {
+		return err
+	}
 	if *eventsFileMaxBackups > 1000 {
 		return fmt.Errorf("--events.file-max-backups=%d: at most 1000", *eventsFileMaxBackups)
+	}
+	_, err := redactions()
+	return err
+}
+
+func (e *eventLog) start() error {
+	redact, err := redactions()
+	if err != nil {
+		return err
 	}
 	out, err := events.Open(*eventsOutput, events.FileOptions{
 		MaxSize:    int64(*eventsFileMaxSize) << 20,

@@ -29,6 +29,16 @@ var fileClassesFile = kingpin.Flag("file.classes-file",
 
 func init() {
 	register("file", true, newFileCollector)
+	validates("file", func() error { _, err := fileTable(); return err })
+}
+
+// fileTable reads --file.classes-file.
+func fileTable() (*fileclass.Table, error) {
+	table, err := fileclass.Load(*fileClassesFile)
+	if err != nil {
+		return nil, fmt.Errorf("--file.classes-file: %w", err)
+	}
+	return table, nil
 }
 
 // fileCollector counts modifications of classified paths and reads of
@@ -45,9 +55,9 @@ type fileCollector struct {
 }
 
 func newFileCollector(env Env) (Collector, error) {
-	table, err := fileclass.Load(*fileClassesFile)
+	table, err := fileTable()
 	if err != nil {
-		return nil, fmt.Errorf("--file.classes-file: %w", err)
+		return nil, err
 	}
 	spec, err := bpf.LoadFiles()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rtsec/rtsec/exporter/configfile"
 	"github.com/rtsec/rtsec/exporter/integrity"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
@@ -90,11 +91,25 @@ type integrityCollector struct {
 	changed, lastCheck, checks, rebuilds *prometheus.Desc
 }
 
-func newIntegrityCollector(env Env) (Collector, error) {
+func init() {
+	validates("integrity", func() error { _, err := integrityConfig(); return err })
+}
+
+// integrityConfig checks the integrity flags and returns the watch list.
+// The state file is only checked (a regular file within its limit), not
+// read: the checker reads it.
+func integrityConfig() ([]string, error) {
 	if *integrityInterval <= 0 {
 		return nil, fmt.Errorf("--integrity.interval=%s: must be positive", *integrityInterval)
 	}
-	paths, err := watchList()
+	if err := configfile.Check(*integrityStateFile, configfile.IntegrityState); err != nil {
+		return nil, fmt.Errorf("--integrity.state-file: %w", err)
+	}
+	return watchList()
+}
+
+func newIntegrityCollector(env Env) (Collector, error) {
+	paths, err := integrityConfig()
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ var (
 
 func init() {
 	register("network", true, newNetworkCollector)
+	validates("network", func() error { _, err := networkConfig(); return err })
 }
 
 // networkCollector exports the network signals of network.bpf.c.

@@ -3,6 +3,7 @@ package collector
 import (
 	"errors"
 	"os"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -35,11 +36,9 @@ type postureCollector struct {
 	reader   posture.Reader
 }
 
-func gauge(ok bool) float64 {
-	if ok {
-		return 1
-	}
-	return 0
+// yes is a posture_info label value.
+func yes(ok bool) string {
+	return strconv.FormatBool(ok)
 }
 
 func (c *postureCollector) Update(ch chan<- prometheus.Metric) error {
@@ -58,23 +57,28 @@ func (c *postureCollector) Update(ch chan<- prometheus.Metric) error {
 			continue
 		}
 		id := proc.Identity
-		emit := func(d metricdef.Def, v bool, extra ...string) {
+		emit := func(d metricdef.Def, v float64, extra ...string) {
 			labels := append([]string{id.ID, id.Namespace, id.Pod, id.Container}, extra...)
-			ch <- prometheus.MustNewConstMetric(d.Desc(), prometheus.GaugeValue, gauge(v), labels...)
+			ch <- prometheus.MustNewConstMetric(d.Desc(), prometheus.GaugeValue, v, labels...)
 		}
-		emit(metricdef.ContainerPrivileged, p.Privileged)
-		emit(metricdef.ContainerRunningAsRoot, p.RunningAsRoot)
-		emit(metricdef.ContainerSeccompEnabled, p.SeccompEnabled)
-		emit(metricdef.ContainerNoNewPrivs, p.NoNewPrivs)
-		emit(metricdef.ContainerReadonlyRootfs, p.ReadonlyRootfs)
+		emit(metricdef.ContainerPostureInfo, 1, yes(p.Privileged), yes(p.RunningAsRoot), yes(p.SeccompEnabled), yes(p.NoNewPrivs), yes(p.ReadonlyRootfs))
+		held := 0
 		for _, cap := range metricdef.PostureCaps {
-			emit(metricdef.ContainerCapabilities, p.Caps[cap], cap)
+			if p.Caps[cap] {
+				held++
+				emit(metricdef.ContainerCapabilities, 1, cap)
+			}
 		}
+		emit(metricdef.ContainerDangerousCapabilities, float64(held))
 		for _, ns := range metricdef.PostureNamespaces {
-			emit(metricdef.ContainerHostNamespace, p.HostNamespaces[ns], ns)
+			if p.HostNamespaces[ns] {
+				emit(metricdef.ContainerHostNamespace, 1, ns)
+			}
 		}
 		for _, m := range metricdef.PostureSensitiveMounts {
-			emit(metricdef.ContainerSensitiveMounts, p.SensitiveMounts[m], m)
+			if p.SensitiveMounts[m] {
+				emit(metricdef.ContainerSensitiveMounts, 1, m)
+			}
 		}
 	}
 	return errors.Join(errs...)

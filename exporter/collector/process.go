@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -45,6 +44,7 @@ var (
 
 func init() {
 	register("process", true, newProcessCollector)
+	validates("process", func() error { _, err := processConfig(); return err })
 }
 
 type processCollector struct {
@@ -68,16 +68,26 @@ func validateBudget(flag string, v uint32) error {
 	return nil
 }
 
-func newProcessCollector(env Env) (Collector, error) {
+// processConfig checks the process collector's flags and reads its class
+// list.
+func processConfig() (classes.List, error) {
 	if err := validateBudget("process.binary-budget", *binaryBudget); err != nil {
-		return nil, err
+		return classes.List{}, err
 	}
 	if err := validateBudget("process.host-binary-budget", *hostBinaryBudget); err != nil {
-		return nil, err
+		return classes.List{}, err
 	}
 	list, err := classes.Load(*classesFile)
 	if err != nil {
-		return nil, fmt.Errorf("--process.classes-file: %w", err)
+		return classes.List{}, fmt.Errorf("--process.classes-file: %w", err)
+	}
+	return list, nil
+}
+
+func newProcessCollector(env Env) (Collector, error) {
+	list, err := processConfig()
+	if err != nil {
+		return nil, err
 	}
 	spec, err := bpf.LoadProcess()
 	if err != nil {
@@ -128,7 +138,10 @@ func newProcessCollector(env Env) (Collector, error) {
 	return c, nil
 }
 
-// binaryName turns the kernel's NUL-padded name into a label value.
+// binaryName turns the kernel's NUL-padded name into a label value. The
+// name is kept as it is, spaces too: " sh" is another file than "sh", and
+// any renamed copy of a shell escapes name matching alike, so trimming
+// would only misreport.
 func binaryName(raw []int8) string {
 	b := make([]byte, 0, len(raw))
 	for _, c := range raw {
@@ -137,7 +150,7 @@ func binaryName(raw []int8) string {
 		}
 		b = append(b, byte(c))
 	}
-	return strings.ToValidUTF8(string(bytes.TrimSpace(b)), "\uFFFD")
+	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
 // readCounts reads the kernel's counts and name budgets. Execs that found

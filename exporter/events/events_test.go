@@ -11,7 +11,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/container"
 )
 
-func encode(t *testing.T, r record) []byte {
+func encode(t testing.TB, r record) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := binary.Write(&b, binary.LittleEndian, r); err != nil {

@@ -11,7 +11,7 @@ import (
 )
 
 // encodeFile builds a struct rtsec_file_event.
-func encodeFile(t *testing.T, r record, path string, pathLen uint32) []byte {
+func encodeFile(t testing.TB, r record, path string, pathLen uint32) []byte {
 	t.Helper()
 	f := fileRecord{PathLen: pathLen}
 	copy(f.Path[:], path)

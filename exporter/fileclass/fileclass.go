@@ -6,13 +6,14 @@ package fileclass
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rtsec/rtsec/exporter/configfile"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
 
@@ -106,16 +107,23 @@ func Load(path string) (*Table, error) {
 	if path == "" {
 		return New(Defaults())
 	}
-	data, err := os.ReadFile(path)
+	data, err := configfile.Read(path, configfile.ClassTable)
 	if err != nil {
 		return nil, fmt.Errorf("read class table: %w", err)
 	}
+	return Parse(data, path)
+}
+
+// Parse reads a class table's YAML content; path names it in errors.
+func Parse(data []byte, path string) (*Table, error) {
 	var doc struct {
 		Classes []Class `yaml:"classes"`
 	}
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("class table %s: empty (only comments and blank lines): want a list of classes under \"classes\"", path)
+	} else if err != nil {
 		return nil, fmt.Errorf("parse class table %s: %w", path, err)
 	}
 	t, err := New(doc.Classes)

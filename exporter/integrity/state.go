@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/rtsec/rtsec/exporter/configfile"
 )
 
 // Why a baseline was rebuilt (the reason label).
@@ -48,13 +50,18 @@ func checksum(b Baseline) (string, error) {
 // LoadState reads a baseline. A file that does not parse, has another
 // version or whose checksum does not match its content is ErrCorrupt.
 func LoadState(path string) (Baseline, error) {
-	data, err := os.ReadFile(path)
+	data, err := configfile.Read(path, configfile.IntegrityState)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil, ErrMissing
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read integrity state: %w", err)
 	}
+	return parseState(data, path)
+}
+
+// parseState checks a state file's content; path names it in errors.
+func parseState(data []byte, path string) (Baseline, error) {
 	var st stateFile
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)

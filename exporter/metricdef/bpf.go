@@ -21,8 +21,8 @@ var (
 	}
 	BPFMapCapacity = Def{
 		Name: "rtsec_bpf_map_capacity", Type: prometheus.GaugeValue, Collector: "bpf",
-		Help:   "Maximum entries of each rtsec BPF hash map.",
-		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
+		Help:   "Maximum entries of each rtsec BPF hash map; lru is \"true\" for an LRU map, which evicts its least recently used entries when full (by design, a cap rather than a loss), \"false\" for one that refuses inserts.",
+		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}, {Name: "lru", Values: []string{"true", "false"}}},
 	}
 	BPFMapInsertFailures = Def{
 		Name: "rtsec_bpf_map_insert_failures_total", Type: prometheus.CounterValue, Collector: "process",

@@ -10,30 +10,36 @@ var (
 	PostureSensitiveMounts = []string{"docker_sock", "containerd_sock", "crio_sock", "root", "var_run", "etc", "proc", "sys", "dev", "var_lib_kubelet", "var_lib_docker", "var_lib_containerd", "boot", "root_home"}
 )
 
+// PostureBools are the values of the yes/no labels of
+// rtsec_container_posture_info.
+var PostureBools = []string{"true", "false"}
+
 func postureGauge(name, help string, labels ...Label) Def {
 	return Def{Name: name, Type: prometheus.GaugeValue, Collector: "posture", Help: help, Labels: withIdentity(labels...)}
 }
 
 // Container posture, measured at each scrape from one process of each live
 // container: what its security context achieved, from the kernel's view.
+// A few series per container: one info series with the yes/no facts, a
+// count of dangerous capabilities, and one series per dangerous
+// capability held, host namespace shared or sensitive mount present, none
+// for those absent (a default container shares only the cgroup namespace).
 var (
-	ContainerPrivileged = postureGauge("rtsec_container_privileged",
-		"Whether the container holds every capability of rtsec_container_capabilities (what privileged or cap_add ALL give): 1 or 0.")
+	ContainerPostureInfo = postureGauge("rtsec_container_posture_info",
+		"The container's posture, always 1: privileged (holds every capability of rtsec_container_capabilities, as privileged or cap_add ALL give), "+
+			"run_as_root (effective uid 0 as the host sees it), seccomp (a seccomp filter or strict mode confines it), no_new_privs (setuid files cannot raise privileges), "+
+			"readonly_rootfs (its root file system is mounted read-only).",
+		Label{Name: "privileged", Values: PostureBools}, Label{Name: "run_as_root", Values: PostureBools}, Label{Name: "seccomp", Values: PostureBools},
+		Label{Name: "no_new_privs", Values: PostureBools}, Label{Name: "readonly_rootfs", Values: PostureBools})
+	ContainerDangerousCapabilities = postureGauge("rtsec_container_dangerous_capabilities",
+		"How many of the dangerous capabilities of rtsec_container_capabilities the container's process holds in its effective set.")
 	ContainerCapabilities = postureGauge("rtsec_container_capabilities",
-		"Whether the container's process holds a dangerous capability in its effective set: 1 or 0.",
+		"A dangerous capability the container's process holds in its effective set: 1, and no series for one it lacks.",
 		Label{Name: "cap", Values: PostureCaps})
-	ContainerRunningAsRoot = postureGauge("rtsec_container_running_as_root",
-		"Whether the container's process runs with effective uid 0 as the host sees it (a user namespace maps it elsewhere): 1 or 0.")
-	ContainerSeccompEnabled = postureGauge("rtsec_container_seccomp_enabled",
-		"Whether a seccomp filter (or strict mode) confines the container's process: 1 or 0.")
-	ContainerNoNewPrivs = postureGauge("rtsec_container_no_new_privs",
-		"Whether no_new_privs is set on the container's process (setuid files cannot raise privileges): 1 or 0.")
 	ContainerHostNamespace = postureGauge("rtsec_container_host_namespace",
-		"Whether the container shares a namespace with the host (pid 1): 1 or 0.",
+		"A namespace the container shares with the host (pid 1): 1, and no series for one it does not share.",
 		Label{Name: "ns", Values: PostureNamespaces})
-	ContainerReadonlyRootfs = postureGauge("rtsec_container_readonly_rootfs",
-		"Whether the container's root file system is mounted read-only: 1 or 0.")
 	ContainerSensitiveMounts = postureGauge("rtsec_container_sensitive_mounts",
-		"Whether a sensitive host path (runtime sockets, /, /etc, /proc, /sys, /run, kubelet and runtime state…) is mounted into the container: 1 or 0.",
+		"A sensitive host path (runtime sockets, /, /etc, /proc, /sys, /run, kubelet and runtime state…) mounted into the container: 1, and no series for one not mounted.",
 		Label{Name: "mount", Values: PostureSensitiveMounts})
 )

@@ -42,12 +42,25 @@ local a = import '../lib/alert.libsonnet';
                 |||
                   max by (%(instanceLabels)s, map) (
                     rtsec_bpf_map_entries{%(rtsecSelector)s}
-                    /
-                    (rtsec_bpf_map_capacity{%(rtsecSelector)s} > 0)
+                    / ignoring (lru)
+                    (rtsec_bpf_map_capacity{%(rtsecSelector)s, lru="false"} > 0)
                   ) > %(bpfMapFillThreshold)g
                 ||| % c,
                 'An rtsec BPF map is nearly full.',
                 'BPF map {{ $labels.map }} of rtsec exporter {{ $labels.instance }} is {{ $value | humanizePercentage }} full: new keys will soon not be counted.'),
+          // An LRU map that fills evicts its oldest entries: a cap by design,
+          // worth knowing (state of long-idle threads or cgroups is lost), not a loss of counts.
+          a.new(c,
+                'RtsecBPFLRUMapFull',
+                |||
+                  max by (instance, map) (
+                    rtsec_bpf_map_entries{%(rtsecSelector)s}
+                    / ignoring (lru)
+                    (rtsec_bpf_map_capacity{%(rtsecSelector)s, lru="true"} > 0)
+                  ) > %(bpfMapFillThreshold)g
+                ||| % c,
+                'An rtsec LRU BPF map is full and evicting.',
+                'LRU BPF map {{ $labels.map }} of rtsec exporter {{ $labels.instance }} is {{ $value | humanizePercentage }} full: its least recently used entries are being evicted.'),
           a.new(c,
                 'RtsecBPFMapInsertFailures',
                 |||

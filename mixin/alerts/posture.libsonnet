@@ -1,4 +1,4 @@
-// Alerts on container posture (rtsec_container_privileged and friends):
+// Alerts on container posture (rtsec_container_posture_info and friends):
 // configurations that make an escape one step away.
 local a = import '../lib/alert.libsonnet';
 local u = import '../lib/utils.libsonnet';
@@ -14,7 +14,7 @@ local u = import '../lib/utils.libsonnet';
         rules: [
           a.new(c,
                 'RtsecPrivilegedContainer',
-                'max by (%s) (%s) == 1\n' % [c.containerLabels, sel('rtsec_container_privileged')],
+                'max by (%s) (%s) == 1\n' % [c.containerLabels, sel('rtsec_container_posture_info', 'privileged="true"')],
                 'A privileged container is running.',
                 '%s holds every dangerous capability (privileged or cap_add ALL).' % where),
           a.new(c,

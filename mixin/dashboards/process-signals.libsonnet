@@ -52,16 +52,13 @@ local g = import '../lib/grafana.libsonnet';
       ]],
       [10, [
         g.table('Container posture', [
-          g.target(posture('rtsec_container_privileged'), '', true),
-          g.target(posture('rtsec_container_running_as_root'), '', true),
-          g.target(posture('rtsec_container_seccomp_enabled'), '', true),
-          g.target(posture('rtsec_container_no_new_privs'), '', true),
-          g.target(posture('rtsec_container_readonly_rootfs'), '', true),
-        ], 'One row per container and query (A privileged, B root, C seccomp, D no_new_privs, E read-only rootfs): 1 yes, 0 no.'),
+          g.target(posture('rtsec_container_posture_info', ', privileged, run_as_root, seccomp, no_new_privs, readonly_rootfs'), '', true),
+          g.target(posture('rtsec_container_dangerous_capabilities'), '', true),
+        ], 'One row per container: A its posture (privileged, root, seccomp, no_new_privs, read-only rootfs), B how many dangerous capabilities it holds.'),
         g.table('Risky posture', [
-          g.target(posture('rtsec_container_capabilities', ', cap') + ' == 1', '', true),
-          g.target(posture('rtsec_container_host_namespace', ', ns') + ' == 1', '', true),
-          g.target(posture('rtsec_container_sensitive_mounts', ', mount') + ' == 1', '', true),
+          g.target(posture('rtsec_container_capabilities', ', cap'), '', true),
+          g.target(posture('rtsec_container_host_namespace', ', ns'), '', true),
+          g.target(posture('rtsec_container_sensitive_mounts', ', mount'), '', true),
         ], 'Dangerous capabilities held, host namespaces shared and sensitive host paths mounted.'),
       ]],
       [8, [

@@ -71,3 +71,35 @@ func TestEventRateLimitPerContainer(t *testing.T) {
 		t.Errorf("rtsec_events_lost_total{cause=\"container_rate_limited\"} = %v, want at least the %d calls without a line", lost, total-flooded)
 	}
 }
+
+// Twenty colluding containers flooding events spend more than every CPU's
+// budget together, each within its own container budget; a quiet
+// container's event still reaches the log, from the share of the CPUs'
+// budget kept for containers that logged nothing in the last second. Not
+// parallel: other tests' events would share the CPUs' budget.
+func TestEventRateLimitFairness(t *testing.T) {
+	const floods, seconds = 20, 4
+	e := exporter.Start(t)
+	files := map[string][]byte{"bin/rtsec-attack": attack.Program(t)}
+	flooders := make([]*runc.Container, floods)
+	for i := range flooders {
+		flooders[i] = runc.Start(t, runc.Options{Files: files})
+	}
+	victim := runc.Start(t, runc.Options{Files: files})
+
+	var wg sync.WaitGroup
+	for _, f := range flooders {
+		wg.Go(func() { f.MustExec(t, "/bin/rtsec-attack", "flood", strconv.Itoa(seconds)) })
+	}
+	time.Sleep(seconds * time.Second / 2)
+	victim.MustExec(t, "/bin/rtsec-attack", "memfd", "/bin/true")
+	wg.Wait()
+
+	m := e.Scrape(t)
+	if lost, _ := m.Value(t, "rtsec_events_lost_total", map[string]string{"cause": "rate_limited"}); lost == 0 {
+		t.Fatalf("the floods never spent a CPU's budget (rtsec_events_lost_total{cause=\"rate_limited\"} = 0): the test shows nothing")
+	}
+	assertEvent(t, e, func(l eventLine) bool {
+		return l.ContainerID == victim.Name() && l.Type == "suspicious_exec"
+	}, "the quiet container's memfd exec, sent while 20 others flooded")
+}

@@ -1,25 +1,13 @@
 package integration
 
 import (
+	"slices"
 	"testing"
 
+	"github.com/rtsec/rtsec/exporter/posture"
 	"github.com/rtsec/rtsec/test/exporter"
 	"github.com/rtsec/rtsec/test/runc"
 )
-
-// gaugeOf returns the posture gauge of a container, failing when absent.
-func gaugeOf(t *testing.T, m exporter.Metrics, name, containerID string, extra map[string]string) float64 {
-	t.Helper()
-	match := map[string]string{"container_id": containerID}
-	for k, v := range extra {
-		match[k] = v
-	}
-	v, ok := m.Value(t, name, match)
-	if !ok {
-		t.Errorf("%s%v is missing", name, match)
-	}
-	return v
-}
 
 // Each container differs from `runc spec`'s defaults (unprivileged, root,
 // no seccomp, no_new_privs, own pid/net/ipc/uts/mnt namespaces; runc 1.1's
@@ -55,34 +43,39 @@ func TestPosture(t *testing.T) {
 			t.Logf("exporter output:\n%s", tail(e.Output(), 3000))
 		}
 	}()
+	yes := map[float64]string{0: "false", 1: "true"}
 	for _, c := range cases {
 		id := containers[c.name].Name()
-		for name, w := range map[string]float64{
-			"rtsec_container_privileged":      c.want.privileged,
-			"rtsec_container_running_as_root": c.want.root,
-			"rtsec_container_seccomp_enabled": c.want.seccomp,
-			"rtsec_container_no_new_privs":    c.want.nnp,
-			"rtsec_container_readonly_rootfs": c.want.readonly,
-		} {
-			if got := gaugeOf(t, m, name, id, nil); got != w {
-				t.Errorf("%s: %s = %v, want %v", c.name, name, got, w)
-			}
+		want := map[string]string{
+			"container_id": id, "privileged": yes[c.want.privileged], "run_as_root": yes[c.want.root], "seccomp": yes[c.want.seccomp],
+			"no_new_privs": yes[c.want.nnp], "readonly_rootfs": yes[c.want.readonly],
 		}
-		for _, ns := range []string{"pid", "net", "ipc", "uts", "cgroup", "mnt"} {
-			w := 0.0
-			if ns == c.want.hostNS || ns == "cgroup" {
-				w = 1
-			}
-			if got := gaugeOf(t, m, "rtsec_container_host_namespace", id, map[string]string{"ns": ns}); got != w {
-				t.Errorf("%s: rtsec_container_host_namespace{ns=%q} = %v, want %v", c.name, ns, got, w)
-			}
+		if _, ok := m.Value(t, "rtsec_container_posture_info", want); !ok {
+			t.Errorf("%s: no rtsec_container_posture_info%v; the container's: %v", c.name, want,
+				m.Series("rtsec_container_posture_info", map[string]string{"container_id": id}))
 		}
-		w := c.want.privileged
-		if got := gaugeOf(t, m, "rtsec_container_capabilities", id, map[string]string{"cap": "sys_admin"}); got != w {
-			t.Errorf("%s: rtsec_container_capabilities{cap=\"sys_admin\"} = %v, want %v", c.name, got, w)
+		// Only what holds has a series: the cgroup namespace (runc's spec
+		// has none of its own) and the one the case shares.
+		var shared []string
+		for _, s := range m.Series("rtsec_container_host_namespace", map[string]string{"container_id": id}) {
+			shared = append(shared, exporter.Labels(s)["ns"])
 		}
-		if got := m.Sum("rtsec_container_sensitive_mounts", map[string]string{"container_id": id}); got != 0 {
-			t.Errorf("%s: %v sensitive mounts, want none", c.name, got)
+		wantShared := []string{"cgroup"}
+		if c.want.hostNS != "" {
+			wantShared = append(wantShared, c.want.hostNS)
+		}
+		slices.Sort(shared)
+		slices.Sort(wantShared)
+		if !slices.Equal(shared, wantShared) {
+			t.Errorf("%s: rtsec_container_host_namespace series for %v, want %v", c.name, shared, wantShared)
+		}
+		caps := len(m.Series("rtsec_container_capabilities", map[string]string{"container_id": id}))
+		count, _ := m.Value(t, "rtsec_container_dangerous_capabilities", map[string]string{"container_id": id})
+		if int(count) != caps || (c.want.privileged == 1) != (caps == len(posture.DangerousCaps)) {
+			t.Errorf("%s: %d rtsec_container_capabilities series, rtsec_container_dangerous_capabilities %v, privileged %v", c.name, caps, count, c.want.privileged)
+		}
+		if got := m.Series("rtsec_container_sensitive_mounts", map[string]string{"container_id": id}); len(got) != 0 {
+			t.Errorf("%s: sensitive mounts %v, want none", c.name, got)
 		}
 	}
 }

@@ -65,10 +65,13 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
-/* A one-second window and the events sent in it: per CPU, and per cgroup. */
+/* A one-second window and the events sent in it: per CPU, and per cgroup;
+ * prev is what the previous window sent (0 when that was not the one just
+ * before). */
 struct event_window {
 	__u64 start;
 	__u64 sent;
+	__u64 prev;
 };
 
 struct {
@@ -117,26 +120,38 @@ static __always_inline void event_count(void *map, __u32 index)
 		*v += 1;
 }
 
-/* Takes one unit of a window's budget of limit events per second; false,
- * counted under stat, when it is spent. A cgroup's window is shared by the
- * CPUs, which may overshoot it by their number. */
-static __always_inline bool window_admit(struct event_window *w, __u64 now, __u32 limit, __u32 stat)
+#define WINDOW_NS 1000000000ULL
+
+/* Starts a new window once a second has passed. */
+static __always_inline void window_roll(struct event_window *w, __u64 now)
 {
-	if (now - w->start >= 1000000000ULL) {
-		w->start = now;
-		w->sent = 0;
-	}
-	if (w->sent >= limit) {
-		event_count(&event_stats, stat);
-		return false;
-	}
-	__sync_fetch_and_add(&w->sent, 1);
-	return true;
+	__u64 age = now - w->start;
+	if (age < WINDOW_NS)
+		return;
+	w->prev = age < 2 * WINDOW_NS ? w->sent : 0;
+	w->start = now;
+	w->sent = 0;
+}
+
+/* Whether a window has room for one more of limit events per second;
+ * counted under stat when not. */
+static __always_inline bool window_room(struct event_window *w, __u64 limit, __u32 stat)
+{
+	if (w->sent < limit)
+		return true;
+	event_count(&event_stats, stat);
+	return false;
 }
 
 /* Takes one unit of the current cgroup's and of this CPU's rate budgets;
  * false (counted) when either is spent. The cgroup's comes first, so a
- * flooding container does not spend the CPU's. */
+ * flooding container does not spend the CPU's; and a quarter of the CPU's
+ * is kept for cgroups quiet for the last second or more (nothing sent in
+ * this window nor the one before), so that many flooding containers
+ * together cannot hide another container's first event either: to spend
+ * the reserve they would need, per CPU, two quiet cgroups for each
+ * reserved event per second. A cgroup's window is shared by the CPUs,
+ * which may overshoot it by their number. */
 static __always_inline bool event_admit(void)
 {
 	__u32 zero = 0;
@@ -151,10 +166,25 @@ static __always_inline bool event_admit(void)
 		bpf_map_update_elem(&event_buckets, &cgroup_id, &fresh, BPF_ANY);
 		c = bpf_map_lookup_elem(&event_buckets, &cgroup_id);
 	}
-	/* a cgroup without a window (the LRU map refused it) has only the CPU's */
-	if (c && !window_admit(c, now, events_per_cgroup_second, EVENT_STAT_CGROUP_LIMITED))
+	/* a cgroup without a window (the LRU map refused it) has only the
+	 * CPU's, without the reserve */
+	bool quiet = false;
+	if (c) {
+		window_roll(c, now);
+		if (!window_room(c, events_per_cgroup_second, EVENT_STAT_CGROUP_LIMITED))
+			return false;
+		quiet = c->sent == 0 && c->prev == 0;
+	}
+	window_roll(w, now);
+	__u64 limit = events_per_cpu_second;
+	if (!quiet)
+		limit -= events_per_cpu_second / 4;
+	if (!window_room(w, limit, EVENT_STAT_RATE_LIMITED))
 		return false;
-	return window_admit(w, now, events_per_cpu_second, EVENT_STAT_RATE_LIMITED);
+	w->sent++;
+	if (c)
+		__sync_fetch_and_add(&c->sent, 1);
+	return true;
 }
 
 /* Reserves an event of the given type and size (at least a struct

@@ -7,7 +7,9 @@
  * syscalls, and the sensitive syscalls. A task never seen before (or
  * evicted) cannot be judged; one that escalates and never reaches such a
  * hook (no exec, no sensitive syscall) is not caught. The container
- * runtime's setup (runtime.h) is neither counted nor tracked. */
+ * runtime's setup (runtime.h) is neither counted nor tracked. A thread's
+ * entry is deleted when it exits, so the map holds live threads only and
+ * a reused tid starts unjudged. */
 #ifndef RTSEC_PROCESS_PRIVILEGE_H
 #define RTSEC_PROCESS_PRIVILEGE_H
 
@@ -126,6 +128,14 @@ static __always_inline int capset_exit(long ret)
 	if (ret == 0 && before && (caps & ~before->cap_effective))
 		privilege_change(task, KIND_CAPSET);
 	creds_seen(tid, BPF_CORE_READ(task, cred, euid.val), caps);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_task_exit, struct task_struct *task)
+{
+	__u32 tid = BPF_CORE_READ(task, pid);
+	bpf_map_delete_elem(&task_creds, &tid);
 	return 0;
 }
 

@@ -1,0 +1,115 @@
+// Package scrape bounds what concurrent scrapes cost: a scrape that
+// arrives while another one of the same kind is being answered gets the
+// same page, so N scrapers arriving together cost one collection and one
+// encoding; past a number of requests in flight a scrape gets 503; and
+// the exporter's Go memory limit follows its cgroup's.
+package scrape
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// handler shares next's responses between concurrent requests.
+type handler struct {
+	next     http.Handler
+	inFlight chan struct{}
+	window   time.Duration
+
+	mu    sync.Mutex
+	pages map[string]*page
+}
+
+// page is one response of next, being written until done is closed.
+type page struct {
+	done     chan struct{}
+	header   http.Header
+	status   int
+	body     bytes.Buffer
+	finished time.Time
+}
+
+// Handler serves next (the metrics handler) single-flight: a request that
+// arrives while a response to the same kind of request (same Accept,
+// Accept-Encoding and query) is being made waits for it and gets a copy,
+// which is so at most one collection older than the request; a response
+// that finished less than window ago is served again without collecting
+// (0: only while in progress). Past maxRequests requests in flight (0: no
+// limit), a request gets 503 at once, as node_exporter's --web.max-requests.
+//
+// Requests reach it authenticated: exporter-toolkit checks credentials
+// before, so sharing a page never crosses an authorisation boundary.
+func Handler(next http.Handler, maxRequests int, window time.Duration) http.Handler {
+	h := &handler{next: next, window: window, pages: map[string]*page{}}
+	if maxRequests > 0 {
+		h.inFlight = make(chan struct{}, maxRequests)
+	}
+	return h
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.inFlight != nil {
+		select {
+		case h.inFlight <- struct{}{}:
+			defer func() { <-h.inFlight }()
+		default:
+			http.Error(w, fmt.Sprintf("Limit of concurrent requests reached (%d), try again later.", cap(h.inFlight)), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	p := h.page(r)
+	for k, v := range p.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(p.status)
+	w.Write(p.body.Bytes())
+}
+
+// page returns the finished response for r: a recent one, the one in
+// progress, or a new one made now.
+func (h *handler) page(r *http.Request) *page {
+	key := r.Header.Get("Accept") + "\x00" + r.Header.Get("Accept-Encoding") + "\x00" + r.URL.RawQuery
+	h.mu.Lock()
+	if p, ok := h.pages[key]; ok {
+		select {
+		case <-p.done:
+			if time.Since(p.finished) < h.window {
+				h.mu.Unlock()
+				return p
+			}
+		default:
+			h.mu.Unlock()
+			<-p.done
+			return p
+		}
+	}
+	p := &page{done: make(chan struct{}), header: http.Header{}, status: http.StatusOK}
+	h.pages[key] = p
+	h.mu.Unlock()
+
+	// Whatever next does, even panic, the requests waiting for this page
+	// must be released and the page forgotten unless it is to be shared.
+	defer func() {
+		p.finished = time.Now()
+		close(p.done)
+		if h.window == 0 {
+			h.mu.Lock()
+			if h.pages[key] == p {
+				delete(h.pages, key)
+			}
+			h.mu.Unlock()
+		}
+	}()
+	h.next.ServeHTTP((*recorder)(p), r)
+	return p
+}
+
+// recorder is the http.ResponseWriter a page is written through.
+type recorder page
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) WriteHeader(status int)      { r.status = status }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }

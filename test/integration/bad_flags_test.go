@@ -1,0 +1,88 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtsec/rtsec/internal/testenv"
+	"github.com/rtsec/rtsec/test/exporter"
+)
+
+// Every bad value from the table makes the real binary exit 1 within a
+// second (loading the BPF programs takes seconds), with one line naming
+// the flag, before the first BPF program is loaded (the "starting" log
+// line comes right before it), and never a panic.
+func TestBadFlags(t *testing.T) {
+	testenv.RequireRoot(t)
+	binary := exporter.Build(t)
+	dir := t.TempDir()
+	file := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	comments := file("comments", "# nothing but a comment\n\n")
+	cases := []struct {
+		arg, flag string
+	}{
+		{"--web.telemetry-path=metrics", "--web.telemetry-path"},
+		{"--web.telemetry-path=", "--web.telemetry-path"},
+		{"--web.listen-address=nope", "--web.listen-address"},
+		{"--web.listen-address=:99999", "--web.listen-address"},
+		{"--web.config.file=/dev/zero", "--web.config.file"},
+		{"--web.config.file=" + filepath.Join(dir, "missing.yml"), "--web.config.file"},
+		{"--web.config.file=" + file("web.yml", "tls_server_config:\n  cert_file: /nonexistent\n"), "--web.config.file"},
+		{"--web.config.file=" + file("bad.yml", "basic_auth_users: [\n"), "--web.config.file"},
+		{"--web.max-requests=-1", "--web.max-requests"},
+		{"--web.scrape-share-window=-1s", "--web.scrape-share-window"},
+		{"--file.classes-file=/dev/zero", "--file.classes-file"},
+		{"--file.classes-file=" + comments, "--file.classes-file"},
+		{"--process.classes-file=/dev/zero", "--process.classes-file"},
+		{"--process.classes-file=" + comments, "--process.classes-file"},
+		{"--process.binary-budget=0", "--process.binary-budget"},
+		{"--integrity.state-file=/dev/zero", "--integrity.state-file"},
+		{"--integrity.interval=0s", "--integrity.interval"},
+		{"--network.cluster-cidr=bad", "--network.cluster-cidr"},
+		{"--network.novelty-budget=0", "--network.novelty-budget"},
+		{"--events.redact=(", "--events.redact"},
+		{"--events.rate-limit=0", "--events.rate-limit"},
+		{"--container.gone-grace=-1s", "--container.gone-grace"},
+		{"--runtime.cri-socket=" + filepath.Join(dir, "no.sock"), "--runtime.cri-socket"},
+		{"--no-such-flag", "--no-such-flag"},
+	}
+	for _, c := range cases {
+		t.Run(c.arg, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, binary, "--web.listen-address=127.0.0.1:0", c.arg)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			begin := time.Now()
+			err := cmd.Run()
+			took := time.Since(begin)
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("exit: %v, want status 1\n%s", err, out.String())
+			}
+			if took > time.Second {
+				t.Errorf("took %v to fail, want under a second", took)
+			}
+			msg := strings.TrimSpace(out.String())
+			if strings.Count(msg, "\n") > 0 || !strings.Contains(msg, c.flag) {
+				t.Errorf("output %q: want one line naming %s", msg, c.flag)
+			}
+			if strings.Contains(msg, "starting rtsec_exporter") || strings.Contains(msg, "goroutine ") {
+				t.Errorf("output %q: got past the checks into loading, or panicked", msg)
+			}
+		})
+	}
+}

@@ -13,7 +13,15 @@ import (
 // is missing.
 func resourceValue(t *testing.T, m exporter.Metrics, name, containerID string, extra map[string]string) float64 {
 	t.Helper()
-	return gaugeOf(t, m, name, containerID, extra)
+	match := map[string]string{"container_id": containerID}
+	for k, v := range extra {
+		match[k] = v
+	}
+	v, ok := m.Value(t, name, match)
+	if !ok {
+		t.Errorf("%s%v is missing", name, match)
+	}
+	return v
 }
 
 // The limits a container was started with show as they were set, and its

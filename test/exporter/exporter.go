@@ -26,6 +26,9 @@ import (
 	"github.com/rtsec/rtsec/internal/testenv"
 )
 
+// startWait is how long Start waits for the exporter to serve.
+const startWait = 40 * time.Second
+
 var (
 	buildOnce sync.Once
 	binary    string
@@ -127,7 +130,9 @@ func start(t testing.TB, auth Auth, prefix, args []string) *Exporter {
 			t.Errorf("exporter did not stop cleanly: %v\n%s", err, e.Output())
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	// Loading and verifying every BPF object takes 5-15 s on a busy 2-core
+	// machine (the verifier is CPU-bound): the wait is no performance check.
+	deadline := time.Now().Add(startWait)
 	for {
 		resp, err := e.get("")
 		if err == nil {
@@ -143,7 +148,7 @@ func start(t testing.TB, auth Auth, prefix, args []string) *Exporter {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("exporter did not serve %s within 10s: %v\n%s", e.URL, err, e.Output())
+			t.Fatalf("exporter did not serve %s within %s: %v\n%s", e.URL, startWait, err, e.Output())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

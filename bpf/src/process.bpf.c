@@ -14,6 +14,7 @@
 #include "process/privilege.h"
 #include "process/syscalls.h"
 #include "process/runtime.h"
+#include "enforce.h"
 
 #define BINARY_LEN 32
 #define PATH_SCAN 256
@@ -138,14 +139,24 @@ static __always_inline void read_basename(const char *path, char out[BINARY_LEN]
 static __always_inline void classify_exec(struct task_struct *p, struct linux_binprm *bprm, const struct exec_key *key)
 {
 	__u8 class = binary_class(key->binary);
-	if (class)
+	/* class ids 1-32 as bits 0-31, for enforce() */
+	__u32 classes = 0;
+	if (class) {
 		count_signal(key->cgroup_id, SIGNAL_EXEC_CLASS, class);
+		classes = 1u << ((class - 1) & 31);
+	}
 	if (miner_class && class != miner_class &&
-	    argv_names_pool(BPF_CORE_READ(p, mm, arg_start), BPF_CORE_READ(p, mm, arg_end)))
+	    argv_names_pool(BPF_CORE_READ(p, mm, arg_start), BPF_CORE_READ(p, mm, arg_end))) {
 		count_signal(key->cgroup_id, SIGNAL_EXEC_CLASS, miner_class);
+		classes |= 1u << ((miner_class - 1) & 31);
+	}
 	struct file *f = BPF_CORE_READ(bprm, file);
 	__u32 reasons = suspicious_reasons(p, f, key->binary, class);
 	exec_privilege(p, bprm);
+	/* At sched_process_exec the new image is mapped but has not run: a
+	 * kill here means it runs no instruction. */
+	enforce(SIGNAL_EXEC_CLASS, classes);
+	enforce(SIGNAL_SUSPICIOUS_EXEC, reasons);
 	if (!reasons)
 		return;
 	for (__u32 r = 0; r < REASONS; r++)

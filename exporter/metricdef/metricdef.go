@@ -100,6 +100,7 @@ var All = slices.Concat(
 	[]Def{NetworkConnections, NetworkListens, NetworkListeningSockets, NetworkRawSockets, NetworkRuntimeSocketConnections, NetworkDNSQueries, NetworkDNSDistinctNames, NetworkDistinctDestinations},
 	[]Def{FileModifications, FileSensitiveReads, FileUnresolvedPaths},
 	[]Def{FileIntegrityChanged, FileIntegrityLastCheck, FileIntegrityChecks, FileIntegrityBaselineRebuilds},
+	[]Def{EnforcementActions, EnforcementPolicyRules, EnforcementPolicyCgroups, EnforcementPolicyLoadSuccess, EnforcementPolicyLoadTime},
 )
 
 // BuildInfo is the name of the build information metric.

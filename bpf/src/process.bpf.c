@@ -139,24 +139,20 @@ static __always_inline void read_basename(const char *path, char out[BINARY_LEN]
 static __always_inline void classify_exec(struct task_struct *p, struct linux_binprm *bprm, const struct exec_key *key)
 {
 	__u8 class = binary_class(key->binary);
-	/* class ids 1-32 as bits 0-31, for enforce() */
-	__u32 classes = 0;
-	if (class) {
+	if (class)
 		count_signal(key->cgroup_id, SIGNAL_EXEC_CLASS, class);
-		classes = 1u << ((class - 1) & 31);
-	}
-	if (miner_class && class != miner_class &&
-	    argv_names_pool(BPF_CORE_READ(p, mm, arg_start), BPF_CORE_READ(p, mm, arg_end))) {
+	bool pool = miner_class && class != miner_class &&
+		    argv_names_pool(BPF_CORE_READ(p, mm, arg_start), BPF_CORE_READ(p, mm, arg_end));
+	if (pool)
 		count_signal(key->cgroup_id, SIGNAL_EXEC_CLASS, miner_class);
-		classes |= 1u << ((miner_class - 1) & 31);
-	}
+	/* At sched_process_exec the new image is mapped but has not run: a
+	 * kill here means it runs no instruction. Called right after each
+	 * classification, so that no extra value stays live across the rest. */
+	enforce(SIGNAL_EXEC_CLASS, class_bits(class) | (pool ? class_bits(miner_class) : 0));
 	struct file *f = BPF_CORE_READ(bprm, file);
 	__u32 reasons = suspicious_reasons(p, f, key->binary, class);
-	exec_privilege(p, bprm);
-	/* At sched_process_exec the new image is mapped but has not run: a
-	 * kill here means it runs no instruction. */
-	enforce(SIGNAL_EXEC_CLASS, classes);
 	enforce(SIGNAL_SUSPICIOUS_EXEC, reasons);
+	exec_privilege(p, bprm);
 	if (!reasons)
 		return;
 	for (__u32 r = 0; r < REASONS; r++)

@@ -66,22 +66,24 @@ STATS_MAP(enforce_stats);
 
 /* Acts on the current task for a classified event: signal, and values as
  * a bit mask of its label values. The SIGKILL is delivered before the task
- * returns to user space, so whatever the hook precedes never runs. */
-static __always_inline void enforce(__u16 signal, __u32 values)
+ * returns to user space, so whatever the hook precedes never runs. A
+ * global function, verified once on its own rather than on every path of
+ * each caller. */
+__noinline int enforce_act(__u32 signal, __u32 values)
 {
-	if (!enforce_enabled || !values || signal >= ENFORCE_SIGNALS)
-		return;
+	if (signal >= ENFORCE_SIGNALS)
+		return 0;
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
 	struct enforce_actions *a = bpf_map_lookup_elem(&enforce_cgroups, &cgroup_id);
 	if (!a)
-		return;
+		return 0;
 	__u32 hit = a->kill[signal] & values;
 	__u8 action = ENFORCE_KILLED;
 	if (!hit) {
 		hit = a->dry_run[signal] & values;
 		action = ENFORCE_WOULD_KILL;
 		if (!hit)
-			return;
+			return 0;
 	}
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (action == ENFORCE_KILLED) {
@@ -100,10 +102,24 @@ static __always_inline void enforce(__u16 signal, __u32 values)
 	}
 	struct rtsec_event *e = event_reserve(EVENT_ENFORCEMENT, signal | action << 8, task);
 	if (!e)
-		return;
+		return 0;
 	e->ret = hit;
 	event_exe_name(e, task);
 	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* A class id (1-32) as its bit in enforce_actions, 0 for none. */
+static __always_inline __u32 class_bits(__u8 class)
+{
+	return class ? 1u << ((class - 1) & 31) : 0;
+}
+
+/* The call site: without a policy the verifier removes it whole. */
+static __always_inline void enforce(__u16 signal, __u32 values)
+{
+	if (enforce_enabled && values)
+		enforce_act(signal, values);
 }
 
 #endif

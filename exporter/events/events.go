@@ -95,12 +95,10 @@ var Types = map[uint32]Type{
 	// Its signal, reasons and rule come from Decoder.Enforcement.
 	typeEnforcement: {Name: metricdef.EventTypes[5], Describe: func(code uint32, _ int64, out *Line) {
 		out.Action = nameOf(metricdef.EnforcementActionNames, code>>8)
-	}, Counters: func(l Line) []Counter {
-		var cs []Counter
-		for _, r := range l.Reasons {
-			cs = append(cs, Counter{metricdef.EnforcementActions.Name, []string{l.Action, l.Signal, r}})
-		}
-		return cs
+	}, Counters: func(Line) []Counter {
+		// rtsec_enforcement_actions_total carries no exemplars: the
+		// event's policy_rule and the suspicious_exec line link it.
+		return nil
 	}},
 }
 

@@ -5,6 +5,7 @@
 (import 'exporter.libsonnet') +
 (import 'network.libsonnet') +
 (import 'files.libsonnet') +
+(import 'enforcement.libsonnet') +
 {
   local c = $._config,
   prometheusAlerts+:: {

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/rtsec/rtsec/internal/testenv"
 	"github.com/rtsec/rtsec/test/attack"
 	"github.com/rtsec/rtsec/test/exporter"
 	"github.com/rtsec/rtsec/test/runc"
@@ -246,6 +247,7 @@ func TestEnforceDryRun(t *testing.T) {
 }
 
 func TestEnforcePolicyErrors(t *testing.T) {
+	testenv.RequireRoot(t)
 	broken := filepath.Join(t.TempDir(), "broken.yaml")
 	if err := os.WriteFile(broken, []byte("rules:\n  - name: x\n    action: kill\n    signals:\n      suspicious_exec: [memfd, nope]\n    where:\n      - host: true\n"), 0o644); err != nil {
 		t.Fatal(err)

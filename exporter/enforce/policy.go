@@ -24,12 +24,13 @@ import (
 // Signals a rule can act on, by their policy key, with the kernel's signal
 // id (bpf/src/process/signals.h).
 var signalIDs = map[string]uint16{
-	"suspicious_exec": 1,
-	"process_class":   2,
+	"suspicious_exec":  1,
+	"process_class":    2,
+	"privilege_change": 3,
 }
 
 // Signal names as exported in the signal label, by kernel id.
-var signalNames = map[uint16]string{1: "suspicious_exec", 2: "process_class"}
+var signalNames = map[uint16]string{1: "suspicious_exec", 2: "process_class", 3: "privilege_change"}
 
 // Action is what a rule does.
 type Action string
@@ -50,8 +51,9 @@ type Rule struct {
 	// Name is shown in the event log line of each action.
 	Name   string `yaml:"name"`
 	Action Action `yaml:"action"`
-	// Signals maps a signal (suspicious_exec, process_class) to the label
-	// values (reasons, classes) the rule acts on.
+	// Signals maps a signal (suspicious_exec, process_class,
+	// privilege_change) to the label values (reasons, classes, kinds) the
+	// rule acts on.
 	Signals map[string][]string `yaml:"signals"`
 	// Where selects the workloads: a rule applies to a workload any
 	// selector matches.
@@ -80,8 +82,11 @@ type Vocabulary struct {
 }
 
 func (v Vocabulary) values(signal string) []string {
-	if signal == "process_class" {
+	switch signal {
+	case "process_class":
 		return v.Classes
+	case "privilege_change":
+		return metricdef.PrivilegeChangeKinds
 	}
 	return metricdef.SuspiciousExecReasons
 }
@@ -175,7 +180,7 @@ func (r *Rule) check(node *yaml.Node, v Vocabulary) error {
 		at := line(signals, signal)
 		id, ok := signalIDs[signal]
 		if !ok {
-			return fmt.Errorf("line %d: rule %q: unknown signal %q (known: suspicious_exec, process_class)", at, r.Name, signal)
+			return fmt.Errorf("line %d: rule %q: unknown signal %q (known: suspicious_exec, process_class, privilege_change)", at, r.Name, signal)
 		}
 		if len(values) == 0 {
 			return fmt.Errorf("line %d: rule %q: %s: no values", at, r.Name, signal)

@@ -5,18 +5,18 @@ import "github.com/prometheus/client_golang/prometheus"
 // Label values of enforcement (bpf/src/headers/enforce.h, ENFORCE_*).
 var (
 	EnforcementActionNames = []string{"killed", "would_kill", "spared"}
-	EnforcementSignals     = []string{"suspicious_exec", "process_class"}
+	EnforcementSignals     = []string{"suspicious_exec", "process_class", "privilege_change"}
 )
 
 // Opt-in enforcement (--enforce.policy-file).
 var (
 	EnforcementActions = Def{
 		Name: "rtsec_enforcement_actions_total", Type: prometheus.CounterValue, Collector: "process",
-		Help: "Actions of the enforcement policy (--enforce.policy-file) in the kernel, by container, action (killed: SIGKILL sent before the task ran on; would_kill: a dry-run rule matched; spared: a kill rule matched the host's init, the exporter or a kernel thread, which are never killed), signal and reason (the signal's label value: a suspicious exec reason or a binary class).",
+		Help: "Actions of the enforcement policy (--enforce.policy-file) in the kernel, by container, action (killed: SIGKILL sent before the task ran on; would_kill: a dry-run rule matched; spared: a kill rule matched the host's init, the exporter or a kernel thread, which are never killed), signal and reason (the signal's label value: a suspicious exec reason, a binary class or a privilege change kind).",
 		Labels: withIdentity(
 			Label{Name: "action", Values: EnforcementActionNames},
 			Label{Name: "signal", Values: EnforcementSignals},
-			Label{Name: "reason", Example: "memfd", Bound: "the suspicious exec reasons and the binary classes"},
+			Label{Name: "reason", Example: "memfd", Bound: "the suspicious exec reasons, the binary classes and the privilege change kinds"},
 		),
 	}
 	EnforcementPolicyRules = Def{

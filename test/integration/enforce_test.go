@@ -317,3 +317,32 @@ func waitGauge(t *testing.T, e *exporter.Exporter, name string, want float64) {
 func randomSuffix(t *testing.T) string {
 	return strings.ToLower(rand.Text()[:8])
 }
+
+// A setuid-root program that regains euid 0 with setresuid is killed at
+// the syscall's exit: it never prints its euid 0.
+func TestEnforcePrivilegeChange(t *testing.T) {
+	name := "rtsec-enforce-priv-" + randomSuffix(t)
+	file := filepath.Join(t.TempDir(), "policy.yaml")
+	policy := fmt.Sprintf("rules:\n  - name: no-setuid-root\n    action: kill\n    signals:\n      privilege_change: [setuid_root]\n    where:\n      - container_id: %q\n", name)
+	if err := os.WriteFile(file, []byte(policy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := exporter.Start(t, "--enforce.policy-file="+file)
+	c := runc.Start(t, runc.Options{
+		Name:                     name,
+		Files:                    map[string][]byte{"bin/rtsec-attack": attack.Program(t)},
+		User:                     &runc.User{UID: 1000, GID: 1000},
+		AllowPrivilegeEscalation: true,
+	})
+	if err := os.Chmod(filepath.Join(c.Rootfs(), "bin/rtsec-attack"), 0o755|os.ModeSetuid); err != nil {
+		t.Fatal(err)
+	}
+	waitEnforced(t, e, 1)
+	out, err := c.Exec(t, "/bin/rtsec-attack", "setuid")
+	if err == nil || strings.Contains(out, "euid 0") {
+		t.Errorf("setuid technique under a kill policy: %v, printed %q: want killed before it printed euid 0", err, out)
+	}
+	if got := actionCounts(e.Scrape(t), name); got["killed/setuid_root"] != 1 {
+		t.Errorf("%s{container_id=%q} = %v, want killed/setuid_root 1", enforcementActions, name, got)
+	}
+}

@@ -18,6 +18,21 @@ type ProcessArgvScratch struct {
 	Buf [1024]int8
 }
 
+type ProcessEnforceActions struct {
+	_      structs.HostLayout
+	Kill   [5]uint32
+	DryRun [5]uint32
+}
+
+type ProcessEnforceKey struct {
+	_        structs.HostLayout
+	CgroupId uint64
+	Signal   uint16
+	Value    uint16
+	Action   uint8
+	Pad      [3]uint8
+}
+
 type ProcessEventWindow struct {
 	_     structs.HostLayout
 	Start uint64
@@ -71,6 +86,9 @@ type ProcessTaskCreds struct {
 const (
 	ProcessMapArgvScratch           = "argv_scratch"
 	ProcessMapClassNames            = "class_names"
+	ProcessMapEnforceCgroups        = "enforce_cgroups"
+	ProcessMapEnforceCounts         = "enforce_counts"
+	ProcessMapEnforceStats          = "enforce_stats"
 	ProcessMapEventBuckets          = "event_buckets"
 	ProcessMapEventCounts           = "event_counts"
 	ProcessMapEventStats            = "event_stats"
@@ -117,6 +135,8 @@ const (
 	ProcessProgUnshareExit          = "unshare_exit"
 	ProcessProgUserfaultfdExit      = "userfaultfd_exit"
 	ProcessVarBinaryBudget          = "binary_budget"
+	ProcessVarEnforceEnabled        = "enforce_enabled"
+	ProcessVarEnforceSelfTgid       = "enforce_self_tgid"
 	ProcessVarEventsPerCgroupSecond = "events_per_cgroup_second"
 	ProcessVarEventsPerCpuSecond    = "events_per_cpu_second"
 	ProcessVarHostBinaryBudget      = "host_binary_budget"
@@ -205,6 +225,9 @@ type ProcessProgramSpecs struct {
 type ProcessMapSpecs struct {
 	ArgvScratch     *ebpf.MapSpec `ebpf:"argv_scratch"`
 	ClassNames      *ebpf.MapSpec `ebpf:"class_names"`
+	EnforceCgroups  *ebpf.MapSpec `ebpf:"enforce_cgroups"`
+	EnforceCounts   *ebpf.MapSpec `ebpf:"enforce_counts"`
+	EnforceStats    *ebpf.MapSpec `ebpf:"enforce_stats"`
 	EventBuckets    *ebpf.MapSpec `ebpf:"event_buckets"`
 	EventCounts     *ebpf.MapSpec `ebpf:"event_counts"`
 	EventStats      *ebpf.MapSpec `ebpf:"event_stats"`
@@ -227,6 +250,8 @@ type ProcessMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type ProcessVariableSpecs struct {
 	BinaryBudget          *ebpf.VariableSpec `ebpf:"binary_budget"`
+	EnforceEnabled        *ebpf.VariableSpec `ebpf:"enforce_enabled"`
+	EnforceSelfTgid       *ebpf.VariableSpec `ebpf:"enforce_self_tgid"`
 	EventsPerCgroupSecond *ebpf.VariableSpec `ebpf:"events_per_cgroup_second"`
 	EventsPerCpuSecond    *ebpf.VariableSpec `ebpf:"events_per_cpu_second"`
 	HostBinaryBudget      *ebpf.VariableSpec `ebpf:"host_binary_budget"`
@@ -257,6 +282,9 @@ func (o *ProcessObjects) Close() error {
 type ProcessMaps struct {
 	ArgvScratch     *ebpf.Map `ebpf:"argv_scratch"`
 	ClassNames      *ebpf.Map `ebpf:"class_names"`
+	EnforceCgroups  *ebpf.Map `ebpf:"enforce_cgroups"`
+	EnforceCounts   *ebpf.Map `ebpf:"enforce_counts"`
+	EnforceStats    *ebpf.Map `ebpf:"enforce_stats"`
 	EventBuckets    *ebpf.Map `ebpf:"event_buckets"`
 	EventCounts     *ebpf.Map `ebpf:"event_counts"`
 	EventStats      *ebpf.Map `ebpf:"event_stats"`
@@ -278,6 +306,9 @@ func (m *ProcessMaps) Close() error {
 	return _ProcessClose(
 		m.ArgvScratch,
 		m.ClassNames,
+		m.EnforceCgroups,
+		m.EnforceCounts,
+		m.EnforceStats,
 		m.EventBuckets,
 		m.EventCounts,
 		m.EventStats,
@@ -301,6 +332,8 @@ func (m *ProcessMaps) Close() error {
 // It can be passed to LoadProcessObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ProcessVariables struct {
 	BinaryBudget          *ebpf.Variable `ebpf:"binary_budget"`
+	EnforceEnabled        *ebpf.Variable `ebpf:"enforce_enabled"`
+	EnforceSelfTgid       *ebpf.Variable `ebpf:"enforce_self_tgid"`
 	EventsPerCgroupSecond *ebpf.Variable `ebpf:"events_per_cgroup_second"`
 	EventsPerCpuSecond    *ebpf.Variable `ebpf:"events_per_cpu_second"`
 	HostBinaryBudget      *ebpf.Variable `ebpf:"host_binary_budget"`

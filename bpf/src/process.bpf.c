@@ -14,6 +14,7 @@
 #include "process/privilege.h"
 #include "process/syscalls.h"
 #include "process/runtime.h"
+#include "enforce.h"
 
 #define BINARY_LEN 32
 #define PATH_SCAN 256
@@ -153,11 +154,17 @@ static __always_inline void classify_exec(struct task_struct *p, struct linux_bi
 	__u8 class = binary_class(key->binary);
 	if (class)
 		count_signal(key->cgroup_id, SIGNAL_EXEC_CLASS, class);
-	if (miner_class && class != miner_class &&
-	    argv_names_pool(BPF_CORE_READ(p, mm, arg_start), BPF_CORE_READ(p, mm, arg_end)))
+	bool pool = miner_class && class != miner_class &&
+		    argv_names_pool(BPF_CORE_READ(p, mm, arg_start), BPF_CORE_READ(p, mm, arg_end));
+	if (pool)
 		count_signal(key->cgroup_id, SIGNAL_EXEC_CLASS, miner_class);
+	/* At sched_process_exec the new image is mapped but has not run: a
+	 * kill here means it runs no instruction. Called right after each
+	 * classification, so that no extra value stays live across the rest. */
+	enforce(SIGNAL_EXEC_CLASS, class_bits(class) | (pool ? class_bits(miner_class) : 0));
 	struct file *f = BPF_CORE_READ(bprm, file);
 	__u32 reasons = suspicious_reasons(p, f, key->binary, class);
+	enforce(SIGNAL_SUSPICIOUS_EXEC, reasons);
 	exec_privilege(p, bprm);
 	if (!reasons)
 		return;

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/enforce"
 	"github.com/rtsec/rtsec/exporter/events"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
@@ -73,6 +74,8 @@ type eventLog struct {
 	classes atomic.Pointer[events.FileClasses]
 	// exemplars link counter series to the event lines written.
 	exemplars *events.Exemplars
+	// enforcer names the policy rules of enforcement events, once started.
+	enforcer atomic.Pointer[enforce.Enforcer]
 
 	eventsDesc, lostDesc *prometheus.Desc
 }
@@ -186,7 +189,7 @@ func (e *eventLog) start() error {
 	}
 	host, _ := os.Hostname()
 	decoder := events.Decoder{Host: host, Resolve: e.resolver.Resolve, Redact: redact, Now: time.Now,
-		FileClasses: e.classes.Load}
+		FileClasses: e.classes.Load, Enforcement: e.describeEnforcement}
 	if e.log, err = events.Start(e.shared["events"], out, decoder, e.exemplars, e.logger); err != nil {
 		out.Close()
 		return err

@@ -3,6 +3,7 @@ package collector
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/classes"
 	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/enforce"
 	"github.com/rtsec/rtsec/exporter/events"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
@@ -54,6 +56,8 @@ type processCollector struct {
 	signals  *signals
 	// exemplars link the signal counters to the event log.
 	exemplars *events.Exemplars
+	// enforcer applies --enforce.policy-file; nil without one.
+	enforcer *enforce.Enforcer
 	// hostCgroups are the cgroups given the host budget in the kernel.
 	hostMu      sync.Mutex
 	hostCgroups map[uint64]bool
@@ -100,6 +104,7 @@ func newProcessCollector(env Env) (Collector, error) {
 		"shell_class": list.ID(classes.Shell), "miner_class": list.ID(classes.Miner),
 		"self_tgid": uint32(os.Getpid()),
 	}
+	maps.Copy(variables, enforceVariables())
 	for name, v := range variables {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return nil, fmt.Errorf("set %s: %w", name, err)
@@ -133,6 +138,9 @@ func newProcessCollector(env Env) (Collector, error) {
 		return nil, err
 	}
 	if c.signals, err = newSignals(&c.objs, list, env.Resolver); err != nil {
+		return nil, err
+	}
+	if c.enforcer, err = startEnforcer(env, &c.objs, list); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -227,6 +235,11 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 		return err
 	}
 	ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), "signal_counts")
+	if c.enforcer != nil {
+		if err := c.enforcer.Update(ch); err != nil {
+			return err
+		}
+	}
 	return c.signals.update(ch, c.exemplars)
 }
 
@@ -242,6 +255,13 @@ func (c *processCollector) CgroupIDs() ([]uint64, error) {
 	}
 	for id := range budgets {
 		ids = append(ids, id)
+	}
+	if c.enforcer != nil {
+		enforced, err := c.enforcer.CgroupIDs()
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, enforced...)
 	}
 	return ids, nil
 }
@@ -271,5 +291,18 @@ func (c *processCollector) Forget(gone map[uint64]bool) error {
 			delete(c.hostCgroups, id)
 		}
 	}
+	if c.enforcer != nil {
+		if err := c.enforcer.Forget(gone); err != nil {
+			return err
+		}
+	}
 	return c.signals.forget(gone)
+}
+
+// Close stops keeping the enforcement policy current.
+func (c *processCollector) Close() error {
+	if c.enforcer == nil {
+		return nil
+	}
+	return c.enforcer.Close()
 }

@@ -142,6 +142,9 @@ func NewResolver(opts ResolverOptions) (*Resolver, error) {
 	return r, nil
 }
 
+// CgroupRoot is the cgroup2 mount point the resolver reads.
+func (r *Resolver) CgroupRoot() string { return r.root }
+
 // Resolve returns the identity of the container that cgroup id belongs to:
 // the zero Identity for the host (id 1 and every non-container cgroup), ID
 // UnknownID when id resolves to no path. Results are cached until Expired

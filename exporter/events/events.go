@@ -92,7 +92,19 @@ var Types = map[uint32]Type{
 		}
 		return cs
 	}},
+	// Its signal, reasons and rule come from Decoder.Enforcement.
+	typeEnforcement: {Name: metricdef.EventTypes[5], Describe: func(code uint32, _ int64, out *Line) {
+		out.Action = nameOf(metricdef.EnforcementActionNames, code>>8)
+	}, Counters: func(Line) []Counter {
+		// rtsec_enforcement_actions_total carries no exemplars: the
+		// event's policy_rule and the suspicious_exec line link it.
+		return nil
+	}},
 }
+
+// typeEnforcement is EVENT_ENFORCEMENT (bpf/src/headers/enforce.h): its
+// code is signal | action << 8, its ret the bits of the values acted on.
+const typeEnforcement = 6
 
 // syscallResult classifies a return value as the kernel's counter does
 // (RESULT_* in bpf/src/process/syscalls.h).
@@ -171,6 +183,11 @@ type Line struct {
 	Op            string `json:"op,omitempty"`
 	// Traversal is set when the path argument held "..".
 	Traversal bool `json:"traversal,omitempty"`
+	// Action is an enforcement's (killed, would_kill, spared), of the
+	// policy rule PolicyRule, on Signal and its values Reasons.
+	Action     string `json:"action,omitempty"`
+	Signal     string `json:"signal,omitempty"`
+	PolicyRule string `json:"policy_rule,omitempty"`
 }
 
 // Decoder turns raw ring buffer records into lines.
@@ -181,6 +198,9 @@ type Decoder struct {
 	Now     func() time.Time
 	// FileClasses names the classes of file events (nil: none loaded yet).
 	FileClasses func() *FileClasses
+	// Enforcement, when not nil, fills an enforcement event's Signal,
+	// Reasons and PolicyRule from its code and value bits.
+	Enforcement func(cgroupID uint64, code uint32, values uint32, out *Line)
 }
 
 // Redacted replaces what an argument shows of a secret: each match of a
@@ -207,6 +227,9 @@ func (d Decoder) Decode(raw []byte) (Line, error) {
 		Argv: []string{},
 	}
 	t.Describe(r.Code, r.Ret, &l)
+	if r.Type == typeEnforcement && d.Enforcement != nil {
+		d.Enforcement(r.CgroupID, r.Code, uint32(r.Ret), &l)
+	}
 	if r.Type == typeFileModification || r.Type == typeFileSensitiveRead {
 		if err := d.describeFile(r.Type, r.Code, raw[recordSize:], &l); err != nil {
 			return Line{}, err

@@ -85,3 +85,29 @@ func TestOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestDecodeEnforcement(t *testing.T) {
+	var got struct {
+		cgroup       uint64
+		code, values uint32
+	}
+	d := Decoder{
+		Resolve: func(uint64) container.Identity { return container.Identity{ID: "c1"} },
+		Now:     time.Now,
+		Enforcement: func(cgroupID uint64, code, values uint32, out *Line) {
+			got.cgroup, got.code, got.values = cgroupID, code, values
+			out.PolicyRule = "rule-1"
+		},
+	}
+	// suspicious_exec (1), would_kill (1 << 8), memfd (bit 1)
+	l, err := d.Decode(encode(t, record{CgroupID: 7, Type: typeEnforcement, Code: 1 | 1<<8, Ret: 1 << 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Type != "enforcement" || l.Action != "would_kill" || l.PolicyRule != "rule-1" {
+		t.Errorf("enforcement event decoded as type %q action %q rule %q, want enforcement would_kill rule-1", l.Type, l.Action, l.PolicyRule)
+	}
+	if got.cgroup != 7 || got.code != 1|1<<8 || got.values != 1<<1 {
+		t.Errorf("Enforcement called with %+v, want cgroup 7, code 0x101, values 0x2", got)
+	}
+}

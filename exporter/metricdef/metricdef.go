@@ -101,6 +101,7 @@ var All = slices.Concat(
 	[]Def{FileModifications, FileSensitiveReads, FileUnresolvedPaths},
 	[]Def{FileIntegrityChanged, FileIntegrityLastCheck, FileIntegrityChecks, FileIntegrityBaselineRebuilds},
 	[]Def{ContainerCPUSeconds, ContainerCPUQuota, ContainerCPUPeriods, ContainerCPUThrottledPeriods, ContainerCPUThrottledSeconds, ContainerMemory, ContainerMemoryPeak, ContainerMemoryLimit, ContainerMemoryEvents, ContainerPids, ContainerPidsLimit, ContainerPidsLimitHits, ContainerForks, ContainerSignalExits, ContainerOOMKills},
+	[]Def{EnforcementActions, EnforcementPolicyRules, EnforcementPolicyCgroups, EnforcementPolicyLoadSuccess, EnforcementPolicyLoadTime},
 )
 
 // BuildInfo is the name of the build information metric.

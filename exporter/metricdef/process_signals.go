@@ -13,7 +13,7 @@ var (
 		"init_module", "finit_module", "delete_module", "kexec_load",
 	}
 	SyscallResults  = []string{"ok", "denied", "failed"}
-	EventTypes      = []string{"suspicious_exec", "privilege_change", "sensitive_syscall", "file_modification", "file_sensitive_read"}
+	EventTypes      = []string{"suspicious_exec", "privilege_change", "sensitive_syscall", "file_modification", "file_sensitive_read", "enforcement"}
 	EventLossCauses = []string{"rate_limited", "container_rate_limited", "ringbuf_full", "write_failed"}
 )
 

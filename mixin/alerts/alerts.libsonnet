@@ -6,6 +6,7 @@
 (import 'network.libsonnet') +
 (import 'files.libsonnet') +
 (import 'resources.libsonnet') +
+(import 'enforcement.libsonnet') +
 {
   local c = $._config,
   prometheusAlerts+:: {

@@ -79,6 +79,8 @@ type eventLine struct {
 	FileClass   string   `json:"file_class"`
 	Op          string   `json:"op"`
 	Traversal   bool     `json:"traversal"`
+	Action      string   `json:"action"`
+	PolicyRule  string   `json:"policy_rule"`
 }
 
 // eventLines parses the event log lines in the exporter's output (its

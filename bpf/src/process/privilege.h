@@ -17,6 +17,7 @@
 #include "events.h"
 #include "signals.h"
 #include "runtime.h"
+#include "enforce.h"
 
 /* Kinds, mirrored in exporter/collector/signals.go. */
 #define KIND_SETUID_ROOT 0
@@ -46,6 +47,9 @@ static __always_inline __u64 task_cap_effective(struct task_struct *task)
 static __always_inline void privilege_change(struct task_struct *task, __u32 kind)
 {
 	count_signal(bpf_get_current_cgroup_id(), SIGNAL_PRIVILEGE_CHANGE, kind);
+	/* At the syscall's exit (or the exec) that showed the change: a kill
+	 * means the task never runs in user space with what it gained. */
+	enforce(SIGNAL_PRIVILEGE_CHANGE, 1u << (kind & 31));
 	struct rtsec_event *e = event_reserve(EVENT_PRIVILEGE_CHANGE, kind, task);
 	if (!e)
 		return;

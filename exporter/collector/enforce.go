@@ -1,0 +1,59 @@
+package collector
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+
+	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/exporter/classes"
+	"github.com/rtsec/rtsec/exporter/enforce"
+	"github.com/rtsec/rtsec/exporter/events"
+)
+
+var (
+	enforcePolicyFile = kingpin.Flag("enforce.policy-file",
+		"Enforcement policy (YAML, docs/enforcement.md): which classified execs to kill in the kernel, or count as would-kill in dry run, and where. Reloaded on SIGHUP. Default: none, nothing is enforced.").
+		Default("").String()
+	enforceInterval = kingpin.Flag("enforce.refresh-interval",
+		"How often the enforcement policy is applied to new and gone cgroups.").
+		Default("500ms").Duration()
+)
+
+// enforceVariables are the process object's enforce.h variables: enforcement
+// stays compiled out without a policy file.
+func enforceVariables() map[string]any {
+	if *enforcePolicyFile == "" {
+		return nil
+	}
+	return map[string]any{"enforce_enabled": uint8(1), "enforce_self_tgid": uint32(os.Getpid())}
+}
+
+// startEnforcer applies the policy file to the loaded process object; nil
+// without a policy file.
+func startEnforcer(env Env, objs *bpf.ProcessMaps, list classes.List) (*enforce.Enforcer, error) {
+	if *enforcePolicyFile == "" {
+		return nil, nil
+	}
+	if *enforceInterval < 10*time.Millisecond {
+		return nil, fmt.Errorf("--enforce.refresh-interval=%v: must be at least 10ms", *enforceInterval)
+	}
+	e, err := enforce.New(enforce.Options{
+		File: *enforcePolicyFile, Vocabulary: enforce.Vocabulary{Classes: list.Classes}, Resolver: env.Resolver,
+		Cgroups: objs.EnforceCgroups, Counts: objs.EnforceCounts, Interval: *enforceInterval, Logger: env.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--enforce.policy-file: %w", err)
+	}
+	env.events.enforcer.Store(e)
+	return e, nil
+}
+
+// describeEnforcement is the event log's events.Decoder.Enforcement.
+func (e *eventLog) describeEnforcement(cgroupID uint64, code, values uint32, out *events.Line) {
+	if en := e.enforcer.Load(); en != nil {
+		en.DescribeEvent(cgroupID, code, values, out)
+	}
+}

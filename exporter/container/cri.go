@@ -49,6 +49,9 @@ const (
 	// (kubectl run --rm, a Job with a TTL of 0) would never be named.
 	criRefreshInterval = 2 * time.Second
 	criMissInterval    = time.Second
+	// criLookupTimeout bounds the refresh a scrape waits for when it meets
+	// a container the cache misses.
+	criLookupTimeout   = 500 * time.Millisecond
 	criMaxMessageBytes = 16 << 20 // as the kubelet: large nodes list a lot
 	// criRetain is how long a container's metadata outlives its removal
 	// from the runtime: a pod deleted right after its container exited
@@ -89,7 +92,13 @@ type CRI struct {
 	removed map[string]time.Time // cached ids the runtime stopped listing, since when
 	now     func() time.Time
 
-	miss   chan struct{}
+	miss chan struct{}
+	// syncMu serialises lookupNow's refreshes; lastSync is the last one.
+	syncMu   sync.Mutex
+	lastSync time.Time
+	// down is whether the last refresh failed (noteRefresh logs changes).
+	downMu sync.Mutex
+	down   bool
 	ctx    context.Context // canceled by Close, ends the loop and its RPCs
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -189,11 +198,42 @@ func (c *CRI) Lookup(containerID string) (Metadata, bool) {
 	md, ok := c.cache[containerID]
 	c.mu.RUnlock()
 	if !ok {
+		md, ok = c.lookupNow(containerID)
+	}
+	return md, ok
+}
+
+// lookupNow refreshes the cache at once for a container it misses, at most
+// once per minGap, so that a new pod's container has its namespace, pod and
+// container from its first scrape on: series exported without them would be
+// another, history-less workload to the mixin's startup profile. A refresh
+// already in progress is waited for instead of repeated.
+func (c *CRI) lookupNow(containerID string) (Metadata, bool) {
+	c.syncMu.Lock()
+	defer c.syncMu.Unlock()
+	c.mu.RLock()
+	md, ok := c.cache[containerID]
+	c.mu.RUnlock()
+	if ok || time.Since(c.lastSync) < c.minGap {
+		return md, ok
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, criLookupTimeout)
+	defer cancel()
+	err := c.refresh(ctx)
+	c.lastSync = time.Now()
+	if c.ctx.Err() == nil {
+		c.noteRefresh(err)
+	}
+	if err != nil {
 		select {
 		case c.miss <- struct{}{}:
 		default:
 		}
+		return Metadata{}, false
 	}
+	c.mu.RLock()
+	md, ok = c.cache[containerID]
+	c.mu.RUnlock()
 	return md, ok
 }
 
@@ -212,7 +252,6 @@ func (c *CRI) loop() {
 	ticker := time.NewTicker(c.interval)
 	defer ticker.Stop()
 	last := time.Now()
-	down := false
 	for {
 		select {
 		case <-c.ctx.Done():
@@ -231,16 +270,25 @@ func (c *CRI) loop() {
 		err := c.refresh(ctx)
 		cancel()
 		last = time.Now()
-		switch {
-		case c.ctx.Err() != nil:
+		if c.ctx.Err() != nil {
 			return
-		case err != nil && !down:
-			c.logger.Warn("CRI runtime unreachable, keeping the last container list", "socket", c.path, "err", err)
-		case err == nil && down:
-			c.logger.Info("CRI runtime reachable again", "socket", c.path)
 		}
-		down = err != nil
+		c.noteRefresh(err)
 	}
+}
+
+// noteRefresh logs the transitions between a reachable and an unreachable
+// runtime, whichever refresh (the loop's or lookupNow's) sees them.
+func (c *CRI) noteRefresh(err error) {
+	c.downMu.Lock()
+	defer c.downMu.Unlock()
+	switch {
+	case err != nil && !c.down:
+		c.logger.Warn("CRI runtime unreachable, keeping the last container list", "socket", c.path, "err", err)
+	case err == nil && c.down:
+		c.logger.Info("CRI runtime reachable again", "socket", c.path)
+	}
+	c.down = err != nil
 }
 
 // refresh replaces the cache with what the runtime lists now, plus what it

@@ -241,6 +241,26 @@ func TestCRIMissRefresh(t *testing.T) {
 	}
 }
 
+// TestCRIMissLooksUpNow checks that a container the runtime started after
+// the last listing is named by its first Lookup, once the gap has passed:
+// its first scrape already carries its namespace, pod and container.
+func TestCRIMissLooksUpNow(t *testing.T) {
+	f := &fakeCRI{}
+	path := filepath.Join(t.TempDir(), "cri.sock")
+	serveCRI(t, path, f)
+	c, err := newCRI(path, slog.New(slog.DiscardHandler), time.Hour, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(100 * time.Millisecond)
+	f.add(&runtimeapi.Container{Id: "new", Metadata: &runtimeapi.ContainerMetadata{Name: "app"}})
+	md, ok := c.Lookup("new")
+	if !ok || md.Container != "app" {
+		t.Errorf("first Lookup(new) = %+v, %v; want container app, true", md, ok)
+	}
+}
+
 // TestCRIRuntimeGone stops the runtime: lookups keep the last listing, the
 // outage is logged once, and the source reconnects when it comes back.
 func TestCRIRuntimeGone(t *testing.T) {

@@ -24,7 +24,7 @@ local g = import '../lib/grafana.libsonnet';
       ]],
       [8, [
         g.timeseries('BPF map fill ratio',
-                     [g.target('rtsec_bpf_map_entries{%s} / ignoring (lru) (rtsec_bpf_map_capacity{%s} > 0)' % [sel, sel], '{{instance}} {{map}}')],
+                     [g.target('rtsec_bpf_map_entries{%s} / max without (lru) (rtsec_bpf_map_capacity{%s} > 0)' % [sel, sel], '{{instance}} {{map}}')],
                      'percentunit',
                      'RtsecBPFMapNearCapacity fires above %s.' % c.bpfMapFillThreshold),
         g.timeseries('BPF map insert failures', [g.target('sum by (instance, map) (rate(rtsec_bpf_map_insert_failures_total{%s}[$__rate_interval]))' % sel, '{{instance}} {{map}}')], 'ops'),

@@ -186,7 +186,7 @@ var processScenarios = []Scenario{
 			"while [ ! -x " + attackTool + " ]; do sleep 0.1; done; exec " + attackTool + " drop /bin/sleep 1000000"}},
 		Setup:  withAttackTool,
 		Steps:  []Step{Cmd("ps")},
-		Forbid: anyAlert,
+		Forbid: firstReplica,
 	},
 	{
 		Name: "benign-package-install",
@@ -197,7 +197,7 @@ var processScenarios = []Scenario{
 			"ln -s /bin/busybox /bin/apk; apk add curl 2>/dev/null; mkdir -p /usr/local/bin && cp /bin/busybox /usr/local/bin/tool && " +
 				"/usr/local/bin/tool true; exec sleep 1000000"}},
 		Steps:  []Step{Cmd("ps")},
-		Forbid: anyAlert,
+		Forbid: critical,
 	},
 	{
 		Name: "benign-ci-build",
@@ -207,7 +207,7 @@ var processScenarios = []Scenario{
 		Container: runc.Options{Args: []string{"sh", "-c",
 			"mkdir -p /workspace/out && cd /workspace && cp /bin/busybox out/true && ./out/true && out/true; exec sleep 1000000"}},
 		Steps:  []Step{Cmd("ps")},
-		Forbid: anyAlert,
+		Forbid: critical,
 	},
 }
 

@@ -160,6 +160,9 @@ func MissingEvents(s Scenario, containers []string, log string) []Event {
 type Match struct {
 	Alert  string
 	Labels map[string]string
+	// Except are alert names the match never selects (with Alert "": any
+	// alert but these).
+	Except []string
 }
 
 // Named returns a Match of alertname name ("" for any) and labels given
@@ -176,6 +179,9 @@ func Named(name string, labelPairs ...string) Match {
 // were containers, is selected by m.
 func (m Match) Matches(a Alert, containers []string) bool {
 	if m.Alert != "" && a.Labels["alertname"] != m.Alert {
+		return false
+	}
+	if slices.Contains(m.Except, a.Labels["alertname"]) {
 		return false
 	}
 	for k, v := range m.Labels {

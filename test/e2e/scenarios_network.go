@@ -154,7 +154,7 @@ var networkScenarios = []Scenario{
 		Setup: func(e *Env) { e.remote() },
 		// The service acts on its own: the action lets its rounds run.
 		Action: func(e *Env) { time.Sleep(benignServiceRounds * benignServiceRound) },
-		Forbid: anyAlert,
+		Forbid: firstReplica,
 	},
 }
 

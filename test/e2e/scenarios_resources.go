@@ -96,6 +96,6 @@ var resourceScenarios = []Scenario{
 		Benign:    true,
 		Container: runc.Options{Limits: cpuQuota, Args: []string{"sh", "-c", "while :; do :; done"}},
 		Action:    func(*Env) {},
-		Forbid:    anyAlert,
+		Forbid:    firstReplica,
 	},
 }

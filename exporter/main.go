@@ -79,6 +79,13 @@ func run() int {
 		return 0
 	}
 
+	checks, err := preflight.Check(collector.Enabled())
+	if err != nil {
+		return fail("%s", err)
+	}
+	for _, w := range checks.Warnings {
+		logger.Warn(w)
+	}
 	// Before the first BPF program: a CRI socket that is not there fails
 	// the start as cheaply as a bad flag.
 	metadata, err := metadataSource(*criSocket, logger)
@@ -87,13 +94,6 @@ func run() int {
 	}
 	if metadata != nil {
 		defer metadata.Close()
-	}
-	checks, err := preflight.Check(collector.Enabled())
-	if err != nil {
-		return fail("%s", err)
-	}
-	for _, w := range checks.Warnings {
-		logger.Warn(w)
 	}
 	if err := preflight.EnsureTracefs(); err != nil {
 		return fail("%s", err)

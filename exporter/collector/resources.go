@@ -158,11 +158,20 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 			}
 			typ := prometheus.GaugeValue
 			if slices.Contains(counterFields, field) {
+				// Counters of what an idle container never does (throttling,
+				// refused forks) appear at their first event: the mixin counts
+				// a series born with its value, and idle containers stay cheap.
+				if v == 0 {
+					continue
+				}
 				typ = prometheus.CounterValue
 			}
 			ch <- prometheus.MustNewConstMetric(desc, typ, v, labels...)
 		}
 		for event, v := range stats.Events {
+			if v == 0 {
+				continue
+			}
 			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, v, append(labels, event)...)
 		}
 	}

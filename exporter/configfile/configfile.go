@@ -42,10 +42,12 @@ func Read(path string, limit int64) ([]byte, error) {
 }
 
 // Check reports an error for a file that exists and is not a regular file
-// of at most limit bytes, without reading it; a missing file is no error.
+// of at most limit bytes, without reading it. A missing file is no error,
+// nor one this process may not stat yet: the privilege checks that follow
+// name the missing capability, and the read checks the file again.
 func Check(path string, limit int64) error {
 	fi, err := os.Stat(path)
-	if errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
 		return nil
 	}
 	if err != nil {

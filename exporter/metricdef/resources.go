@@ -29,11 +29,11 @@ var (
 	ContainerCPUQuota = resourcesDef("rtsec_container_cpu_quota_cores", prometheus.GaugeValue,
 		"CPU quota of the container in cores (quota ÷ period of cpu.max, or cpu.cfs_quota_us on a v1 hierarchy); absent without a quota.")
 	ContainerCPUPeriods = resourcesDef("rtsec_container_cpu_periods_total", prometheus.CounterValue,
-		"CFS enforcement periods in which the container ran with a quota (cpu.stat nr_periods).")
+		"CFS enforcement periods in which the container ran with a quota (cpu.stat nr_periods); the series appears at the first one.")
 	ContainerCPUThrottledPeriods = resourcesDef("rtsec_container_cpu_throttled_periods_total", prometheus.CounterValue,
-		"Enforcement periods in which the container used its whole quota and was throttled (cpu.stat nr_throttled).")
+		"Enforcement periods in which the container used its whole quota and was throttled (cpu.stat nr_throttled); the series appears at the first one.")
 	ContainerCPUThrottledSeconds = resourcesDef("rtsec_container_cpu_throttled_seconds_total", prometheus.CounterValue,
-		"Time the container's tasks were throttled by its quota (cpu.stat throttled_usec, or throttled_time on a v1 hierarchy).")
+		"Time the container's tasks were throttled by its quota (cpu.stat throttled_usec, or throttled_time on a v1 hierarchy); the series appears at the first one.")
 	ContainerMemory = resourcesDef("rtsec_container_memory_bytes", prometheus.GaugeValue,
 		"Memory charged to the container now (memory.current, or memory.usage_in_bytes on a v1 hierarchy).")
 	ContainerMemoryPeak = resourcesDef("rtsec_container_memory_peak_bytes", prometheus.GaugeValue,
@@ -41,14 +41,14 @@ var (
 	ContainerMemoryLimit = resourcesDef("rtsec_container_memory_limit_bytes", prometheus.GaugeValue,
 		"Memory limit of the container (memory.max, or memory.limit_in_bytes on a v1 hierarchy); absent without a limit.")
 	ContainerMemoryEvents = resourcesDef("rtsec_container_memory_events_total", prometheus.CounterValue,
-		"Memory events of the container (memory.events): high (over memory.high), max (charges refused at the limit), oom (limit hit and reclaim failed), oom_kill (processes killed by the OOM killer). A v1 hierarchy has max (memory.failcnt) and oom_kill only.",
+		"Memory events of the container (memory.events): high (over memory.high), max (charges refused at the limit), oom (limit hit and reclaim failed), oom_kill (processes killed by the OOM killer). A v1 hierarchy has max (memory.failcnt) and oom_kill only; the series appears at the first one.",
 		Label{Name: "event", Values: MemoryEventNames})
 	ContainerPids = resourcesDef("rtsec_container_pids", prometheus.GaugeValue,
 		"Tasks (processes and threads) in the container now (pids.current).")
 	ContainerPidsLimit = resourcesDef("rtsec_container_pids_limit", prometheus.GaugeValue,
 		"Task limit of the container (pids.max); absent without a limit.")
 	ContainerPidsLimitHits = resourcesDef("rtsec_container_pids_limit_hits_total", prometheus.CounterValue,
-		"Forks refused because the container was at its task limit (pids.events max).")
+		"Forks refused because the container was at its task limit (pids.events max); the series appears at the first one.")
 	ContainerForks = resourcesDef("rtsec_container_forks_total", prometheus.CounterValue,
 		"New tasks created in the container (sched_process_fork), by kind: process (fork, or clone without CLONE_THREAD) or thread.",
 		Label{Name: "kind", Values: ForkKinds})

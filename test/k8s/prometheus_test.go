@@ -309,4 +309,3 @@ func (p *prometheus) targets() string {
 	}
 	return string(body)
 }
-

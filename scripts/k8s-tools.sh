@@ -18,7 +18,7 @@ cache=${RTSEC_K8S_CACHE:-/var/cache/rtsec-k8s}
 
 key=$({ cat "$tools/go.mod" "$tools/go.sum"; "$GO" version; } | sha256sum | cut -c1-16)
 dir="$cache/$key"
-bins=(kube-apiserver etcd operator)
+bins=(kube-apiserver etcd operator prometheus)
 
 built() {
   local b

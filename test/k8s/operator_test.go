@@ -1,8 +1,7 @@
 // Package k8s runs the Prometheus Operator user's path for real: a real
 // kube-apiserver and etcd, the real Prometheus Operator with its CRDs, the
 // project's own manifests (kustomize base and Helm chart) applied to them,
-// and the Debian Prometheus running exactly the configuration the operator
-// generates, discovering the exporter through Kubernetes service discovery.
+// and Prometheus running exactly the configuration the operator generates, discovering the exporter through Kubernetes service discovery.
 // No kubelet: the exporter runs on the host, and the test writes the
 // DaemonSet's Pod and the Service's endpoints as the kubelet and the
 // endpoint controllers would. Everything listens inside a network namespace
@@ -83,7 +82,7 @@ type install struct {
 // manifests lose honorLabels.
 func TestPrometheusOperator(t *testing.T) {
 	testenv.RequireRoot(t)
-	for _, cmd := range []string{"ip", "nsenter", "unshare", "prometheus"} {
+	for _, cmd := range []string{"ip", "nsenter", "unshare"} {
 		testenv.RequireCommand(t, cmd)
 	}
 	began := time.Now()
@@ -140,7 +139,7 @@ func TestPrometheusOperator(t *testing.T) {
 		if got := bytes.Contains(g.config, []byte("honor_labels: true")); got != in.honorLabels {
 			t.Errorf("%s: generated configuration has honor_labels: true = %v, want %v:\n%s", in.name, got, in.honorLabels, g.config)
 		}
-		proms[in.name] = runPrometheus(t, c, g, token, in.promAddr)
+		proms[in.name] = runPrometheus(t, c, tools, g, token, in.promAddr)
 	}
 
 	for _, in := range installs {

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -25,10 +24,13 @@ import (
 // Prometheus runs as.
 const monitoringNamespace = "monitoring"
 
-// prometheusVersion is the Debian prometheus package's version: the
-// Prometheus resource names it so that the operator generates a
-// configuration this Prometheus accepts.
-const prometheusVersion = "v2.42.0"
+// prometheusVersion is the version of the prometheus binary
+// scripts/k8s-tools.sh builds (github.com/prometheus/prometheus v0.310.0, the
+// release the operator's module requires): the Prometheus resource names it
+// so that the operator generates a configuration this Prometheus accepts.
+// Not the Debian package's: Debian builds Prometheus without Kubernetes
+// service discovery.
+const prometheusVersion = "v3.10.0"
 
 // setUpPrometheusAccess creates the monitoring namespace, the prometheus
 // service account with the read access Prometheus's Kubernetes service
@@ -150,27 +152,31 @@ func waitGenerated(t *testing.T, c *cluster, operator *process, name, wantJob st
 	if len(cfg.RuleFiles) == 0 {
 		t.Fatalf("generated configuration has no rule_files: the PrometheusRule was not selected:\n%s", g.config)
 	}
-	g.rules = map[string][]byte{}
 	for _, pattern := range cfg.RuleFiles {
-		// /etc/prometheus/rules/<ConfigMap>/*.yaml: the operator mounts
-		// each rule ConfigMap there.
-		dir := filepath.Dir(pattern)
-		if filepath.Dir(dir) != "/etc/prometheus/rules" {
-			t.Fatalf("rule_files entry %s is not under /etc/prometheus/rules", pattern)
-		}
-		var cm *corev1.ConfigMap
-		waitFor(t, "rule ConfigMap "+filepath.Base(dir), time.Minute, func() error {
-			var err error
-			cm, err = c.client.CoreV1().ConfigMaps(monitoringNamespace).Get(context.Background(), filepath.Base(dir), metav1.GetOptions{})
-			if err == nil && len(cm.Data) == 0 {
-				return fmt.Errorf("no rule files in %s yet", cm.Name)
-			}
-			return err
-		}, operator)
-		for file, text := range cm.Data {
-			g.rules[filepath.Join(dir, file)] = []byte(text)
+		// The StatefulSet mounts the rule ConfigMaps under RulesDir.
+		if !strings.HasPrefix(pattern, "/etc/prometheus/rules/prometheus-"+name+"-rulefiles-") {
+			t.Fatalf("rule_files entry %s is not a rule ConfigMap of %s", pattern, name)
 		}
 	}
+	g.rules = map[string][]byte{}
+	waitFor(t, "the rule ConfigMaps of "+name, time.Minute, func() error {
+		list, err := c.client.CoreV1().ConfigMaps(monitoringNamespace).List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		for _, cm := range list.Items {
+			if !strings.HasPrefix(cm.Name, "prometheus-"+name+"-rulefiles-") {
+				continue
+			}
+			for file, text := range cm.Data {
+				g.rules[filepath.Join("/etc/prometheus/rules", cm.Name, file)] = []byte(text)
+			}
+		}
+		if len(g.rules) == 0 {
+			return fmt.Errorf("no rule ConfigMap prometheus-%s-rulefiles-* yet", name)
+		}
+		return nil
+	}, operator)
 	return g
 }
 
@@ -181,7 +187,7 @@ type prometheus struct {
 	proc *process
 }
 
-// runPrometheus runs the Debian prometheus binary with exactly the
+// runPrometheus runs the prometheus binary of tools with exactly the
 // generated configuration, as the operator's StatefulSet would: in its own
 // mount namespace, a tmpfs over /run holds the service account token, CA and
 // namespace at /var/run/secrets/kubernetes.io/serviceaccount (where the
@@ -189,7 +195,7 @@ type prometheus struct {
 // a tmpfs over /etc/prometheus holds the rule files where the StatefulSet
 // mounts the rule ConfigMaps, and KUBERNETES_SERVICE_HOST/PORT name the API
 // server. Only that process sees the mounts.
-func runPrometheus(t *testing.T, c *cluster, g generated, token, addr string) *prometheus {
+func runPrometheus(t *testing.T, c *cluster, tools string, g generated, token, addr string) *prometheus {
 	t.Helper()
 	dir := t.TempDir()
 	stage := filepath.Join(dir, "stage")
@@ -217,10 +223,10 @@ mkdir -p /run/secrets/kubernetes.io
 cp -r "$STAGE/serviceaccount" /run/secrets/kubernetes.io/
 mount -t tmpfs -o mode=0755 rtsec-test /etc/prometheus
 cp -r "$STAGE/rules" /etc/prometheus/
-exec prometheus --config.file="$STAGE/prometheus.yaml" --storage.tsdb.path="$DATA" \
+exec "$PROMETHEUS" --config.file="$STAGE/prometheus.yaml" --storage.tsdb.path="$DATA" \
   --web.listen-address="$ADDR" --log.level=debug`
 	env := []string{
-		"STAGE=" + stage, "DATA=" + filepath.Join(dir, "data"), "ADDR=" + addr,
+		"PROMETHEUS=" + filepath.Join(tools, "prometheus"), "STAGE=" + stage, "DATA=" + filepath.Join(dir, "data"), "ADDR=" + addr,
 		"KUBERNETES_SERVICE_HOST=" + apiServerIP, "KUBERNETES_SERVICE_PORT=" + apiServerPort,
 	}
 	p := &prometheus{ns: c.ns, addr: addr}

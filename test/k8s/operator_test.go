@@ -1,7 +1,8 @@
 // Package k8s runs the Prometheus Operator user's path for real: a real
 // kube-apiserver and etcd, the real Prometheus Operator with its CRDs, the
 // project's own manifests (kustomize base and Helm chart) applied to them,
-// and Prometheus running exactly the configuration the operator generates, discovering the exporter through Kubernetes service discovery.
+// and Prometheus running exactly the configuration the operator generates,
+// discovering the exporter through Kubernetes service discovery.
 // No kubelet: the exporter runs on the host, and the test writes the
 // DaemonSet's Pod and the Service's endpoints as the kubelet and the
 // endpoint controllers would. Everything listens inside a network namespace

@@ -27,7 +27,7 @@ RUN_ARGS ?= --web.listen-address=:9730
 # load the 2-core machine, and exact counts and alert timings want it calm.
 TEST_FLAGS ?= -count=1 -timeout 20m -p 1
 
-.PHONY: all build run deps generate generate-bpf generate-mixin generate-docs generate-deploy image vmlinux test lint fuzz soak e2e stack scenario bench clean
+.PHONY: k8s-test all build run deps generate generate-bpf generate-mixin generate-docs generate-deploy image vmlinux test lint fuzz soak e2e stack scenario bench clean
 
 all: build
 
@@ -111,6 +111,11 @@ e2e: deps
 # Exporter + Prometheus + Alertmanager on 127.0.0.1 for a person; Ctrl-C stops all.
 stack: deps
 	$(GO) run ./test/e2e/cmd/stack
+
+# The real control-plane test alone (opt-in): kube-apiserver, etcd, the
+# Prometheus Operator and Prometheus built from source by scripts/k8s-tools.sh.
+k8s-test: deps
+	RTSEC_K8S_TEST=1 $(GO) test -count=1 -v -timeout 60m ./test/k8s/
 
 # Runs one attack or benign scenario (NAME=…) against the running stack.
 scenario:

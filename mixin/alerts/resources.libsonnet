@@ -25,7 +25,9 @@ local u = import '../lib/utils.libsonnet';
     ||| % (c { usage: sel(usage), limit: sel(limit), horizon: horizon }),
     // Kills in the OOM loop window, exactly: the count now minus the count a window ago, or all of it for a counter
     // younger than the window (these counters never reset while their container lives).
-    local kills(s) = '(%s - %s offset %s) or %s' % [s, s, c.oomLoopWindow, s],
+    // What counter s counted in window w; a series born within w counts whole.
+    local counted(s, w) = '(%s - %s offset %s) or %s' % [s, s, w, s],
+    local kills(s) = counted(s, c.oomLoopWindow),
     groups+: [
       {
         name: 'rtsec-resources',
@@ -52,9 +54,9 @@ local u = import '../lib/utils.libsonnet';
                 'RtsecForkBomb',
                 |||
                   (
-                    sum by (%(containerLabels)s) (increase(%(hits)s[%(forkBombWindow)s])) >= %(forkBombLimitHits)g
+                    %(hits)s >= %(forkBombLimitHits)g
                     and on (%(containerLabels)s)
-                    sum by (%(containerLabels)s) (increase(%(forks)s[%(forkBombWindow)s])) >= %(forkBombMinForks)g
+                    %(forks)s >= %(forkBombMinForks)g
                   )
                   or
                   (
@@ -65,8 +67,11 @@ local u = import '../lib/utils.libsonnet';
                     (%(avg)s offset %(forkLearningPeriod)s)
                   )
                 ||| % (c {
-                         hits: sel('rtsec_container_pids_limit_hits_total'),
-                         forks: sel('rtsec_container_forks_total', 'kind="process"'),
+                         // Counts in the window, where a series born within it (a bomb that fills its
+                         // limit before the next scrape, a counter that appears at its first event)
+                         // counts whole: increase() would drop its first value.
+                         hits: 'sum by (%s) (%s)' % [c.containerLabels, counted(sel('rtsec_container_pids_limit_hits_total'), c.forkBombWindow)],
+                         forks: 'sum by (%s) (%s)' % [c.containerLabels, counted(sel('rtsec_container_forks_total', 'kind="process"'), c.forkBombWindow)],
                          withWorkload: u.block(u.withWorkload(c, r.forkRate), 4),
                          zscore: r.workloadForkRateZScore,
                          avg: r.workloadForkRateAvg,

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -20,6 +21,13 @@ import (
 // replicas write their config below /etc, create their user, chown their
 // data; that is quiet. Installing packages at startup may warn in a first
 // replica, never be critical; every second replica must be quiet.
+
+// firstStarts holds when each workload's first replica started (by
+// namespace and first pod name).
+var firstStarts = struct {
+	sync.Mutex
+	at map[string]time.Time
+}{at: map[string]time.Time{}}
 
 // replicaDelay is how long after its setup a second replica starts: two
 // startup windows after the first replica (which starts at Timing.MinAge),
@@ -150,6 +158,19 @@ const startupSettle = 3 * time.Second
 // busybox plus the tools busybox-static lacks (imageTools).
 func (e *Env) startupPod(pods [3]string, replica int, container, script string) {
 	e.T.Helper()
+	// Late actions run one after another, so a queue of them can bring a
+	// second replica right behind its first: it waits until the first one's
+	// startup is two windows old, and so the workload's profile.
+	key := pods[0] + "/" + pods[1]
+	firstStarts.Lock()
+	if replica == 1 {
+		firstStarts.at[key] = time.Now()
+	}
+	first, ok := firstStarts.at[key]
+	firstStarts.Unlock()
+	if replica > 1 && ok {
+		time.Sleep(time.Until(first.Add(2 * duration(StartupGrace))))
+	}
 	e.RunPod(containerd.PodOptions{Mounts: e.imageTools()}, pods[0], pods[replica], container, "/bin/sh", "-c", script)
 	time.Sleep(startupSettle)
 }

@@ -24,3 +24,16 @@ func Enable() (io.Closer, error) {
 	}
 	return stats, nil
 }
+
+// MeanRun returns program p's mean run time in nanoseconds from the kernel's
+// statistics; name says which program an error is about.
+func MeanRun(name string, p *ebpf.Program) (float64, error) {
+	st, err := p.Stats()
+	if err != nil {
+		return 0, fmt.Errorf("%s statistics: %w", name, err)
+	}
+	if st.RunCount == 0 {
+		return 0, fmt.Errorf("%s never ran: its hook is not attached", name)
+	}
+	return float64(st.Runtime.Nanoseconds()) / float64(st.RunCount), nil
+}

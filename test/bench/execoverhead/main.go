@@ -5,7 +5,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -87,14 +86,8 @@ func withPrograms(f interleave.Loop) (time.Duration, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	st, err := set.Programs()["handle_exec"].Stats()
-	if err != nil {
-		return 0, 0, fmt.Errorf("handle_exec statistics: %w", err)
-	}
-	if st.RunCount == 0 {
-		return 0, 0, errors.New("handle_exec never ran: the exec hook is not attached")
-	}
-	return d, float64(st.Runtime.Nanoseconds()) / float64(st.RunCount), nil
+	mean, err := bpfstats.MeanRun("handle_exec", set.Programs()["handle_exec"])
+	return d, mean, err
 }
 
 // killPolicy writes a kill of memfd and stdio_socket execs for this

@@ -7,7 +7,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -129,11 +128,8 @@ func withEmpty(sections []string, f interleave.Loop) (time.Duration, float64, er
 	if err != nil {
 		return 0, 0, err
 	}
-	st, err := prog.Stats()
-	if err != nil || st.RunCount == 0 {
-		return 0, 0, fmt.Errorf("empty program statistics (%d runs): %w", st.RunCount, err)
-	}
-	return d, float64(st.Runtime.Nanoseconds()) / float64(st.RunCount), nil
+	mean, err := bpfstats.MeanRun("empty program", prog)
+	return d, mean, err
 }
 
 // withRtsec runs f with rtsec's file programs attached and the built-in
@@ -161,14 +157,8 @@ func withRtsec(f interleave.Loop) (time.Duration, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	st, err := objs.FileExitOpenat.Stats()
-	if err != nil {
-		return 0, 0, fmt.Errorf("file_exit_openat statistics: %w", err)
-	}
-	if st.RunCount == 0 {
-		return 0, 0, errors.New("file_exit_openat never ran: the hook is not attached")
-	}
-	return d, float64(st.Runtime.Nanoseconds()) / float64(st.RunCount), nil
+	mean, err := bpfstats.MeanRun("file_exit_openat", objs.FileExitOpenat)
+	return d, mean, err
 }
 
 func openLoop(path string, n int) error {

@@ -8,7 +8,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -104,11 +103,8 @@ func withEmpty(f interleave.Loop) (time.Duration, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	st, err := progs[0].Stats()
-	if err != nil || st.RunCount == 0 {
-		return 0, 0, fmt.Errorf("empty program statistics (%d runs): %w", st.RunCount, err)
-	}
-	return d, float64(st.Runtime.Nanoseconds()) / float64(st.RunCount), nil
+	mean, err := bpfstats.MeanRun("empty program", progs[0])
+	return d, mean, err
 }
 
 // withRtsec runs f with the resources object attached, as the exporter
@@ -128,12 +124,6 @@ func withRtsec(f interleave.Loop) (time.Duration, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	st, err := set.Programs()["handle_fork"].Stats()
-	if err != nil {
-		return 0, 0, fmt.Errorf("handle_fork statistics: %w", err)
-	}
-	if st.RunCount == 0 {
-		return 0, 0, errors.New("handle_fork never ran: the fork hook is not attached")
-	}
-	return d, float64(st.Runtime.Nanoseconds()) / float64(st.RunCount), nil
+	mean, err := bpfstats.MeanRun("handle_fork", set.Programs()["handle_fork"])
+	return d, mean, err
 }

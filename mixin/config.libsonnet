@@ -25,6 +25,11 @@
     eventWindow: '5m',
     // Window of the rate() recording rules.
     rateWindow: '5m',
+    // How long a gauge keeps its last value, and how far back "the value w ago" looks, when scrapes fail: a failed
+    // scrape marks every series of the exporter stale, and an instant selector then returns nothing, which would
+    // reset an alert's `for` clock, make an old container look new and count a counter whole. A miner that loads
+    // the node slows its exporter's scrapes: tolerance of a few scrape intervals keeps its alert's clock running.
+    scrapeGapTolerance: '2m',
 
     // Binaries that count as an interactive or scripting shell.
     shellBinaries: ['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh', 'csh', 'tcsh', 'fish'],

@@ -36,7 +36,7 @@ local u = import '../lib/utils.libsonnet';
                 'A dry-run rule of the enforcement policy would have killed {{ $value | printf "%%.0f" }} process(es) at %s / {{ $labels.reason }} in the last %s %s: the process ran.' % ['{{ $labels.signal }}', c.eventWindow, where]),
           a.new(c,
                 'RtsecEnforcementPolicyLoadFailed',
-                'rtsec_enforcement_policy_last_load_success{%(rtsecSelector)s} == 0\n' % c,
+                '%s == 0\n' % u.lastValue(c, 'rtsec_enforcement_policy_last_load_success{%(rtsecSelector)s}' % c),
                 'rtsec refused a new enforcement policy file.',
                 'rtsec exporter {{ $labels.instance }} could not load its enforcement policy file on reload: the previous policy stays in force (see the exporter log for the line at fault).'),
         ],

@@ -41,9 +41,9 @@ local a = import '../lib/alert.libsonnet';
                 'RtsecBPFMapNearCapacity',
                 |||
                   max by (%(instanceLabels)s, map) (
-                    rtsec_bpf_map_entries{%(rtsecSelector)s}
+                    last_over_time(rtsec_bpf_map_entries{%(rtsecSelector)s}[%(scrapeGapTolerance)s])
                     / ignoring (lru)
-                    (rtsec_bpf_map_capacity{%(rtsecSelector)s, lru="false"} > 0)
+                    (last_over_time(rtsec_bpf_map_capacity{%(rtsecSelector)s, lru="false"}[%(scrapeGapTolerance)s]) > 0)
                   ) > %(bpfMapFillThreshold)g
                 ||| % c,
                 'An rtsec BPF map is nearly full.',
@@ -54,9 +54,9 @@ local a = import '../lib/alert.libsonnet';
                 'RtsecBPFLRUMapFull',
                 |||
                   max by (instance, map) (
-                    rtsec_bpf_map_entries{%(rtsecSelector)s}
+                    last_over_time(rtsec_bpf_map_entries{%(rtsecSelector)s}[%(scrapeGapTolerance)s])
                     / ignoring (lru)
-                    (rtsec_bpf_map_capacity{%(rtsecSelector)s, lru="true"} > 0)
+                    (last_over_time(rtsec_bpf_map_capacity{%(rtsecSelector)s, lru="true"}[%(scrapeGapTolerance)s]) > 0)
                   ) > %(bpfMapFillThreshold)g
                 ||| % c,
                 'An rtsec LRU BPF map is full and evicting.',

@@ -172,7 +172,7 @@ local u = import '../lib/utils.libsonnet';
                 'SSH client files (~/.ssh/, /etc/ssh/ssh_config) were read %s %s, where no SSH tool ran: known hosts and keys name the next targets.' % [times, where]),
           a.new(c,
                 'RtsecFileIntegrityChanged',
-                'rtsec_file_integrity_changed{%(rtsecSelector)s} == 1\n' % c,
+                '%s == 1\n' % u.lastValue(c, 'rtsec_file_integrity_changed{%(rtsecSelector)s}' % c),
                 'A watched file differs from its integrity baseline.',
                 '{{ $labels.path }} on {{ $labels.instance }} differs from its baseline (content, mode, owner or size) and the change has not been accepted.'),
           a.new(c,
@@ -183,9 +183,9 @@ local u = import '../lib/utils.libsonnet';
                   (
                     rtsec_file_integrity_baseline_rebuilds_total{%(rtsecSelector)s, reason="corrupt"} > 0
                     unless
-                    rtsec_file_integrity_baseline_rebuilds_total{%(rtsecSelector)s, reason="corrupt"} offset %(eventWindow)s
+                    %(ago)s
                   )
-                ||| % c,
+                ||| % (c { ago: u.valueAgo(c, 'rtsec_file_integrity_baseline_rebuilds_total{%(rtsecSelector)s, reason="corrupt"}' % c, c.eventWindow) }),
                 'The file integrity baseline was corrupt and has been rebuilt.',
                 'The integrity state file of {{ $labels.instance }} did not verify and was rebuilt from the current content: changes made before the rebuild are not detected.'),
         ],

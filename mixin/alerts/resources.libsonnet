@@ -17,16 +17,16 @@ local u = import '../lib/utils.libsonnet';
       max by (%(containerLabels)s) (%(limit)s)
       and on (%(containerLabels)s)
       (
-        max by (%(containerLabels)s) (%(usage)s)
+        max by (%(containerLabels)s) (%(now)s)
         /
         max by (%(containerLabels)s) (%(limit)s)
         >= %(forecastMinRatio)g
       )
-    ||| % (c { usage: sel(usage), limit: sel(limit), horizon: horizon }),
+    ||| % (c { usage: sel(usage), now: u.lastValue(c, sel(usage)), limit: u.lastValue(c, sel(limit)), horizon: horizon }),
     // Kills in the OOM loop window, exactly: the count now minus the count a window ago, or all of it for a counter
     // younger than the window (these counters never reset while their container lives).
     // What counter s counted in window w; a series born within w counts whole.
-    local counted(s, w) = '(%s - %s offset %s) or %s' % [s, s, w, s],
+    local counted(s, w) = '(%s - %s) or %s' % [u.lastValue(c, s), u.valueAgo(c, s, w), u.lastValue(c, s)],
     local kills(s) = counted(s, c.oomLoopWindow),
     groups+: [
       {

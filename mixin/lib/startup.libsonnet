@@ -22,9 +22,10 @@ local u = import 'utils.libsonnet';
 
   // Containers that appeared less than containerStartupWindow ago, from the raw series (a record of another
   // group may be one evaluation old when a container and its entrypoint's first events appear in one scrape).
+  // "Seen then" tolerates failed scrapes: an instant `offset` would make every container young again after one.
   young(c)::
     local sel = 'rtsec_container_info{%s, container_id!=""}' % c.rtsecSelector;
-    '(\n  group by (%(ids)s) (%(sel)s)\n  unless\n  group by (%(ids)s) (%(sel)s offset %(w)s)\n)' % { ids: $.idLabels(c), sel: sel, w: c.containerStartupWindow },
+    '(\n  group by (%(ids)s) (%(sel)s)\n  unless\n  group by (%(ids)s) (%(ago)s)\n)' % { ids: $.idLabels(c), sel: sel, ago: u.valueAgo(c, sel, c.containerStartupWindow) },
 
   // Range of the after record's look-back at the during record: twice what an event in the event window
   // needs, so no sample edge decides.

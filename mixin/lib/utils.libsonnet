@@ -58,6 +58,14 @@
       )
     ||| % { by: by, sel: sel, w: window },
 
+  // The last value of sel within scrapeGapTolerance: a gauge as an instant selector reads it, but a failed scrape
+  // (whose stale markers end every series of the exporter) does not hide it.
+  lastValue(config, sel):: 'last_over_time(%s[%s])' % [sel, config.scrapeGapTolerance],
+
+  // The value of sel w ago (its last sample within scrapeGapTolerance before then): `sel offset w` that a failed
+  // scrape at that moment does not hide.
+  valueAgo(config, sel, w):: 'last_over_time(%s[%s] offset %s)' % [sel, config.scrapeGapTolerance, w],
+
   // True when a duration string is zero.
   isZero(d):: std.member(['0', '0s', '0m', '0h'], d),
 

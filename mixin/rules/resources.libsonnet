@@ -15,11 +15,11 @@ local u = import '../lib/utils.libsonnet';
       (
         (increase(%(after)s[%(w)s]) > 0)
         or
-        (%(after)s > 0 unless %(after)s offset %(w)s)
+        (%(after)s > 0 unless %(ago)s)
       )
       unless on (%(containerLabels)s, binary)
       present_over_time(%(during)s[%(newBinaryHistoryWindow)s])
-    ||| % (c { after: r.execStartup.after, during: r.execStartup.during, w: c.cryptoCoSignalWindow }),
+    ||| % (c { after: r.execStartup.after, ago: u.valueAgo(c, r.execStartup.after, c.cryptoCoSignalWindow), during: r.execStartup.during, w: c.cryptoCoSignalWindow }),
     local coSignals = [
       inWindow(sel('rtsec_process_class_execs_total', 'class="miner"')),
       inWindow(sel('rtsec_network_connections_total', 'direction="out", port_class="mining"')),
@@ -42,7 +42,7 @@ local u = import '../lib/utils.libsonnet';
               max by (%(containerLabels)s) (%(quota)s)
               or
               group by (%(containerLabels)s) (%(cpu)s)
-            ||| % (c { quota: sel('rtsec_container_cpu_quota_cores'), cpu: cpu }),
+            ||| % (c { quota: u.lastValue(c, sel('rtsec_container_cpu_quota_cores')), cpu: u.lastValue(c, cpu) }),
           },
           {
             record: r.cpuSaturation,

@@ -22,10 +22,12 @@
 
 STATS_MAP(exec_stats);
 
-/* exec_stats indexes, mirrored in the exporter */
-#define STAT_EXEC_OVERFLOW 0
-#define STAT_EXEC_COUNTS_FULL 1
-#define STAT_EXEC_BUDGET_FULL 2
+/* exec_stats indexes */
+enum exec_stat {
+	STAT_EXEC_OVERFLOW,
+	STAT_EXEC_COUNTS_FULL,
+	STAT_EXEC_BUDGET_FULL,
+};
 
 struct exec_key {
 	__u64 cgroup_id;

@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/rtsec/rtsec/bpf/enums"
 )
 
-// File event types (EVENT_FILE_* in events.h) and their code: op |
+// fileTraversal is the traversal bit of a file event's code: op |
 // class << 8 | traversal << 16.
-const (
-	typeFileModification  = 4
-	typeFileSensitiveRead = 5
-	fileTraversal         = 1 << 16
-)
+const fileTraversal = 1 << 16
 
 // recordSize is the size of struct rtsec_event, after which a file event's
 // fields follow.
@@ -48,7 +46,7 @@ func (d Decoder) describeFile(typ, code uint32, rest []byte, out *Line) error {
 		}
 	}
 	id := code >> 8 & 0xff
-	if typ == typeFileModification {
+	if typ == enums.EventFileModification {
 		out.PathClass = nameOf(classes.Modify, id-1)
 	} else {
 		out.FileClass = nameOf(classes.Read, id-1)

@@ -4,10 +4,10 @@
  * Every object that emits events includes this header; the exporter loads
  * them so that they all share the ring buffer, the rate limit and the
  * counters of the first object loaded (bpfprog.Set.LoadWithMaps). To add an
- * event type: add an EVENT_* value below (its name is the label value), fill a
- * struct rtsec_event from event_reserve() (event_reserve_size() for a
- * struct that starts with one, like struct rtsec_file_event), and give the
- * type a name and a decoder for its code in exporter/events. */
+ * event type: add an EVENT_* value to enum event below (its name, lower
+ * case, is the type's name), fill a struct rtsec_event from event_reserve()
+ * (event_reserve_size() for a struct that starts with one, like struct
+ * rtsec_file_event), and give the type a decoder in exporter/events. */
 #ifndef RTSEC_EVENTS_H
 #define RTSEC_EVENTS_H
 

@@ -77,6 +77,11 @@ const (
 	CfDotfiles       = 32
 )
 
+// enum gate_len (files.bpf.c): Bytes of a file name in the read gate, its NUL included.
+const (
+	GateLen = 16
+)
+
 // enum gate (files.bpf.c): Read gate values (read_gate map).
 const (
 	GatePath         = 1
@@ -116,6 +121,13 @@ const (
 
 // EventNames are the values of label type, indexed by the enum event's value - 1.
 var EventNames = []string{"suspicious_exec", "privilege_change", "sensitive_syscall", "file_modification", "file_sensitive_read", "enforcement"}
+
+// enum event_len (headers/events.h): Sizes of an event's strings.
+const (
+	EventExeLen  = 128
+	EventArgvLen = 256
+	EventPathLen = 256
+)
 
 // enum event_stat (headers/events.h): event_stats indexes: events that did not reach the ring buffer.
 const (
@@ -238,6 +250,11 @@ const (
 	StatConnectsFull       = 3
 	StatListenersFull      = 4
 	StatDNSNamesOverBudget = 5
+)
+
+// enum binary_len (process.bpf.c): Bytes of a binary's base name (exec_key, class_names), its NUL included.
+const (
+	BinaryLen = 32
 )
 
 // enum exec_stat (process.bpf.c): exec_stats indexes

@@ -46,7 +46,6 @@
 #define NAME_CAP 63           /* bytes kept of each path component */
 #define MAX_DEPTH 16          /* components of a walked path */
 #define MAX_COMPONENTS 64     /* components of a normalised path */
-#define GATE_LEN 16           /* bytes of a file name in the read gate */
 
 #define PROC_SUPER_MAGIC 0x9fa0
 #define SYSFS_MAGIC 0x62656572
@@ -146,6 +145,11 @@ enum class_flag {
 	CF_MOD_HOST_EVENTS = 8,  /* critical modifications by host processes send events too */
 	CF_READ_HOST_EVENTS = 16, /* sensitive reads by host processes send events too */
 	CF_DOTFILES = 32,        /* names starting with '.' are ordinary here (homes): not hidden */
+};
+
+/* Bytes of a file name in the read gate, its NUL included. */
+enum gate_len {
+	GATE_LEN = 16,
 };
 
 /* Read gate values (read_gate map). */

@@ -16,7 +16,10 @@
 #include "process/runtime.h"
 #include "enforce.h"
 
-#define BINARY_LEN 32
+/* Bytes of a binary's base name (exec_key, class_names), its NUL included. */
+enum binary_len {
+	BINARY_LEN = 32,
+};
 #define PATH_SCAN 256
 #define ROOT_CGROUP_ID 1
 

@@ -14,7 +14,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
 
-// networkCountsPerKeyKind: every label is a small fixed set, no budget needed.
+// networkCountsPerKeyKind is no budget: every label is a small fixed set.
 const networkCountsPerKeyKind = 1 << 16
 
 func init() {

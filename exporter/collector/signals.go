@@ -32,7 +32,7 @@ type signals struct {
 
 func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Resolver) (*signals, error) {
 	for name, id := range list.Binaries {
-		var key [32]byte
+		var key [enums.BinaryLen]byte
 		copy(key[:], name)
 		if err := maps.ClassNames.Put(key, id); err != nil {
 			return nil, fmt.Errorf("load class of %s: %w", name, err)

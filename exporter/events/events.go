@@ -142,8 +142,8 @@ type record struct {
 	Pid, Ppid, UID, EUID uint32
 	ArgvLen, Pad         uint32
 	Comm, ParentComm     [16]byte
-	Exe                  [128]byte
-	Argv                 [256]byte
+	Exe                  [enums.EventExeLen]byte
+	Argv                 [enums.EventArgvLen]byte
 }
 
 // Line is one event as written to the log.

@@ -20,7 +20,7 @@ var recordSize = binary.Size(record{})
 type fileRecord struct {
 	// PathLen is the whole path's length, more than len(Path) when cut.
 	PathLen, Pad uint32
-	Path         [256]byte
+	Path         [enums.EventPathLen]byte
 }
 
 // FileClasses are the names of the file classes by kernel id (id = index

@@ -13,7 +13,7 @@ import (
 )
 
 // GateLen is how many bytes of a file name the kernel's read gate compares.
-const GateLen = 15
+const GateLen = enums.GateLen - 1
 
 // Entry is one prefix of the kernel's LPM trie and what it classifies as.
 type Entry struct {

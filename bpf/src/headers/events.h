@@ -28,9 +28,12 @@ enum event {
 /* Entries of event_counts: more than the types, room for new ones. */
 #define EVENT_TYPES 8
 
-#define EVENT_EXE_LEN 128
-#define EVENT_ARGV_LEN 256
-#define EVENT_PATH_LEN 256
+/* Sizes of an event's strings. */
+enum event_len {
+	EVENT_EXE_LEN = 128,
+	EVENT_ARGV_LEN = 256,
+	EVENT_PATH_LEN = 256,
+};
 
 /* event_stats indexes: events that did not reach the ring buffer. */
 enum event_stat {

@@ -117,6 +117,7 @@ const (
 	EventFileModification  = 4
 	EventFileSensitiveRead = 5
 	EventEnforcement       = 6
+	Events                 = 7
 )
 
 // EventNames are the values of label type, indexed by the enum event's value - 1.

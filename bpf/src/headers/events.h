@@ -24,9 +24,11 @@ enum event {
 	EVENT_FILE_MODIFICATION,
 	EVENT_FILE_SENSITIVE_READ,
 	EVENT_ENFORCEMENT, /* enforce.h */
+	EVENTS,            /* how many */
 };
 /* Entries of event_counts: more than the types, room for new ones. */
 #define EVENT_TYPES 8
+_Static_assert(EVENTS <= EVENT_TYPES, "event_counts has an entry per event type");
 
 /* Sizes of an event's strings. */
 enum event_len {

@@ -19,6 +19,7 @@ enum reason {
 	REASON_TTY_SHELL,
 	REASONS, /* how many */
 };
+_Static_assert(REASONS <= 32, "reasons are the bits of a __u32");
 
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 /* Path components walked up from the executable; deeper paths count as

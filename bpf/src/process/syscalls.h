@@ -44,6 +44,7 @@ enum sc_result {
 	SC_RESULT_FAILED,
 	SC_RESULTS = 4, /* the stride of a syscall's values */
 };
+_Static_assert(SC_RESULT_FAILED < SC_RESULTS, "a syscall's results fit its stride");
 
 #define EPERM 1
 #define EACCES 13

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,6 +49,42 @@ func TestGeneratedFresh(t *testing.T) {
 				t.Errorf("bpf/%s is stale or missing (%v): run make generate and commit it", name, err)
 			}
 		}
+	}
+}
+
+// TestEnumsFresh regenerates the Go constants of the C enums into a
+// temporary file and fails when the committed file differs.
+func TestEnumsFresh(t *testing.T) {
+	src, err := os.ReadFile("gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for line := range strings.Lines(string(src)) {
+		args, ok := strings.CutPrefix(strings.TrimSpace(line), "//go:generate go run ./internal/genenums ")
+		if !ok {
+			continue
+		}
+		found = true
+		list := splitArgs(args)
+		i := slices.Index(list, "-o")
+		if i < 0 || i+1 >= len(list) {
+			t.Fatalf("genenums directive %q has no -o FILE", args)
+		}
+		committed := list[i+1]
+		fresh := filepath.Join(t.TempDir(), "enums.go")
+		list[i+1] = fresh
+		if msg, err := exec.Command("go", append([]string{"run", "./internal/genenums"}, list...)...).CombinedOutput(); err != nil {
+			t.Fatalf("genenums %v: %v\n%s", list, err, msg)
+		}
+		want, _ := os.ReadFile(fresh)
+		got, err := os.ReadFile(committed)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("bpf/%s is stale or missing (%v): run make generate and commit it", committed, err)
+		}
+	}
+	if !found {
+		t.Fatal("gen.go has no genenums directive")
 	}
 }
 

@@ -46,7 +46,6 @@
 #define NAME_CAP 63           /* bytes kept of each path component */
 #define MAX_DEPTH 16          /* components of a walked path */
 #define MAX_COMPONENTS 64     /* components of a normalised path */
-#define GATE_LEN 16           /* bytes of a file name in the read gate */
 
 #define PROC_SUPER_MAGIC 0x9fa0
 #define SYSFS_MAGIC 0x62656572
@@ -76,14 +75,16 @@ STATS_MAP(file_stats);
  * read with plain loads instead of bpf_probe_read_kernel calls. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-/* file_stats indexes, mirrored in the exporter */
-#define STAT_FILE_COUNTS_FULL 0
-#define STAT_FILE_PENDING_FULL 1
-#define STAT_FILE_UNRESOLVED 2
-#define STAT_FILE_EVENT_PATHS_FULL 3
+/* file_stats indexes */
+enum file_stat {
+	STAT_FILE_COUNTS_FULL,
+	STAT_FILE_PENDING_FULL,
+	STAT_FILE_UNRESOLVED,
+	STAT_FILE_EVENT_PATHS_FULL,
+};
 
-/* Operations (the op label), mirrored in the exporter. */
-enum file_op {
+/* Operations (label op). */
+enum fop {
 	FOP_NONE,
 	FOP_WRITE,
 	FOP_CREATE,
@@ -110,42 +111,55 @@ enum file_op {
 /* chmod_op's flag, in the op byte of OPNR: the new mode has an x bit. */
 #define OP_EXEC 0x80
 
-/* Fixed read classes that need no path, mirrored in the exporter; the
- * exporter numbers the configurable classes after these. */
-enum file_read_class {
-	RC_NONE,
-	RC_TRAVERSAL,
-	RC_KERNEL_MEMORY,
-	RC_RAW_BLOCK_DEVICE,
-	RC_PROC_ENVIRON,
-	RC_PROC_MEM,
-	RC_K8S_OWN_TOKEN,
+/* Fixed read classes that need no path (label file_class); the exporter
+ * numbers the configurable classes after these. */
+enum file_class {
+	FILE_CLASS_NONE,
+	FILE_CLASS_TRAVERSAL,
+	FILE_CLASS_KERNEL_MEMORY,
+	FILE_CLASS_RAW_BLOCK_DEVICE,
+	FILE_CLASS_PROC_ENVIRON,
+	FILE_CLASS_PROC_MEM,
+	FILE_CLASS_K8S_OWN_TOKEN,
 };
 
-/* The fixed modification classes of cgroup release_agent/notify_on_release
- * files, wherever the hierarchy is mounted; of setuid bits and x bits set
+/* The fixed modification classes (label path_class): of cgroup
+ * release_agent/notify_on_release files, wherever the hierarchy is
+ * mounted; of setuid bits and x bits set
  * on a path no class covers; and of a write to a file outside the writer's
  * own root (proc_exe: from a container, the host's runc binary through
  * /proc/<pid>/exe or a /proc/self/fd of it, CVE-2019-5736; from anywhere,
  * another root's files through /proc/<pid>/root). */
-#define MC_CGROUP_RELEASE_AGENT 1
-#define MC_OTHER 2
-#define MC_PROC_EXE 3
+enum path_class {
+	PATH_CLASS_NONE,
+	PATH_CLASS_CGROUP_RELEASE_AGENT,
+	PATH_CLASS_OTHER,
+	PATH_CLASS_PROC_EXE,
+};
 
 /* Class flags (class_val.flags). */
-#define CF_CREATES_ONLY 1 /* count only create/mkdir/symlink/link ops (dev) */
-#define CF_LINK_TARGET 2  /* a link or symlink pointing here counts */
-#define CF_OWN_TOKEN 4    /* a read from inside the task's root is its own token */
-#define CF_MOD_HOST_EVENTS 8   /* critical modifications by host processes send events too */
-#define CF_READ_HOST_EVENTS 16 /* sensitive reads by host processes send events too */
-#define CF_DOTFILES 32         /* names starting with '.' are ordinary here (homes): not hidden */
+enum class_flag {
+	CF_CREATES_ONLY = 1,     /* count only create/mkdir/symlink/link ops (dev) */
+	CF_LINK_TARGET = 2,      /* a link or symlink pointing here counts */
+	CF_OWN_TOKEN = 4,        /* a read from inside the task's root is its own token */
+	CF_MOD_HOST_EVENTS = 8,  /* critical modifications by host processes send events too */
+	CF_READ_HOST_EVENTS = 16, /* sensitive reads by host processes send events too */
+	CF_DOTFILES = 32,        /* names starting with '.' are ordinary here (homes): not hidden */
+};
+
+/* Bytes of a file name in the read gate, its NUL included. */
+enum gate_len {
+	GATE_LEN = 16,
+};
 
 /* Read gate values (read_gate map). */
-#define GATE_PATH 1          /* classify by path */
-#define GATE_PROC_ENVIRON 2  /* on procfs */
-#define GATE_PROC_MEM 3      /* on procfs */
-#define GATE_KCORE 4         /* on procfs */
-#define GATE_RELEASE_AGENT 5 /* a cgroup release agent, when written */
+enum gate {
+	GATE_PATH = 1,      /* classify by path */
+	GATE_PROC_ENVIRON,  /* on procfs */
+	GATE_PROC_MEM,      /* on procfs */
+	GATE_KCORE,         /* on procfs */
+	GATE_RELEASE_AGENT, /* a cgroup release agent, when written */
+};
 
 struct file_key {
 	__u64 cgroup_id;
@@ -792,17 +806,17 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 	struct dentry *d = f->f_path.dentry;
 	__u16 type = mode & S_IFMT;
 	if (type == S_IFBLK) {
-		count(1, RC_RAW_BLOCK_DEVICE, 0);
+		count(1, FILE_CLASS_RAW_BLOCK_DEVICE, 0);
 		if (in_container()) /* udev and disk tools on the host */
-			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, RC_RAW_BLOCK_DEVICE, false), f);
+			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, FILE_CLASS_RAW_BLOCK_DEVICE, false), f);
 		return;
 	}
 	if (type == S_IFCHR) {
 		dev_t rdev = BPF_CORE_READ(inode, i_rdev);
 		__u32 minor = rdev & 0xfffff;
 		if ((rdev >> 20) == MEM_MAJOR && (minor == 1 || minor == 2 || minor == 4)) {
-			count(1, RC_KERNEL_MEMORY, 0);
-			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, RC_KERNEL_MEMORY, false), f);
+			count(1, FILE_CLASS_KERNEL_MEMORY, 0);
+			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, FILE_CLASS_KERNEL_MEMORY, false), f);
 		}
 		return;
 	}
@@ -815,8 +829,8 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 		if (BPF_CORE_READ(d, d_sb, s_magic) != PROC_SUPER_MAGIC)
 			return;
 		if (g == GATE_KCORE) {
-			count(1, RC_KERNEL_MEMORY, 0);
-			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, RC_KERNEL_MEMORY, false), f);
+			count(1, FILE_CLASS_KERNEL_MEMORY, 0);
+			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, FILE_CLASS_KERNEL_MEMORY, false), f);
 			return;
 		}
 		struct proc_inode *pi = container_of(inode, struct proc_inode, vfs_inode);
@@ -824,9 +838,9 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		if (owner == BPF_CORE_READ(task, thread_pid) || owner == BPF_CORE_READ(task, group_leader, thread_pid))
 			return; /* its own environment or memory */
-		__u8 rc = g == GATE_PROC_ENVIRON ? RC_PROC_ENVIRON : RC_PROC_MEM;
+		__u8 rc = g == GATE_PROC_ENVIRON ? FILE_CLASS_PROC_ENVIRON : FILE_CLASS_PROC_MEM;
 		count(1, rc, 0);
-		if (rc == RC_PROC_MEM || in_container()) /* host tools read environ (ps e) */
+		if (rc == FILE_CLASS_PROC_MEM || in_container()) /* host tools read environ (ps e) */
 			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, rc, false), f);
 		return;
 	}
@@ -839,16 +853,16 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 		return;
 	__u8 rc = cv->read_class;
 	if ((cv->flags & CF_OWN_TOKEN) && !outside)
-		rc = RC_K8S_OWN_TOKEN;
+		rc = FILE_CLASS_K8S_OWN_TOKEN;
 	count(1, rc, 0);
 	const char *upath;
 	__u64 flags;
 	open_args(kind, &upath, &flags);
 	bool traversal = upath && raw_has_dotdot(s, upath);
 	if (traversal)
-		count(1, RC_TRAVERSAL, 0);
+		count(1, FILE_CLASS_TRAVERSAL, 0);
 	/* A pod reading its own token is what pods do: no event. */
-	if (rc != RC_K8S_OWN_TOKEN && event_here(cv->flags, CF_READ_HOST_EVENTS))
+	if (rc != FILE_CLASS_K8S_OWN_TOKEN && event_here(cv->flags, CF_READ_HOST_EVENTS))
 		walked_event(s, EVENT_FILE_SENSITIVE_READ, file_code(0, rc, traversal));
 }
 
@@ -870,8 +884,8 @@ static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 		op = FOP_TRUNCATE;
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 	if (gate(name) == GATE_RELEASE_AGENT) {
-		count(0, MC_CGROUP_RELEASE_AGENT, op);
-		file_event_walk(EVENT_FILE_MODIFICATION, file_code(op, MC_CGROUP_RELEASE_AGENT, false), f);
+		count(0, PATH_CLASS_CGROUP_RELEASE_AGENT, op);
+		file_event_walk(EVENT_FILE_MODIFICATION, file_code(op, PATH_CLASS_CGROUP_RELEASE_AGENT, false), f);
 		return;
 	}
 	bool exec = op == FOP_CREATE && (mode & S_IFMT) == S_IFREG && (mode & S_IXUGO);
@@ -892,17 +906,17 @@ static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 		 * (eventfd…) also ends outside, on a kernel mount.
 		 * Counted for the host too (writes into a container through
 		 * /proc/<pid>/root); hostPID containers are host processes here. */
-		count(0, MC_PROC_EXE, op);
-		walked_event(s, EVENT_FILE_MODIFICATION, file_code(op, MC_PROC_EXE, false));
+		count(0, PATH_CLASS_PROC_EXE, op);
+		walked_event(s, EVENT_FILE_MODIFICATION, file_code(op, PATH_CLASS_PROC_EXE, false));
 		return;
 	}
 	if (!cv || !cv->mod_class) {
 		if (exec) {
-			count(0, MC_OTHER, FOP_EXEC_MODE);
+			count(0, PATH_CLASS_OTHER, FOP_EXEC_MODE);
 			/* the host's package manager installs binaries; in_end: the walk
 			 * classify_file made is in s->in */
 			if (in_container() && events_per_cpu_second && s->n.in_end)
-				walked_event(s, EVENT_FILE_MODIFICATION, file_code(FOP_EXEC_MODE, MC_OTHER, false));
+				walked_event(s, EVENT_FILE_MODIFICATION, file_code(FOP_EXEC_MODE, PATH_CLASS_OTHER, false));
 		}
 		return;
 	}
@@ -1068,7 +1082,7 @@ static __noinline void path_op(int dfd, const char *upath, int dfd2, const char 
 		}
 	}
 	if (!class && (op == FOP_SETUID_BIT || exec))
-		class = MC_OTHER;
+		class = PATH_CLASS_OTHER;
 	if (!class)
 		return;
 	if ((flags & CF_CREATES_ONLY) && op != FOP_CREATE && op != FOP_MKDIR && op != FOP_SYMLINK && op != FOP_LINK)
@@ -1076,13 +1090,13 @@ static __noinline void path_op(int dfd, const char *upath, int dfd2, const char 
 	__u8 extra = traversal ? EXTRA_TRAVERSAL : 0;
 	if (exec)
 		extra |= EXTRA_EXEC_MODE;
-	if (class == MC_OTHER && op == FOP_CHMOD) { /* only the drift counts */
+	if (class == PATH_CLASS_OTHER && op == FOP_CHMOD) { /* only the drift counts */
 		op = FOP_EXEC_MODE;
 		extra &= ~EXTRA_EXEC_MODE;
 	}
 	bool event = critical(s, op, event_ops, flags);
 	const char *created = upath2 ? upath2 : (op == FOP_MKDIR || op == FOP_CREATE) ? upath : NULL;
-	if (created && class != MC_OTHER && !(flags & CF_DOTFILES) && hidden_name(s, created))
+	if (created && class != PATH_CLASS_OTHER && !(flags & CF_DOTFILES) && hidden_name(s, created))
 		extra |= EXTRA_HIDDEN;
 	stash(opnr >> 8, class, op, extra, event);
 }
@@ -1105,11 +1119,11 @@ static __noinline void fd_op(int fd, __u32 opnr)
 	struct class_val *cv = classify_file(s, f, &outside);
 	__u8 class = cv ? cv->mod_class : 0;
 	if (!class && (op == FOP_SETUID_BIT || exec))
-		class = MC_OTHER;
+		class = PATH_CLASS_OTHER;
 	if (!class || (cv && (cv->flags & CF_CREATES_ONLY)))
 		return;
 	__u8 extra = exec ? EXTRA_EXEC_MODE : 0;
-	if (class == MC_OTHER && op == FOP_CHMOD) {
+	if (class == PATH_CLASS_OTHER && op == FOP_CHMOD) {
 		op = FOP_EXEC_MODE;
 		extra = 0;
 	}

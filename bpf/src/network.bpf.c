@@ -31,37 +31,67 @@
 #define UNIX_MASK 127 /* indexes into a 128-byte buffer */
 #define DNS_NAME_SCAN 64
 
-/* net_counts key kinds and their label ids (mirrored in the exporter). */
-#define KIND_CONN 1    /* l0 direction, l1 scope, l2 port class, l3 protocol, l4 result */
-#define KIND_LISTEN 2  /* l1 scope, l2 port class */
-#define KIND_RAW 3     /* l0 raw socket type */
-#define KIND_RUNTIME 4 /* l0 runtime socket */
-#define KIND_DNS 5
+/* net_counts key kinds and their label ids. */
+enum net_kind {
+	KIND_CONN = 1, /* l0 direction, l1 scope, l2 port class, l3 protocol, l4 result */
+	KIND_LISTEN,   /* l1 scope, l2 port class */
+	KIND_RAW,      /* l0 raw socket type */
+	KIND_RUNTIME,  /* l0 runtime socket */
+	KIND_DNS,
+};
 
-#define DIR_OUT 0
-#define DIR_IN 1
-#define PROTO_TCP 0
-#define PROTO_UDP 1
-#define RESULT_OK 0
-#define RESULT_REFUSED 1
-#define RESULT_FAILED 2
-#define RAW_PACKET 0
-#define RAW_INET 1
-#define PORT_DNS 3
+/* Direction of a connection (label direction). */
+enum dir {
+	DIR_OUT,
+	DIR_IN,
+};
+
+/* Protocol of a connection (label protocol). */
+enum protocol {
+	PROTOCOL_TCP,
+	PROTOCOL_UDP,
+};
+
+/* Result of a connection (label result). */
+enum result {
+	RESULT_OK,
+	RESULT_REFUSED,
+	RESULT_FAILED,
+};
+
+/* Raw socket types (label type): AF_PACKET, SOCK_RAW. */
+enum raw_socket {
+	RAW_SOCKET_PACKET,
+	RAW_SOCKET_RAW,
+};
+
+/* Runtime sockets (label socket), in the order runtime_socket() matches
+ * them against the bound path of the peer. */
+enum runtime_socket {
+	RUNTIME_SOCKET_DOCKER,
+	RUNTIME_SOCKET_CONTAINERD,
+	RUNTIME_SOCKET_CRIO,
+	RUNTIME_SOCKET_PODMAN,
+	RUNTIME_SOCKET_KUBELET_POD_RESOURCES,
+};
 
 /* novelty key kinds */
-#define NOVEL_DEST 0
-#define NOVEL_DNS_NAME 1
+enum novel {
+	NOVEL_DEST,
+	NOVEL_DNS_NAME,
+};
 
 STATS_MAP(net_stats);
 
-/* net_stats indexes, mirrored in the exporter */
-#define STAT_COUNTS_FULL 0
-#define STAT_NOVELTY_BUDGET_FULL 1
-#define STAT_NOVELTY_OVER_BUDGET 2
-#define STAT_CONNECTS_FULL 3
-#define STAT_LISTENERS_FULL 4
-#define STAT_DNS_NAMES_OVER_BUDGET 5
+/* net_stats indexes */
+enum net_stat {
+	STAT_COUNTS_FULL,
+	STAT_NOVELTY_BUDGET_FULL,
+	STAT_NOVELTY_OVER_BUDGET,
+	STAT_CONNECTS_FULL,
+	STAT_LISTENERS_FULL,
+	STAT_DNS_NAMES_OVER_BUDGET,
+};
 
 struct net_key {
 	__u64 cgroup_id;
@@ -205,7 +235,7 @@ static __always_inline void record_novelty(struct novelty_key *k)
 static __always_inline void count_outbound(__u64 cgroup_id, struct endpoint *ep, __u8 proto, __u8 result)
 {
 	count(cgroup_id, KIND_CONN, DIR_OUT, ep->scope, ep->port_class, proto, result);
-	if (ep->port_class == PORT_DNS)
+	if (ep->port_class == PORT_CLASS_DNS)
 		count(cgroup_id, KIND_DNS, 0, 0, 0, 0, 0);
 	struct novelty_key k = { .cgroup_id = cgroup_id, .kind = NOVEL_DEST, .scope = ep->scope, .port = ep->port, .addr = ep->addr };
 	record_novelty(&k);
@@ -226,14 +256,14 @@ static __always_inline struct socket *socket_from_fd(int fd)
 	return BPF_CORE_READ(f, private_data);
 }
 
-/* Maps a socket's protocol to PROTO_*; false for anything but TCP and UDP. */
+/* Maps a socket's protocol to PROTOCOL_*; false for anything but TCP and UDP. */
 static __always_inline bool socket_proto(struct sock *sk, __u8 *proto)
 {
 	__u16 p = BPF_CORE_READ(sk, sk_protocol);
 	if (p == IPPROTO_TCP)
-		*proto = PROTO_TCP;
+		*proto = PROTOCOL_TCP;
 	else if (p == IPPROTO_UDP)
-		*proto = PROTO_UDP;
+		*proto = PROTOCOL_UDP;
 	else
 		return false;
 	return true;
@@ -282,14 +312,14 @@ int handle_connect_enter(struct trace_event_raw_sys_enter *ctx)
 		}                                                                   \
 	} while (0)
 
-/* Runtime socket ids (label socket): the table in the exporter. */
+/* The runtime socket (enum runtime_socket) a bound path is, or -1. */
 static __always_inline int runtime_socket(const char *buf, __u32 n)
 {
-	MATCH(buf, n, "docker.sock", 0);
-	MATCH(buf, n, "containerd.sock", 1);
-	MATCH(buf, n, "crio.sock", 2);
-	MATCH(buf, n, "podman.sock", 3);
-	MATCH(buf, n, "pod-resources/kubelet.sock", 4);
+	MATCH(buf, n, "docker.sock", RUNTIME_SOCKET_DOCKER);
+	MATCH(buf, n, "containerd.sock", RUNTIME_SOCKET_CONTAINERD);
+	MATCH(buf, n, "crio.sock", RUNTIME_SOCKET_CRIO);
+	MATCH(buf, n, "podman.sock", RUNTIME_SOCKET_PODMAN);
+	MATCH(buf, n, "pod-resources/kubelet.sock", RUNTIME_SOCKET_KUBELET_POD_RESOURCES);
 	return -1;
 }
 
@@ -341,7 +371,7 @@ int handle_connect_exit(struct trace_event_raw_sys_exit *ctx)
 		classify(&a->ep);
 		__u8 result = ret == 0 ? RESULT_OK : ret == -ECONNREFUSED ? RESULT_REFUSED : RESULT_FAILED;
 		count_outbound(a->cgroup_id, &a->ep, a->proto, result);
-		if (ret == 0 && a->proto == PROTO_UDP && a->ep.port_class == PORT_DNS) {
+		if (ret == 0 && a->proto == PROTOCOL_UDP && a->ep.port_class == PORT_CLASS_DNS) {
 			struct dns_sock ds = { .tgid = id >> 32, .fd = a->fd };
 			__u8 one = 1;
 			bpf_map_update_elem(&net_dns_socks, &ds, &one, BPF_ANY);
@@ -378,7 +408,7 @@ int BPF_PROG(handle_sock_state, const struct sock *sk, int oldstate, int newstat
 		__u8 result = RESULT_OK;
 		if (newstate == TCP_CLOSE)
 			result = BPF_CORE_READ(sk, sk_err) == ECONNREFUSED ? RESULT_REFUSED : RESULT_FAILED;
-		count_outbound(sock_cgroup_id(sk), &ep, PROTO_TCP, result);
+		count_outbound(sock_cgroup_id(sk), &ep, PROTOCOL_TCP, result);
 		return 0;
 	}
 	if (oldstate == TCP_SYN_RECV && newstate == TCP_ESTABLISHED) {
@@ -386,7 +416,7 @@ int BPF_PROG(handle_sock_state, const struct sock *sk, int oldstate, int newstat
 		read_sock_endpoint(&ep, sk, true);
 		ep.port = BPF_CORE_READ(sk, __sk_common.skc_num);
 		classify(&ep);
-		count(sock_cgroup_id(sk), KIND_CONN, DIR_IN, ep.scope, ep.port_class, PROTO_TCP, RESULT_OK);
+		count(sock_cgroup_id(sk), KIND_CONN, DIR_IN, ep.scope, ep.port_class, PROTOCOL_TCP, RESULT_OK);
 		return 0;
 	}
 	if (newstate == TCP_LISTEN) {
@@ -409,9 +439,9 @@ int handle_socket(struct trace_event_raw_sys_enter *ctx)
 	long family = ctx->args[0];
 	long type = ctx->args[1] & 0xf;
 	if (family == AF_PACKET)
-		count(bpf_get_current_cgroup_id(), KIND_RAW, RAW_PACKET, 0, 0, 0, 0);
+		count(bpf_get_current_cgroup_id(), KIND_RAW, RAW_SOCKET_PACKET, 0, 0, 0, 0);
 	else if ((family == AF_INET || family == AF_INET6) && type == SOCK_RAW)
-		count(bpf_get_current_cgroup_id(), KIND_RAW, RAW_INET, 0, 0, 0, 0);
+		count(bpf_get_current_cgroup_id(), KIND_RAW, RAW_SOCKET_RAW, 0, 0, 0, 0);
 	return 0;
 }
 
@@ -482,12 +512,12 @@ int handle_sendto(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	struct socket *sock = socket_from_fd(fd);
 	__u8 proto;
-	if (!sock || !socket_proto(BPF_CORE_READ(sock, sk), &proto) || proto != PROTO_UDP)
+	if (!sock || !socket_proto(BPF_CORE_READ(sock, sk), &proto) || proto != PROTOCOL_UDP)
 		return 0;
 	classify(&ep);
 	__u64 cgroup_id = bpf_get_current_cgroup_id();
-	count_outbound(cgroup_id, &ep, PROTO_UDP, RESULT_OK);
-	if (ep.port_class == PORT_DNS)
+	count_outbound(cgroup_id, &ep, PROTOCOL_UDP, RESULT_OK);
+	if (ep.port_class == PORT_CLASS_DNS)
 		record_dns_name(cgroup_id, buf, len);
 	return 0;
 }

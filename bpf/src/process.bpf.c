@@ -16,16 +16,21 @@
 #include "process/runtime.h"
 #include "enforce.h"
 
-#define BINARY_LEN 32
+/* Bytes of a binary's base name (exec_key, class_names), its NUL included. */
+enum binary_len {
+	BINARY_LEN = 32,
+};
 #define PATH_SCAN 256
 #define ROOT_CGROUP_ID 1
 
 STATS_MAP(exec_stats);
 
-/* exec_stats indexes, mirrored in the exporter */
-#define STAT_EXEC_OVERFLOW 0
-#define STAT_EXEC_COUNTS_FULL 1
-#define STAT_EXEC_BUDGET_FULL 2
+/* exec_stats indexes */
+enum exec_stat {
+	STAT_EXEC_OVERFLOW,
+	STAT_EXEC_COUNTS_FULL,
+	STAT_EXEC_BUDGET_FULL,
+};
 
 struct exec_key {
 	__u64 cgroup_id;

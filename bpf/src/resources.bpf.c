@@ -9,17 +9,23 @@
  * that outlive the victim's cgroup. */
 #include "rtsec.h"
 
-/* Signals of resource_counts, mirrored in exporter/collector/resources.go. */
-#define RESOURCE_FORK 1
-#define RESOURCE_SIGNAL_EXIT 2
-#define RESOURCE_OOM_KILL 3
+/* Signals of resource_counts. */
+enum resource_kind {
+	RESOURCE_FORK = 1,
+	RESOURCE_SIGNAL_EXIT,
+	RESOURCE_OOM_KILL,
+};
 
-/* RESOURCE_FORK values */
-#define FORK_PROCESS 0
-#define FORK_THREAD 1
+/* RESOURCE_FORK values: the new task's kind (label kind). */
+enum fork {
+	FORK_PROCESS,
+	FORK_THREAD,
+};
 
 /* resource_stats indexes */
-#define STAT_RESOURCE_COUNTS_FULL 0
+enum resource_stat {
+	STAT_RESOURCE_COUNTS_FULL,
+};
 
 STATS_MAP(resource_stats);
 

@@ -15,18 +15,12 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/enforce"
 	"github.com/rtsec/rtsec/exporter/events"
 	"github.com/rtsec/rtsec/exporter/metricdef"
-)
-
-// Indexes of event_stats (EVENT_STAT_* in bpf/src/headers/events.h).
-const (
-	eventStatRateLimited   = 0
-	eventStatRingbufFull   = 1
-	eventStatCgroupLimited = 2
 )
 
 // defaultRedact hides the values of arguments that look like secrets.
@@ -209,7 +203,7 @@ func (e *eventLog) Update(ch chan<- prometheus.Metric) error {
 		ch <- prometheus.MustNewConstMetric(e.eventsDesc, prometheus.CounterValue, float64(n), name)
 	}
 	lost := map[string]uint64{}
-	for cause, index := range map[string]uint32{"rate_limited": eventStatRateLimited, "container_rate_limited": eventStatCgroupLimited, "ringbuf_full": eventStatRingbufFull} {
+	for cause, index := range map[string]uint32{"rate_limited": enums.EventStatRateLimited, "container_rate_limited": enums.EventStatCgroupLimited, "ringbuf_full": enums.EventStatRingbufFull} {
 		n, err := bpfprog.SumPerCPU(stats, index)
 		if err != nil {
 			return err

@@ -8,20 +8,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/events"
 	"github.com/rtsec/rtsec/exporter/fileclass"
 	"github.com/rtsec/rtsec/exporter/metricdef"
-)
-
-// Indexes of file_stats, as files.bpf.c defines them.
-const (
-	statFileCountsFull  = 0
-	statFilePendingFull = 1
-	statFileUnresolved  = 2
-	statFileEventPaths  = 3
 )
 
 var fileClassesFile = kingpin.Flag("file.classes-file",
@@ -150,12 +143,12 @@ func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
 		m := prometheus.MustNewConstMetric(c.readDesc, prometheus.CounterValue, float64(s.Count), labels...)
 		ch <- c.exemplars.Attach(m, metricdef.FileSensitiveReads.Name, labels)
 	}
-	unresolved, err := bpfprog.SumPerCPU(c.objs.FileStats, statFileUnresolved)
+	unresolved, err := bpfprog.SumPerCPU(c.objs.FileStats, enums.StatFileUnresolved)
 	if err != nil {
 		return err
 	}
 	ch <- prometheus.MustNewConstMetric(c.unresolvedDesc, prometheus.CounterValue, float64(unresolved))
-	for mapName, index := range map[string]uint32{"file_counts": statFileCountsFull, "file_pending": statFilePendingFull, "file_event_paths": statFileEventPaths} {
+	for mapName, index := range map[string]uint32{"file_counts": enums.StatFileCountsFull, "file_pending": enums.StatFilePendingFull, "file_event_paths": enums.StatFileEventPathsFull} {
 		n, err := bpfprog.SumPerCPU(c.objs.FileStats, index)
 		if err != nil {
 			return err

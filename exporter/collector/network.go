@@ -7,38 +7,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/metricdef"
-	"github.com/rtsec/rtsec/exporter/netclass"
 )
 
-// net_counts kinds, as network.bpf.c defines them.
-const (
-	kindConn    = 1
-	kindListen  = 2
-	kindRaw     = 3
-	kindRuntime = 4
-	kindDNS     = 5
-)
-
-// Indexes of net_stats, as network.bpf.c defines them.
-const (
-	statNetCountsFull       = 0
-	statNoveltyBudgetsFull  = 1
-	statNoveltyOverBudget   = 2
-	statNetConnectsFull     = 3
-	statNetListenersFull    = 4
-	statDNSNamesOverBudget  = 5
-	networkCountsPerKeyKind = 1 << 16 // every label is a small fixed set: no budget needed
-)
-
-var (
-	directions = []string{"out", "in"}
-	protocols  = []string{"tcp", "udp"}
-	results    = []string{"ok", "refused", "failed"}
-)
+// networkCountsPerKeyKind is no budget: every label is a small fixed set.
+const networkCountsPerKeyKind = 1 << 16
 
 func init() {
 	register("network", true, newNetworkCollector)
@@ -64,7 +41,7 @@ func newNetworkCollector(env Env) (Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := bpf.SetNetworkTables(spec, cfg); err != nil {
+	if err := cfg.SetTables(spec); err != nil {
 		return nil, err
 	}
 	for name, v := range map[string]uint64{"novelty_window_ns": uint64(noveltyWin.Nanoseconds()), "novelty_budget": uint64(*noveltyCap)} {
@@ -136,19 +113,19 @@ func (c *networkCollector) counter(s aggregate.Series) prometheus.Metric {
 	var desc *prometheus.Desc
 	ok := true
 	switch ids[0] {
-	case kindConn:
+	case enums.KindConn:
 		desc = c.connections
-		ok = labels(map[int][]string{0: directions, 1: netclass.Scopes, 2: netclass.PortClasses, 3: protocols, 4: results}, 0, 1, 2, 3, 4)
-	case kindListen:
+		ok = labels(map[int][]string{0: enums.DirNames, 1: enums.ScopeNames, 2: enums.PortClassNames, 3: enums.ProtocolNames, 4: enums.ResultNames}, 0, 1, 2, 3, 4)
+	case enums.KindListen:
 		desc = c.listens
-		ok = labels(map[int][]string{1: netclass.Scopes, 2: netclass.PortClasses}, 2, 1)
-	case kindRaw:
+		ok = labels(map[int][]string{1: enums.ScopeNames, 2: enums.PortClassNames}, 2, 1)
+	case enums.KindRaw:
 		desc = c.raw
-		ok = labels(map[int][]string{0: netclass.RawSocketTypes}, 0)
-	case kindRuntime:
+		ok = labels(map[int][]string{0: enums.RawSocketNames}, 0)
+	case enums.KindRuntime:
 		desc = c.runtime
-		ok = labels(map[int][]string{0: netclass.RuntimeSockets}, 0)
-	case kindDNS:
+		ok = labels(map[int][]string{0: enums.RuntimeSocketNames}, 0)
+	case enums.KindDNS:
 		desc = c.dns
 	default:
 		return nil
@@ -173,15 +150,15 @@ func (c *networkCollector) Update(ch chan<- prometheus.Metric) error {
 	var errs []error
 	errs = append(errs, c.updateListening(ch), c.updateNovelty(ch))
 	for metric, index := range map[string]uint32{
-		metricdef.NetworkDistinctDestinations.Name: statNoveltyOverBudget, metricdef.NetworkDNSDistinctNames.Name: statDNSNamesOverBudget,
+		metricdef.NetworkDistinctDestinations.Name: enums.StatNoveltyOverBudget, metricdef.NetworkDNSDistinctNames.Name: enums.StatDNSNamesOverBudget,
 	} {
 		n, err := bpfprog.SumPerCPU(c.objs.NetStats, index)
 		errs = append(errs, err)
 		ch <- prometheus.MustNewConstMetric(c.overflows, prometheus.CounterValue, float64(n), metric)
 	}
 	for mapName, index := range map[string]uint32{
-		"net_counts": statNetCountsFull, "net_novelty_budgets": statNoveltyBudgetsFull,
-		"net_connects": statNetConnectsFull, "net_listeners": statNetListenersFull,
+		"net_counts": enums.StatCountsFull, "net_novelty_budgets": enums.StatNoveltyBudgetFull,
+		"net_connects": enums.StatConnectsFull, "net_listeners": enums.StatListenersFull,
 	} {
 		n, err := bpfprog.SumPerCPU(c.objs.NetStats, index)
 		errs = append(errs, err)

@@ -9,15 +9,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/container"
-	"github.com/rtsec/rtsec/exporter/netclass"
-)
-
-// net_novelty kinds, as network.bpf.c defines them.
-const (
-	noveltyDest    = 0
-	noveltyDNSName = 1
 )
 
 // monotonicNow is the clock of bpf_ktime_get_ns.
@@ -56,15 +50,15 @@ func (c *networkCollector) updateNovelty(ch chan<- prometheus.Metric) error {
 		}
 		id := c.resolver.Resolve(k.CgroupId)
 		switch {
-		case k.Kind == noveltyDest && int(k.Scope) < len(netclass.Scopes):
+		case k.Kind == enums.NovelDest && int(k.Scope) < len(enums.ScopeNames):
 			dests[destKey{id, k.Scope}]++
-		case k.Kind == noveltyDNSName:
+		case k.Kind == enums.NovelDNSName:
 			names[id]++
 		}
 	}
 	for k, n := range dests {
 		ch <- prometheus.MustNewConstMetric(c.destinations, prometheus.GaugeValue, float64(n),
-			k.id.ID, k.id.Namespace, k.id.Pod, k.id.Container, netclass.Scopes[k.scope])
+			k.id.ID, k.id.Namespace, k.id.Pod, k.id.Container, enums.ScopeNames[k.scope])
 	}
 	for id, n := range names {
 		ch <- prometheus.MustNewConstMetric(c.dnsNames, prometheus.GaugeValue, float64(n), id.ID, id.Namespace, id.Pod, id.Container)

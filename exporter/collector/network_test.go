@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/metricdef"
@@ -42,15 +43,15 @@ func TestNetworkCounterLabels(t *testing.T) {
 		ids  []byte
 		want map[string]string // nil: no series
 	}{
-		{[]byte{kindConn, 0, 4, 5, 0, 1}, map[string]string{"direction": "out", "scope": "metadata", "port_class": "https", "protocol": "tcp", "result": "refused"}},
-		{[]byte{kindConn, 1, 1, 14, 1, 0}, map[string]string{"direction": "in", "scope": "loopback", "port_class": "mining", "protocol": "udp", "result": "ok"}},
-		{[]byte{kindListen, 0, 8, 2, 0, 0}, map[string]string{"port_class": "ssh", "scope": "any"}},
-		{[]byte{kindRaw, 1, 0, 0, 0, 0}, map[string]string{"type": "raw"}},
-		{[]byte{kindRuntime, 4, 0, 0, 0, 0}, map[string]string{"socket": "kubelet_pod_resources"}},
-		{[]byte{kindDNS, 0, 0, 0, 0, 0}, map[string]string{}},
-		{[]byte{kindConn, 2, 0, 0, 0, 0}, nil},    // unknown direction
-		{[]byte{kindListen, 0, 99, 0, 0, 0}, nil}, // unknown scope
-		{[]byte{42, 0, 0, 0, 0, 0}, nil},          // unknown kind
+		{[]byte{enums.KindConn, 0, 4, 5, 0, 1}, map[string]string{"direction": "out", "scope": "metadata", "port_class": "https", "protocol": "tcp", "result": "refused"}},
+		{[]byte{enums.KindConn, 1, 1, 14, 1, 0}, map[string]string{"direction": "in", "scope": "loopback", "port_class": "mining", "protocol": "udp", "result": "ok"}},
+		{[]byte{enums.KindListen, 0, 8, 2, 0, 0}, map[string]string{"port_class": "ssh", "scope": "any"}},
+		{[]byte{enums.KindRaw, 1, 0, 0, 0, 0}, map[string]string{"type": "raw"}},
+		{[]byte{enums.KindRuntime, 4, 0, 0, 0, 0}, map[string]string{"socket": "kubelet_pod_resources"}},
+		{[]byte{enums.KindDNS, 0, 0, 0, 0, 0}, map[string]string{}},
+		{[]byte{enums.KindConn, 2, 0, 0, 0, 0}, nil},    // unknown direction
+		{[]byte{enums.KindListen, 0, 99, 0, 0, 0}, nil}, // unknown scope
+		{[]byte{42, 0, 0, 0, 0, 0}, nil}, // unknown kind
 	}
 	for _, tc := range cases {
 		m := c.counter(aggregate.Series{Identity: id, Value: string(tc.ids), Count: 3})

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/classes"
@@ -20,13 +21,6 @@ import (
 	"github.com/rtsec/rtsec/exporter/enforce"
 	"github.com/rtsec/rtsec/exporter/events"
 	"github.com/rtsec/rtsec/exporter/metricdef"
-)
-
-// Indexes of exec_stats, as process.bpf.c defines them.
-const (
-	statExecOverflow   = 0
-	statExecCountsFull = 1
-	statExecBudgetFull = 2
 )
 
 // maxBudget keeps a budget flag from undoing the point of a budget.
@@ -218,19 +212,19 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 			id.ID, id.Namespace, id.Pod, id.Container, s.Value)
 	}
 
-	overflow, err := bpfprog.SumPerCPU(c.objs.ExecStats, statExecOverflow)
+	overflow, err := bpfprog.SumPerCPU(c.objs.ExecStats, enums.StatExecOverflow)
 	if err != nil {
 		return err
 	}
 	ch <- prometheus.MustNewConstMetric(c.overflows, prometheus.CounterValue, float64(overflow+folded), metricdef.ProcessExecs.Name)
-	for mapName, index := range map[string]uint32{"exec_counts": statExecCountsFull, "exec_budgets": statExecBudgetFull} {
+	for mapName, index := range map[string]uint32{"exec_counts": enums.StatExecCountsFull, "exec_budgets": enums.StatExecBudgetFull} {
 		n, err := bpfprog.SumPerCPU(c.objs.ExecStats, index)
 		if err != nil {
 			return err
 		}
 		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), mapName)
 	}
-	n, err := bpfprog.SumPerCPU(c.objs.SignalStats, statSignalCountsFull)
+	n, err := bpfprog.SumPerCPU(c.objs.SignalStats, enums.StatSignalCountsFull)
 	if err != nil {
 		return err
 	}

@@ -12,20 +12,12 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/cgroupstat"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/metricdef"
-)
-
-// Signals of the resource_counts map (RESOURCE_* in bpf/src/resources.bpf.c).
-const (
-	resourceFork       = 1
-	resourceSignalExit = 2
-	resourceOOMKill    = 3
-	// statResourceCountsFull is the resource_stats index of failed inserts.
-	statResourceCountsFull = 0
 )
 
 func init() {
@@ -73,9 +65,9 @@ func newResourcesCollector(env Env) (Collector, error) {
 		dirs:     map[string]cgroupstat.Dirs{},
 		tables:   map[uint16]*aggregate.Table{},
 		descs: map[uint16]*prometheus.Desc{
-			resourceFork:       metricdef.ContainerForks.Desc(),
-			resourceSignalExit: metricdef.ContainerSignalExits.Desc(),
-			resourceOOMKill:    metricdef.ContainerOOMKills.Desc(),
+			enums.ResourceFork:       metricdef.ContainerForks.Desc(),
+			enums.ResourceSignalExit: metricdef.ContainerSignalExits.Desc(),
+			enums.ResourceOOMKill:    metricdef.ContainerOOMKills.Desc(),
 		},
 		fields: map[cgroupstat.Field]*prometheus.Desc{
 			cgroupstat.CPUQuotaCores:       metricdef.ContainerCPUQuota.Desc(),
@@ -213,17 +205,17 @@ func (c *resourcesCollector) dirsOf(path string) (cgroupstat.Dirs, error) {
 // labelValue names a kernel value of signal.
 func labelValue(signal, value uint16) (string, bool) {
 	switch signal {
-	case resourceFork:
+	case enums.ResourceFork:
 		if int(value) < len(metricdef.ForkKinds) {
 			return metricdef.ForkKinds[value], true
 		}
-	case resourceSignalExit:
+	case enums.ResourceSignalExit:
 		name := unix.SignalName(syscall.Signal(value))
 		if !slices.Contains(metricdef.ExitSignals, name) {
 			name = "other"
 		}
 		return name, true
-	case resourceOOMKill:
+	case enums.ResourceOOMKill:
 		return "", true
 	}
 	return "", false
@@ -260,13 +252,13 @@ func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
 		for _, s := range series {
 			id := s.Identity
 			labels := []string{id.ID, id.Namespace, id.Pod, id.Container}
-			if signal != resourceOOMKill {
+			if signal != enums.ResourceOOMKill {
 				labels = append(labels, s.Value)
 			}
 			ch <- prometheus.MustNewConstMetric(c.descs[signal], prometheus.CounterValue, float64(s.Count), labels...)
 		}
 	}
-	n, err := bpfprog.SumPerCPU(c.objs.ResourceStats, statResourceCountsFull)
+	n, err := bpfprog.SumPerCPU(c.objs.ResourceStats, enums.StatResourceCountsFull)
 	if err != nil {
 		return err
 	}

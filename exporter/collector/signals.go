@@ -8,23 +8,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/classes"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/events"
 	"github.com/rtsec/rtsec/exporter/metricdef"
-)
-
-// Signals of the signal_counts map (SIGNAL_* in bpf/src/process/signals.h).
-const (
-	signalSuspiciousExec   = 1
-	signalExecClass        = 2
-	signalPrivilegeChange  = 3
-	signalSensitiveSyscall = 4
-	// syscallResults is RESULTS: a syscall's value is syscall*4 + result.
-	syscallResults       = 4
-	statSignalCountsFull = 0
 )
 
 // signals reads the per-container counters of the process signals with a
@@ -42,7 +32,7 @@ type signals struct {
 
 func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Resolver) (*signals, error) {
 	for name, id := range list.Binaries {
-		var key [32]byte
+		var key [enums.BinaryLen]byte
 		copy(key[:], name)
 		if err := maps.ClassNames.Put(key, id); err != nil {
 			return nil, fmt.Errorf("load class of %s: %w", name, err)
@@ -54,10 +44,10 @@ func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Re
 	}
 	unbounded := func(container.Identity) int { return 1 << 16 }
 	for signal, def := range map[uint16]metricdef.Def{
-		signalSuspiciousExec:   metricdef.ProcessSuspiciousExecs,
-		signalExecClass:        metricdef.ProcessClassExecs,
-		signalPrivilegeChange:  metricdef.PrivilegeChanges,
-		signalSensitiveSyscall: metricdef.SensitiveSyscalls,
+		enums.SignalSuspiciousExec:   metricdef.ProcessSuspiciousExecs,
+		enums.SignalExecClass:        metricdef.ProcessClassExecs,
+		enums.SignalPrivilegeChange:  metricdef.PrivilegeChanges,
+		enums.SignalSensitiveSyscall: metricdef.SensitiveSyscalls,
 	} {
 		s.tables[signal] = aggregate.NewTable(unbounded)
 		s.descs[signal] = def.Desc()
@@ -75,15 +65,15 @@ func (s *signals) labelValues(signal, value uint16) ([]string, bool) {
 		return nil, false
 	}
 	switch signal {
-	case signalSuspiciousExec:
+	case enums.SignalSuspiciousExec:
 		return name(metricdef.SuspiciousExecReasons, int(value))
-	case signalExecClass:
+	case enums.SignalExecClass:
 		return name(s.classes.Classes, int(value)-1)
-	case signalPrivilegeChange:
+	case enums.SignalPrivilegeChange:
 		return name(metricdef.PrivilegeChangeKinds, int(value))
-	case signalSensitiveSyscall:
-		sc, ok := name(metricdef.SensitiveSyscallNames, int(value/syscallResults))
-		res, ok2 := name(metricdef.SyscallResults, int(value%syscallResults))
+	case enums.SignalSensitiveSyscall:
+		sc, ok := name(metricdef.SensitiveSyscallNames, int(value/enums.ScResults))
+		res, ok2 := name(metricdef.SyscallResults, int(value%enums.ScResults))
 		return append(sc, res...), ok && ok2
 	}
 	return nil, false

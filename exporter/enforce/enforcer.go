@@ -16,16 +16,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/events"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
-
-// actionWouldKill is ENFORCE_WOULD_KILL of enforce.h, an index of
-// metricdef.EnforcementActionNames.
-const actionWouldKill = 1
 
 // Options configures an Enforcer.
 type Options struct {
@@ -287,7 +284,7 @@ func (e *Enforcer) RuleName(cgroupID uint64, signal uint16, values uint32, actio
 	defer e.mu.Unlock()
 	for bit := range uint(32) {
 		if values&(1<<bit) != 0 {
-			return e.policy.RuleFor(e.opts.Resolver.Resolve(cgroupID), signal, bit, action != actionWouldKill)
+			return e.policy.RuleFor(e.opts.Resolver.Resolve(cgroupID), signal, bit, action != enums.ActionWouldKill)
 		}
 	}
 	return ""

@@ -17,20 +17,28 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
 
-// Signals a rule can act on, by their policy key, with the kernel's signal
-// id (bpf/src/process/signals.h).
-var signalIDs = map[string]uint16{
-	"suspicious_exec":  1,
-	"process_class":    2,
-	"privilege_change": 3,
+// Signals a rule can act on, by the kernel's signal id (enum signal of
+// bpf/src/process/signals.h): their policy key, the value of the signal
+// label (metricdef.EnforcementSignals).
+var signalNames = map[uint16]string{
+	enums.SignalSuspiciousExec:  metricdef.EnforcementSignals[0],
+	enums.SignalExecClass:       metricdef.EnforcementSignals[1],
+	enums.SignalPrivilegeChange: metricdef.EnforcementSignals[2],
 }
 
-// Signal names as exported in the signal label, by kernel id.
-var signalNames = map[uint16]string{1: "suspicious_exec", 2: "process_class", 3: "privilege_change"}
+// signalIDs are the kernel's ids of the signals, by policy key.
+var signalIDs = func() map[string]uint16 {
+	ids := map[string]uint16{}
+	for id, name := range signalNames {
+		ids[name] = id
+	}
+	return ids
+}()
 
 // Action is what a rule does.
 type Action string

@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
@@ -46,9 +47,10 @@ type Counter struct {
 	Values []string
 }
 
-// Types are the event types by their kernel number (EVENT_* in events.h).
+// Types are the event types by their kernel number (enum event in
+// bpf/src/headers/events.h), named by metricdef.EventTypes.
 var Types = map[uint32]Type{
-	1: {Name: metricdef.EventTypes[0], Describe: func(code uint32, _ int64, out *Line) {
+	enums.EventSuspiciousExec: {Name: metricdef.EventTypes[enums.EventSuspiciousExec-1], Describe: func(code uint32, _ int64, out *Line) {
 		for i, r := range metricdef.SuspiciousExecReasons {
 			if code&(1<<i) != 0 {
 				out.Reasons = append(out.Reasons, r)
@@ -61,19 +63,19 @@ var Types = map[uint32]Type{
 		}
 		return cs
 	}},
-	2: {Name: metricdef.EventTypes[1], Describe: func(code uint32, _ int64, out *Line) {
+	enums.EventPrivilegeChange: {Name: metricdef.EventTypes[enums.EventPrivilegeChange-1], Describe: func(code uint32, _ int64, out *Line) {
 		out.Kind = nameOf(metricdef.PrivilegeChangeKinds, code)
 	}, Counters: func(l Line) []Counter {
 		return []Counter{{metricdef.PrivilegeChanges.Name, []string{l.Kind}}}
 	}},
-	3: {Name: metricdef.EventTypes[2], Describe: func(code uint32, ret int64, out *Line) {
+	enums.EventSensitiveSyscall: {Name: metricdef.EventTypes[enums.EventSensitiveSyscall-1], Describe: func(code uint32, ret int64, out *Line) {
 		out.Syscall = nameOf(metricdef.SensitiveSyscallNames, code)
 		out.Return = &ret
 		out.Result = syscallResult(ret)
 	}, Counters: func(l Line) []Counter {
 		return []Counter{{metricdef.SensitiveSyscalls.Name, []string{l.Syscall, l.Result}}}
 	}},
-	typeFileModification: {Name: metricdef.EventTypes[3], Describe: func(code uint32, _ int64, out *Line) {
+	enums.EventFileModification: {Name: metricdef.EventTypes[enums.EventFileModification-1], Describe: func(code uint32, _ int64, out *Line) {
 		out.Op = nameOf(metricdef.FileOps, (code&0xff)-1)
 		out.Traversal = code&fileTraversal != 0
 	}, Counters: func(l Line) []Counter {
@@ -83,7 +85,7 @@ var Types = map[uint32]Type{
 		}
 		return cs
 	}},
-	typeFileSensitiveRead: {Name: metricdef.EventTypes[4], Describe: func(code uint32, _ int64, out *Line) {
+	enums.EventFileSensitiveRead: {Name: metricdef.EventTypes[enums.EventFileSensitiveRead-1], Describe: func(code uint32, _ int64, out *Line) {
 		out.Traversal = code&fileTraversal != 0
 	}, Counters: func(l Line) []Counter {
 		cs := []Counter{{metricdef.FileSensitiveReads.Name, []string{l.FileClass}}}
@@ -93,7 +95,9 @@ var Types = map[uint32]Type{
 		return cs
 	}},
 	// Its signal, reasons and rule come from Decoder.Enforcement.
-	typeEnforcement: {Name: metricdef.EventTypes[5], Describe: func(code uint32, _ int64, out *Line) {
+	// EVENT_ENFORCEMENT (bpf/src/headers/enforce.h): its code is signal |
+	// action << 8, its ret the bits of the values acted on.
+	enums.EventEnforcement: {Name: metricdef.EventTypes[enums.EventEnforcement-1], Describe: func(code uint32, _ int64, out *Line) {
 		out.Action = nameOf(metricdef.EnforcementActionNames, code>>8)
 	}, Counters: func(Line) []Counter {
 		// rtsec_enforcement_actions_total carries no exemplars: the
@@ -102,20 +106,16 @@ var Types = map[uint32]Type{
 	}},
 }
 
-// typeEnforcement is EVENT_ENFORCEMENT (bpf/src/headers/enforce.h): its
-// code is signal | action << 8, its ret the bits of the values acted on.
-const typeEnforcement = 6
-
 // syscallResult classifies a return value as the kernel's counter does
-// (RESULT_* in bpf/src/process/syscalls.h).
+// (enum sc_result in bpf/src/process/syscalls.h).
 func syscallResult(ret int64) string {
 	switch {
 	case ret >= 0:
-		return metricdef.SyscallResults[0]
+		return metricdef.SyscallResults[enums.ScResultOk]
 	case ret == -int64(syscall.EPERM) || ret == -int64(syscall.EACCES):
-		return metricdef.SyscallResults[1]
+		return metricdef.SyscallResults[enums.ScResultDenied]
 	}
-	return metricdef.SyscallResults[2]
+	return metricdef.SyscallResults[enums.ScResultFailed]
 }
 
 // typeNamed finds a type by its name.
@@ -142,8 +142,8 @@ type record struct {
 	Pid, Ppid, UID, EUID uint32
 	ArgvLen, Pad         uint32
 	Comm, ParentComm     [16]byte
-	Exe                  [128]byte
-	Argv                 [256]byte
+	Exe                  [enums.EventExeLen]byte
+	Argv                 [enums.EventArgvLen]byte
 }
 
 // Line is one event as written to the log.
@@ -227,10 +227,10 @@ func (d Decoder) Decode(raw []byte) (Line, error) {
 		Argv: []string{},
 	}
 	t.Describe(r.Code, r.Ret, &l)
-	if r.Type == typeEnforcement && d.Enforcement != nil {
+	if r.Type == enums.EventEnforcement && d.Enforcement != nil {
 		d.Enforcement(r.CgroupID, r.Code, uint32(r.Ret), &l)
 	}
-	if r.Type == typeFileModification || r.Type == typeFileSensitiveRead {
+	if r.Type == enums.EventFileModification || r.Type == enums.EventFileSensitiveRead {
 		if err := d.describeFile(r.Type, r.Code, raw[recordSize:], &l); err != nil {
 			return Line{}, err
 		}

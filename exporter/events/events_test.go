@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/container"
 )
 
@@ -100,7 +101,7 @@ func TestDecodeEnforcement(t *testing.T) {
 		},
 	}
 	// suspicious_exec (1), would_kill (1 << 8), memfd (bit 1)
-	l, err := d.Decode(encode(t, record{CgroupID: 7, Type: typeEnforcement, Code: 1 | 1<<8, Ret: 1 << 1}))
+	l, err := d.Decode(encode(t, record{CgroupID: 7, Type: enums.EventEnforcement, Code: 1 | 1<<8, Ret: 1 << 1}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/rtsec/rtsec/bpf/enums"
 )
 
-// File event types (EVENT_FILE_* in events.h) and their code: op |
+// fileTraversal is the traversal bit of a file event's code: op |
 // class << 8 | traversal << 16.
-const (
-	typeFileModification  = 4
-	typeFileSensitiveRead = 5
-	fileTraversal         = 1 << 16
-)
+const fileTraversal = 1 << 16
 
 // recordSize is the size of struct rtsec_event, after which a file event's
 // fields follow.
@@ -22,7 +20,7 @@ var recordSize = binary.Size(record{})
 type fileRecord struct {
 	// PathLen is the whole path's length, more than len(Path) when cut.
 	PathLen, Pad uint32
-	Path         [256]byte
+	Path         [enums.EventPathLen]byte
 }
 
 // FileClasses are the names of the file classes by kernel id (id = index
@@ -48,7 +46,7 @@ func (d Decoder) describeFile(typ, code uint32, rest []byte, out *Line) error {
 		}
 	}
 	id := code >> 8 & 0xff
-	if typ == typeFileModification {
+	if typ == enums.EventFileModification {
 		out.PathClass = nameOf(classes.Modify, id-1)
 	} else {
 		out.FileClass = nameOf(classes.Read, id-1)

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/container"
 )
 
@@ -18,8 +19,8 @@ func FuzzDecode(f *testing.F) {
 	copy(r.Argv[:], args)
 	r.ArgvLen = uint32(len(args))
 	f.Add(encode(f, r))
-	f.Add(encodeFile(f, record{Type: typeFileModification, Code: 1<<8 | 1}, "/etc/passwd", 11))
-	f.Add(encodeFile(f, record{Type: typeFileSensitiveRead, Code: 2}, "/etc/shadow", 4000))
+	f.Add(encodeFile(f, record{Type: enums.EventFileModification, Code: 1<<8 | 1}, "/etc/passwd", 11))
+	f.Add(encodeFile(f, record{Type: enums.EventFileSensitiveRead, Code: 2}, "/etc/shadow", 4000))
 	d := Decoder{
 		Host:        "node1",
 		Resolve:     func(uint64) container.Identity { return container.Identity{ID: "c1"} },

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/configfile"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
@@ -83,14 +84,16 @@ type Table struct {
 	Classes []Class
 }
 
-// Fixed modification classes, counted by the kernel without a path:
-// release_agent files wherever cgroupfs is mounted, setuid and x bits set
-// outside every class, and a container's writes to files outside its own
-// root (/proc/<pid>/exe of the host's runtime binary, /proc/<pid>/root).
-var FixedModify = []string{"cgroup_release_agent", "other", "proc_exe"}
+// Fixed modification classes, counted by the kernel without a path
+// (enum path_class of files.bpf.c, ids from 1): release_agent files
+// wherever cgroupfs is mounted, setuid and x bits set outside every class,
+// and a container's writes to files outside its own root (/proc/<pid>/exe
+// of the host's runtime binary, /proc/<pid>/root).
+var FixedModify = enums.PathClassNames
 
-// Fixed read classes, counted by the kernel without a path table.
-var FixedRead = []string{metricdef.Traversal, "kernel_memory", "raw_block_device", "proc_environ", "proc_mem", "k8s_own_token"}
+// Fixed read classes, counted by the kernel without a path table (enum
+// file_class of files.bpf.c, ids from 1).
+var FixedRead = enums.FileClassNames
 
 // maxClasses keeps class ids in the kernel's byte.
 const maxClasses = 240

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rtsec/rtsec/bpf/enums"
 )
 
 func TestDefaultsValid(t *testing.T) {
@@ -44,24 +46,24 @@ func TestEntriesLongestPrefix(t *testing.T) {
 		path, mod, read string
 		flags           uint8
 	}{
-		{"/etc/passwd", "etc_passwd", "", FlagLinkTarget | FlagModHostEvents},
-		{"/etc/passwd-", "etc", "", FlagLinkTarget},
-		{"/etc/shadow", "etc_shadow", "shadow", FlagLinkTarget | FlagModHostEvents},
-		{"/etc/sudoers.d/x", "etc_sudoers", "sudoers", FlagLinkTarget | FlagModHostEvents},
-		{"/etc/sudoers.d", "etc_sudoers", "sudoers", FlagLinkTarget | FlagModHostEvents},
-		{"/etc", "etc", "", FlagLinkTarget},
+		{"/etc/passwd", "etc_passwd", "", enums.CfLinkTarget | enums.CfModHostEvents},
+		{"/etc/passwd-", "etc", "", enums.CfLinkTarget},
+		{"/etc/shadow", "etc_shadow", "shadow", enums.CfLinkTarget | enums.CfModHostEvents},
+		{"/etc/sudoers.d/x", "etc_sudoers", "sudoers", enums.CfLinkTarget | enums.CfModHostEvents},
+		{"/etc/sudoers.d", "etc_sudoers", "sudoers", enums.CfLinkTarget | enums.CfModHostEvents},
+		{"/etc", "etc", "", enums.CfLinkTarget},
 		{"/etcetera/x", "", "", 0},
-		{"/etc/kubernetes/admin.conf", "kube", "kube_credentials", FlagLinkTarget},
-		{"/home/*/.ssh/authorized_keys", "ssh_authorized_keys", "ssh_client_config", FlagLinkTarget | FlagModHostEvents | FlagDotfiles},
-		{"/root/.ssh/id_rsa", "root_home", "ssh_private_key", FlagLinkTarget | FlagReadHostEvents | FlagDotfiles},
-		{"/root/.ssh/id_rsa.pub", "root_home", "ssh_client_config", FlagLinkTarget | FlagDotfiles},
-		{"/root/.ssh/known_hosts", "root_home", "ssh_client_config", FlagLinkTarget | FlagDotfiles},
-		{"/etc/ssh/ssh_config.d/x.conf", "etc_ssh", "ssh_client_config", FlagLinkTarget | FlagModHostEvents},
-		{"/etc/ssh/sshd_config", "etc_ssh", "", FlagLinkTarget | FlagModHostEvents},
-		{"/etc/profile.d/x.sh", "shell_rc", "shell_config", FlagLinkTarget | FlagModHostEvents | FlagDotfiles},
-		{"/home/*/.bashrc", "shell_rc", "shell_config", FlagLinkTarget | FlagModHostEvents | FlagDotfiles},
-		{"/var/run/secrets/kubernetes.io/serviceaccount/token", "kube", "k8s_token", FlagLinkTarget | FlagOwnToken},
-		{"/dev/x", "dev", "", FlagCreatesOnly},
+		{"/etc/kubernetes/admin.conf", "kube", "kube_credentials", enums.CfLinkTarget},
+		{"/home/*/.ssh/authorized_keys", "ssh_authorized_keys", "ssh_client_config", enums.CfLinkTarget | enums.CfModHostEvents | enums.CfDotfiles},
+		{"/root/.ssh/id_rsa", "root_home", "ssh_private_key", enums.CfLinkTarget | enums.CfReadHostEvents | enums.CfDotfiles},
+		{"/root/.ssh/id_rsa.pub", "root_home", "ssh_client_config", enums.CfLinkTarget | enums.CfDotfiles},
+		{"/root/.ssh/known_hosts", "root_home", "ssh_client_config", enums.CfLinkTarget | enums.CfDotfiles},
+		{"/etc/ssh/ssh_config.d/x.conf", "etc_ssh", "ssh_client_config", enums.CfLinkTarget | enums.CfModHostEvents},
+		{"/etc/ssh/sshd_config", "etc_ssh", "", enums.CfLinkTarget | enums.CfModHostEvents},
+		{"/etc/profile.d/x.sh", "shell_rc", "shell_config", enums.CfLinkTarget | enums.CfModHostEvents | enums.CfDotfiles},
+		{"/home/*/.bashrc", "shell_rc", "shell_config", enums.CfLinkTarget | enums.CfModHostEvents | enums.CfDotfiles},
+		{"/var/run/secrets/kubernetes.io/serviceaccount/token", "kube", "k8s_token", enums.CfLinkTarget | enums.CfOwnToken},
+		{"/dev/x", "dev", "", enums.CfCreatesOnly},
 		{"/var/log/syslog", "log", "", 0},
 		{"/tmp/x", "", "", 0},
 	}
@@ -87,9 +89,9 @@ func TestGate(t *testing.T) {
 	}
 	gate := table.Gate()
 	for name, want := range map[string]uint8{
-		"shadow": GatePath, "sudoers.d": GatePath, ".aws": GatePath, "token": GatePath,
-		"environ": GateProcEnviron, "mem": GateProcMem, "kcore": GateKcore,
-		"release_agent": GateReleaseAgent, "notify_on_relea": GateReleaseAgent,
+		"shadow": enums.GatePath, "sudoers.d": enums.GatePath, ".aws": enums.GatePath, "token": enums.GatePath,
+		"environ": enums.GateProcEnviron, "mem": enums.GateProcMem, "kcore": enums.GateKcore,
+		"release_agent": enums.GateReleaseAgent, "notify_on_relea": enums.GateReleaseAgent,
 	} {
 		if gate[name] != want {
 			t.Errorf("gate[%q] = %d, want %d", name, gate[name], want)

@@ -9,31 +9,11 @@ import (
 	"github.com/cilium/ebpf"
 
 	"github.com/rtsec/rtsec/bpf"
-)
-
-// Class flags, as files.bpf.c defines them.
-const (
-	FlagCreatesOnly = 1
-	FlagLinkTarget  = 2
-	FlagOwnToken    = 4
-	// Events of host processes, for the modification and the read class.
-	FlagModHostEvents  = 8
-	FlagReadHostEvents = 16
-	// Names starting with '.' are ordinary in the modification class.
-	FlagDotfiles = 32
-)
-
-// Read gate values, as files.bpf.c defines them.
-const (
-	GatePath         = 1
-	GateProcEnviron  = 2
-	GateProcMem      = 3
-	GateKcore        = 4
-	GateReleaseAgent = 5
+	"github.com/rtsec/rtsec/bpf/enums"
 )
 
 // GateLen is how many bytes of a file name the kernel's read gate compares.
-const GateLen = 15
+const GateLen = enums.GateLen - 1
 
 // Entry is one prefix of the kernel's LPM trie and what it classifies as.
 type Entry struct {
@@ -98,24 +78,24 @@ func (t *Table) Entries() []Entry {
 				e.ModClass = best.id
 				e.EventOps = best.class.EventOps()
 				if best.class.CreatesOnly {
-					e.Flags |= FlagCreatesOnly
+					e.Flags |= enums.CfCreatesOnly
 				}
 				if best.class.LinkTarget {
-					e.Flags |= FlagLinkTarget
+					e.Flags |= enums.CfLinkTarget
 				}
 				if best.class.HostEvents {
-					e.Flags |= FlagModHostEvents
+					e.Flags |= enums.CfModHostEvents
 				}
 				if best.class.Dotfiles {
-					e.Flags |= FlagDotfiles
+					e.Flags |= enums.CfDotfiles
 				}
 			} else {
 				e.ReadClass = best.id
 				if best.class.OwnToken {
-					e.Flags |= FlagOwnToken
+					e.Flags |= enums.CfOwnToken
 				}
 				if best.class.HostEvents {
-					e.Flags |= FlagReadHostEvents
+					e.Flags |= enums.CfReadHostEvents
 				}
 			}
 		}
@@ -147,7 +127,7 @@ func (t *Table) Gate() map[string]uint8 {
 		if len(name) > GateLen {
 			name = name[:GateLen]
 		}
-		if _, fixed := gate[name]; !fixed || v != GatePath {
+		if _, fixed := gate[name]; !fixed || v != enums.GatePath {
 			gate[name] = v
 		}
 	}
@@ -156,15 +136,15 @@ func (t *Table) Gate() map[string]uint8 {
 			continue
 		}
 		for _, p := range c.Prefixes {
-			add(path.Base(p), GatePath)
+			add(path.Base(p), enums.GatePath)
 		}
 		for _, g := range c.Gate {
-			add(g, GatePath)
+			add(g, enums.GatePath)
 		}
 	}
 	for name, v := range map[string]uint8{
-		"environ": GateProcEnviron, "mem": GateProcMem, "kcore": GateKcore,
-		"release_agent": GateReleaseAgent, "notify_on_release": GateReleaseAgent,
+		"environ": enums.GateProcEnviron, "mem": enums.GateProcMem, "kcore": enums.GateKcore,
+		"release_agent": enums.GateReleaseAgent, "notify_on_release": enums.GateReleaseAgent,
 	} {
 		add(name, v)
 	}

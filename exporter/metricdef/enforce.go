@@ -1,11 +1,18 @@
 package metricdef
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
 
-// Label values of enforcement (bpf/src/headers/enforce.h, ENFORCE_*).
+	"github.com/rtsec/rtsec/bpf/enums"
+)
+
+// Label values of enforcement: the actions are enum action of
+// bpf/src/headers/enforce.h.
 var (
-	EnforcementActionNames = []string{"killed", "would_kill", "spared"}
-	EnforcementSignals     = []string{"suspicious_exec", "process_class", "privilege_change"}
+	EnforcementActionNames = enums.ActionNames
+	// EnforcementSignals are the signals a policy acts on, SIGNAL_SUSPICIOUS_EXEC,
+	// SIGNAL_EXEC_CLASS and SIGNAL_PRIVILEGE_CHANGE of enum signal.
+	EnforcementSignals = []string{"suspicious_exec", "process_class", "privilege_change"}
 )
 
 // Opt-in enforcement (--enforce.policy-file).

@@ -1,14 +1,18 @@
 package metricdef
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rtsec/rtsec/bpf/enums"
+)
 
 // Traversal is the op and the file class that count, in addition, a
 // modification or sensitive read whose path argument held "..".
 const Traversal = "traversal"
 
-// FileOps are the values of the op label of file modifications, in the
-// kernel's order (files.bpf.c numbers them from 1).
-var FileOps = []string{"write", "create", "truncate", "unlink", "rename", "chmod", "setuid_bit", "chown", "link", "symlink", "mkdir", Traversal, ExecMode, Hidden}
+// FileOps are the values of the op label of file modifications, indexed by
+// the op - 1 (enum fop of files.bpf.c).
+var FileOps = enums.FopNames
 
 // Ops counted in addition to a syscall's op: a path argument with "..", a
 // file created executable or made executable (drift), a name starting

@@ -3,12 +3,14 @@ package metricdef
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/rtsec/rtsec/exporter/netclass"
+	"github.com/rtsec/rtsec/bpf/enums"
 )
 
+// The label values of the network signals are the enums of network.bpf.c
+// and netclass.h.
 var (
-	scopeLabel     = Label{Name: "scope", Values: netclass.Scopes}
-	portClassLabel = Label{Name: "port_class", Values: netclass.PortClasses}
+	scopeLabel     = Label{Name: "scope", Values: enums.ScopeNames}
+	portClassLabel = Label{Name: "port_class", Values: enums.PortClassNames}
 )
 
 // Network signals: connections, listeners, raw sockets, runtime sockets,
@@ -18,10 +20,10 @@ var (
 		Name: "rtsec_network_connections_total", Type: prometheus.CounterValue, Collector: "network",
 		Help: "TCP and UDP connections: outbound connects and UDP datagrams sent to an address (scope of the remote address, class of the remote port), inbound TCP handshakes (scope of the peer, class of the local port), by result.",
 		Labels: withIdentity(
-			Label{Name: "direction", Values: []string{"out", "in"}},
+			Label{Name: "direction", Values: enums.DirNames},
 			scopeLabel, portClassLabel,
-			Label{Name: "protocol", Values: []string{"tcp", "udp"}},
-			Label{Name: "result", Values: []string{"ok", "refused", "failed"}},
+			Label{Name: "protocol", Values: enums.ProtocolNames},
+			Label{Name: "result", Values: enums.ResultNames},
 		),
 	}
 	NetworkListens = Def{
@@ -37,12 +39,12 @@ var (
 	NetworkRawSockets = Def{
 		Name: "rtsec_network_raw_sockets_total", Type: prometheus.CounterValue, Collector: "network",
 		Help:   "socket() calls asking for a packet socket (AF_PACKET) or a raw IP socket (SOCK_RAW), allowed or not.",
-		Labels: withIdentity(Label{Name: "type", Values: netclass.RawSocketTypes}),
+		Labels: withIdentity(Label{Name: "type", Values: enums.RawSocketNames}),
 	}
 	NetworkRuntimeSocketConnections = Def{
 		Name: "rtsec_network_runtime_socket_connections_total", Type: prometheus.CounterValue, Collector: "network",
 		Help:   "Successful connects to a container runtime's unix socket, recognised by the path the listening socket is bound to.",
-		Labels: withIdentity(Label{Name: "socket", Values: netclass.RuntimeSockets}),
+		Labels: withIdentity(Label{Name: "socket", Values: enums.RuntimeSocketNames}),
 	}
 	NetworkDNSQueries = Def{
 		Name: "rtsec_network_dns_queries_total", Type: prometheus.CounterValue, Collector: "network",

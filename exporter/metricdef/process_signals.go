@@ -1,19 +1,23 @@
 package metricdef
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
 
-// Label values of the process signals, in the kernel's order (the BPF
-// programs count by index: bpf/src/process/*.h).
+	"github.com/rtsec/rtsec/bpf/enums"
+)
+
+// Label values of the process signals, in the kernel's order: the enums of
+// bpf/src/process/*.h and bpf/src/headers/events.h, whose ids the BPF
+// programs count by.
 var (
-	SuspiciousExecReasons = []string{"stdio_socket", "memfd", "deleted_binary", "writable_dir", "ld_loader", "upper_layer", "tty_shell"}
-	PrivilegeChangeKinds  = []string{"setuid_root", "setuid_exec", "capset", "creds_to_root"}
-	SensitiveSyscallNames = []string{
-		"ptrace", "process_vm_writev", "bpf", "perf_event_open", "userfaultfd", "unshare", "setns",
-		"mount", "umount2", "pivot_root", "chroot", "open_by_handle_at", "keyctl", "add_key",
-		"init_module", "finit_module", "delete_module", "kexec_load",
-	}
-	SyscallResults  = []string{"ok", "denied", "failed"}
-	EventTypes      = []string{"suspicious_exec", "privilege_change", "sensitive_syscall", "file_modification", "file_sensitive_read", "enforcement"}
+	SuspiciousExecReasons = enums.ReasonNames
+	PrivilegeChangeKinds  = enums.PrivNames
+	SensitiveSyscallNames = enums.ScNames
+	SyscallResults        = enums.ScResultNames
+	// EventTypes are indexed by the event type - 1.
+	EventTypes = enums.EventNames
+	// EventLossCauses are the kernel's (event_stats) and the log's own
+	// (write_failed).
 	EventLossCauses = []string{"rate_limited", "container_rate_limited", "ringbuf_full", "write_failed"}
 )
 

@@ -2,6 +2,8 @@ package metricdef
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rtsec/rtsec/bpf/enums"
 )
 
 // Label values of the resources metrics.
@@ -9,7 +11,8 @@ var (
 	CPUModes = []string{"user", "system"}
 	// MemoryEventNames mirror exporter/cgroupstat.MemoryEvents.
 	MemoryEventNames = []string{"high", "max", "oom", "oom_kill"}
-	ForkKinds        = []string{"process", "thread"}
+	// ForkKinds are enum fork of bpf/src/resources.bpf.c.
+	ForkKinds = enums.ForkNames
 	// ExitSignals are the fatal signals counted by name; the rest count as
 	// "other".
 	ExitSignals = []string{"SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGXCPU", "SIGXFSZ", "SIGSYS", "other"}

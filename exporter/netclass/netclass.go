@@ -9,25 +9,26 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cilium/ebpf"
+
+	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/bpf/enums"
 )
 
-// Scopes are the values of the scope label, indexed by the kernel's id.
-// "any" is the unspecified address a listener binds to (0.0.0.0, ::).
-var Scopes = []string{"public", "loopback", "private", "link_local", "metadata", "cluster_pod", "cluster_service", "node", "any"}
+// Scopes are the values of the scope label, indexed by the kernel's id
+// (enum scope of bpf/src/headers/netclass.h). "any" is the unspecified
+// address a listener binds to (0.0.0.0, ::).
+var Scopes = enums.ScopeNames
 
 // PortClasses are the values of the port_class label, indexed by the
-// kernel's id: other_privileged is any unlisted port below 1024.
-var PortClasses = []string{"other", "other_privileged", "ssh", "dns", "http", "https", "k8s_api", "kubelet", "etcd", "docker_api", "database", "smtp", "irc", "tor", "mining"}
+// kernel's id (enum port_class of bpf/src/headers/netclass.h):
+// other_privileged is any unlisted port below 1024.
+var PortClasses = enums.PortClassNames
 
-// RuntimeSockets are the values of the socket label, in the order
-// network.bpf.c matches them against the bound path of the peer.
-var RuntimeSockets = []string{"docker", "containerd", "crio", "podman", "kubelet_pod_resources"}
-
-// RawSocketTypes are the values of the type label of raw sockets.
-var RawSocketTypes = []string{"packet", "raw"}
-
-// DefaultPorts is the port table; k8s_api ports count as such only toward
-// a configured API server address, else by their other class or range.
+// DefaultPorts is the port table, by class of PortClasses but other and
+// other_privileged; k8s_api ports count as such only toward a configured
+// API server address, else by their other class or range.
 var DefaultPorts = map[string][]uint16{
 	"ssh":        {22, 2222},
 	"dns":        {53, 853, 5353},
@@ -191,4 +192,35 @@ func ParsePorts(s string) (string, []uint16, error) {
 		ports = append(ports, uint16(p))
 	}
 	return class, ports, nil
+}
+
+// SetTables puts the scope and port tables of c into the initial contents
+// of network.bpf.c's maps, so that its programs classify correctly from
+// their first run.
+func (c Config) SetTables(spec *ebpf.CollectionSpec) error {
+	ports, err := c.PortTable()
+	if err != nil {
+		return err
+	}
+	portMap, scopeMap := spec.Maps["net_ports"], spec.Maps["net_scopes"]
+	if portMap == nil || scopeMap == nil {
+		return fmt.Errorf("spec lacks net_ports or net_scopes: not network.bpf.c")
+	}
+	for port, p := range ports {
+		v := bpf.NetworkPortInfo{PortClass: p.Class}
+		if p.APIPort {
+			v.ApiPort = 1
+		}
+		portMap.Contents = append(portMap.Contents, ebpf.MapKV{Key: port, Value: v})
+	}
+	for _, p := range c.ScopeTable() {
+		k := bpf.NetworkLpmKey{Prefixlen: uint32(p.Prefix.Bits())}
+		k.Addr.B = p.Prefix.Addr().As16()
+		v := bpf.NetworkScopeInfo{Scope: p.Scope}
+		if p.APIServer {
+			v.ApiServer = 1
+		}
+		scopeMap.Contents = append(scopeMap.Contents, ebpf.MapKV{Key: k, Value: v})
+	}
+	return nil
 }

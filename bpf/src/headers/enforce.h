@@ -13,17 +13,17 @@
 #include "rtsec.h"
 #include "events.h"
 
-/* Mirrored in exporter/events and exporter/enforce. */
-#define EVENT_ENFORCEMENT 6
 /* Indexed by the signal ids of process/signals.h (1-4). */
 #define ENFORCE_SIGNALS 5
 
-/* Actions counted, mirrored in exporter/enforce. */
-#define ENFORCE_KILLED 0
-#define ENFORCE_WOULD_KILL 1
-/* A kill the policy asked for on a task that is never killed: the host's
- * init, the exporter itself, a kernel thread. */
-#define ENFORCE_SPARED 2
+/* Actions counted (label action). ACTION_SPARED: a kill the policy asked
+ * for on a task that is never killed: the host's init, the exporter
+ * itself, a kernel thread. */
+enum action {
+	ACTION_KILLED,
+	ACTION_WOULD_KILL,
+	ACTION_SPARED,
+};
 
 #define ENFORCE_SIGKILL 9
 #define ENFORCE_PF_KTHREAD 0x00200000
@@ -60,7 +60,9 @@ struct {
 } enforce_counts SEC(".maps");
 
 /* enforce_stats indexes */
-#define ENFORCE_STAT_COUNTS_FULL 0
+enum enforce_stat {
+	ENFORCE_STAT_COUNTS_FULL,
+};
 
 STATS_MAP(enforce_stats);
 
@@ -78,18 +80,18 @@ __noinline int enforce_act(__u32 signal, __u32 values)
 	if (!a)
 		return 0;
 	__u32 hit = a->kill[signal] & values;
-	__u8 action = ENFORCE_KILLED;
+	__u8 action = ACTION_KILLED;
 	if (!hit) {
 		hit = a->dry_run[signal] & values;
-		action = ENFORCE_WOULD_KILL;
+		action = ACTION_WOULD_KILL;
 		if (!hit)
 			return 0;
 	}
 	struct task_struct *task = bpf_get_current_task_btf();
-	if (action == ENFORCE_KILLED) {
+	if (action == ACTION_KILLED) {
 		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 		if (tgid == 1 || tgid == enforce_self_tgid || (task->flags & ENFORCE_PF_KTHREAD))
-			action = ENFORCE_SPARED;
+			action = ACTION_SPARED;
 		else
 			bpf_send_signal(ENFORCE_SIGKILL);
 	}

@@ -4,10 +4,10 @@
  * Every object that emits events includes this header; the exporter loads
  * them so that they all share the ring buffer, the rate limit and the
  * counters of the first object loaded (bpfprog.Set.LoadWithMaps). To add an
- * event type: add an EVENT_* value below (and in exporter/events), fill a
- * struct rtsec_event from event_reserve() (event_reserve_size() for a
- * struct that starts with one, like struct rtsec_file_event), and give the
- * type a name and a decoder for its code in exporter/events. */
+ * event type: add an EVENT_* value to enum event below (its name, lower
+ * case, is the type's name), fill a struct rtsec_event from event_reserve()
+ * (event_reserve_size() for a struct that starts with one, like struct
+ * rtsec_file_event), and give the type a decoder in exporter/events. */
 #ifndef RTSEC_EVENTS_H
 #define RTSEC_EVENTS_H
 
@@ -15,23 +15,35 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 
-/* Event types, mirrored in exporter/events. */
-#define EVENT_SUSPICIOUS_EXEC 1
-#define EVENT_PRIVILEGE_CHANGE 2
-#define EVENT_SENSITIVE_SYSCALL 3
-#define EVENT_FILE_MODIFICATION 4
-#define EVENT_FILE_SENSITIVE_READ 5
+/* Event types (label type): rtsec_events_total by type. */
+enum event {
+	EVENT_NONE,
+	EVENT_SUSPICIOUS_EXEC,
+	EVENT_PRIVILEGE_CHANGE,
+	EVENT_SENSITIVE_SYSCALL,
+	EVENT_FILE_MODIFICATION,
+	EVENT_FILE_SENSITIVE_READ,
+	EVENT_ENFORCEMENT, /* enforce.h */
+	EVENTS,            /* how many */
+};
+/* Entries of event_counts: more than the types, room for new ones. */
 #define EVENT_TYPES 8
+_Static_assert(EVENTS <= EVENT_TYPES, "event_counts has an entry per event type");
 
-#define EVENT_EXE_LEN 128
-#define EVENT_ARGV_LEN 256
-#define EVENT_PATH_LEN 256
+/* Sizes of an event's strings. */
+enum event_len {
+	EVENT_EXE_LEN = 128,
+	EVENT_ARGV_LEN = 256,
+	EVENT_PATH_LEN = 256,
+};
 
 /* event_stats indexes: events that did not reach the ring buffer. */
-#define EVENT_STAT_RATE_LIMITED 0
-#define EVENT_STAT_RINGBUF_FULL 1
-#define EVENT_STAT_CGROUP_LIMITED 2
-#define EVENT_STATS 3
+enum event_stat {
+	EVENT_STAT_RATE_LIMITED,
+	EVENT_STAT_RINGBUF_FULL,
+	EVENT_STAT_CGROUP_LIMITED,
+	EVENT_STATS, /* how many */
+};
 
 struct rtsec_event {
 	__u64 cgroup_id;

@@ -1,7 +1,7 @@
 /* Classification of remote addresses and ports into rtsec's bounded label
  * ids. The tables are maps the exporter fills before attaching: the scope
  * of an address by longest prefix (IPv4 as v4-mapped IPv6), the class of a
- * port by exact match. The ids are mirrored in exporter/netclass. */
+ * port by exact match. */
 #ifndef RTSEC_NETCLASS_H
 #define RTSEC_NETCLASS_H
 
@@ -13,14 +13,39 @@
 #define AF_INET6 10
 #define AF_PACKET 17
 
-/* Address scopes (label scope). SCOPE_PUBLIC is what no prefix matches. */
-#define SCOPE_PUBLIC 0
-#define SCOPE_ANY 8 /* 0.0.0.0 or ::, for listeners */
+/* Address scopes (label scope). SCOPE_PUBLIC is what no prefix matches;
+ * the exporter's scope table gives the others but SCOPE_ANY. */
+enum scope {
+	SCOPE_PUBLIC,
+	SCOPE_LOOPBACK,
+	SCOPE_PRIVATE,
+	SCOPE_LINK_LOCAL,
+	SCOPE_METADATA,
+	SCOPE_CLUSTER_POD,
+	SCOPE_CLUSTER_SERVICE,
+	SCOPE_NODE,
+	SCOPE_ANY, /* 0.0.0.0 or ::, for listeners */
+};
 
-/* Port classes (label port_class). */
-#define PORT_OTHER 0
-#define PORT_OTHER_PRIVILEGED 1
-#define PORT_K8S_API 6
+/* Port classes (label port_class), of the exporter's port table but
+ * PORT_CLASS_OTHER and PORT_CLASS_OTHER_PRIVILEGED (any unlisted port below 1024). */
+enum port_class {
+	PORT_CLASS_OTHER,
+	PORT_CLASS_OTHER_PRIVILEGED,
+	PORT_CLASS_SSH,
+	PORT_CLASS_DNS,
+	PORT_CLASS_HTTP,
+	PORT_CLASS_HTTPS,
+	PORT_CLASS_K8S_API,
+	PORT_CLASS_KUBELET,
+	PORT_CLASS_ETCD,
+	PORT_CLASS_DOCKER_API,
+	PORT_CLASS_DATABASE,
+	PORT_CLASS_SMTP,
+	PORT_CLASS_IRC,
+	PORT_CLASS_TOR,
+	PORT_CLASS_MINING,
+};
 
 /* An address in network byte order, IPv4 mapped into IPv6. */
 struct addr16 {
@@ -102,13 +127,13 @@ static __always_inline void classify(struct endpoint *e)
 	__u16 port = e->port;
 	struct port_info *p = bpf_map_lookup_elem(&net_ports, &port);
 	if (p && p->api_port && api)
-		e->port_class = PORT_K8S_API;
+		e->port_class = PORT_CLASS_K8S_API;
 	else if (p)
 		e->port_class = p->port_class;
 	else if (port < 1024)
-		e->port_class = PORT_OTHER_PRIVILEGED;
+		e->port_class = PORT_CLASS_OTHER_PRIVILEGED;
 	else
-		e->port_class = PORT_OTHER;
+		e->port_class = PORT_CLASS_OTHER;
 }
 
 /* Reads a user sockaddr_in/sockaddr_in6 into e; false for other families. */

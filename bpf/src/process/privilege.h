@@ -19,11 +19,13 @@
 #include "runtime.h"
 #include "enforce.h"
 
-/* Kinds, mirrored in exporter/collector/signals.go. */
-#define KIND_SETUID_ROOT 0
-#define KIND_SETUID_EXEC 1
-#define KIND_CAPSET 2
-#define KIND_CREDS_TO_ROOT 3
+/* Kinds of privilege change (label kind). */
+enum priv {
+	PRIV_SETUID_ROOT,
+	PRIV_SETUID_EXEC,
+	PRIV_CAPSET,
+	PRIV_CREDS_TO_ROOT,
+};
 
 struct task_creds {
 	__u32 euid;
@@ -75,7 +77,7 @@ static __always_inline void creds_check(struct task_struct *task)
 	if (last && last->euid == euid && last->cap_effective == caps)
 		return;
 	if (last && last->euid != 0 && euid == 0)
-		privilege_change(task, KIND_CREDS_TO_ROOT);
+		privilege_change(task, PRIV_CREDS_TO_ROOT);
 	creds_seen(tid, euid, caps);
 }
 
@@ -87,7 +89,7 @@ static __always_inline void exec_privilege(struct task_struct *task, struct linu
 	__u32 euid = BPF_CORE_READ(task, cred, euid.val);
 	__u32 uid = BPF_CORE_READ(task, cred, uid.val);
 	if (euid == 0 && uid != 0 && BPF_CORE_READ(bprm, per_clear)) {
-		privilege_change(task, KIND_SETUID_EXEC);
+		privilege_change(task, PRIV_SETUID_EXEC);
 		creds_seen(tid, euid, task_cap_effective(task));
 		return;
 	}
@@ -116,7 +118,7 @@ static __always_inline int setid_exit(long ret)
 	if (before && before->euid == euid && before->cap_effective == caps)
 		return 0;
 	if (ret == 0 && before && before->euid != 0 && euid == 0)
-		privilege_change(task, KIND_SETUID_ROOT);
+		privilege_change(task, PRIV_SETUID_ROOT);
 	creds_seen(tid, euid, caps);
 	return 0;
 }
@@ -130,7 +132,7 @@ static __always_inline int capset_exit(long ret)
 	__u64 caps = task_cap_effective(task);
 	struct task_creds *before = bpf_map_lookup_elem(&task_creds, &tid);
 	if (ret == 0 && before && (caps & ~before->cap_effective))
-		privilege_change(task, KIND_CAPSET);
+		privilege_change(task, PRIV_CAPSET);
 	creds_seen(tid, BPF_CORE_READ(task, cred, euid.val), caps);
 	return 0;
 }

@@ -7,15 +7,19 @@
 
 #include "rtsec.h"
 
-/* Signals, mirrored in exporter/collector/signals.go. */
-#define SIGNAL_SUSPICIOUS_EXEC 1
-#define SIGNAL_EXEC_CLASS 2
-#define SIGNAL_PRIVILEGE_CHANGE 3
-#define SIGNAL_SENSITIVE_SYSCALL 4
+/* Signals of signal_counts. */
+enum signal {
+	SIGNAL_SUSPICIOUS_EXEC = 1,
+	SIGNAL_EXEC_CLASS,
+	SIGNAL_PRIVILEGE_CHANGE,
+	SIGNAL_SENSITIVE_SYSCALL,
+};
 
 /* signal_stats indexes */
-#define STAT_SIGNAL_COUNTS_FULL 0
-#define STAT_PATH_WALK_TRUNCATED 1
+enum signal_stat {
+	STAT_SIGNAL_COUNTS_FULL,
+	STAT_PATH_WALK_TRUNCATED,
+};
 
 STATS_MAP(signal_stats);
 

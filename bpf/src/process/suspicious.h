@@ -8,15 +8,18 @@
 #include "sock.h"
 #include "signals.h"
 
-/* Reasons (bit numbers), mirrored in exporter/collector/signals.go. */
-#define REASON_STDIO_SOCKET 0
-#define REASON_MEMFD 1
-#define REASON_DELETED_BINARY 2
-#define REASON_WRITABLE_DIR 3
-#define REASON_LD_LOADER 4
-#define REASON_UPPER_LAYER 5
-#define REASON_TTY_SHELL 6
-#define REASONS 7
+/* Reasons of a suspicious exec, bit numbers of its mask (label reason). */
+enum reason {
+	REASON_STDIO_SOCKET,
+	REASON_MEMFD,
+	REASON_DELETED_BINARY,
+	REASON_WRITABLE_DIR,
+	REASON_LD_LOADER,
+	REASON_UPPER_LAYER,
+	REASON_TTY_SHELL,
+	REASONS, /* how many */
+};
+_Static_assert(REASONS <= 32, "reasons are the bits of a __u32");
 
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 /* Path components walked up from the executable; deeper paths count as

@@ -13,31 +13,38 @@
 #include "privilege.h"
 #include "runtime.h"
 
-/* Syscalls, mirrored in exporter/collector/signals.go. The counted value
- * is syscall * RESULTS + result. */
-#define SC_PTRACE 0
-#define SC_PROCESS_VM_WRITEV 1
-#define SC_BPF 2
-#define SC_PERF_EVENT_OPEN 3
-#define SC_USERFAULTFD 4
-#define SC_UNSHARE 5
-#define SC_SETNS 6
-#define SC_MOUNT 7
-#define SC_UMOUNT2 8
-#define SC_PIVOT_ROOT 9
-#define SC_CHROOT 10
-#define SC_OPEN_BY_HANDLE_AT 11
-#define SC_KEYCTL 12
-#define SC_ADD_KEY 13
-#define SC_INIT_MODULE 14
-#define SC_FINIT_MODULE 15
-#define SC_DELETE_MODULE 16
-#define SC_KEXEC_LOAD 17
+/* Sensitive syscalls (label syscall). The counted value is
+ * syscall * SC_RESULTS + result. */
+enum sc {
+	SC_PTRACE,
+	SC_PROCESS_VM_WRITEV,
+	SC_BPF,
+	SC_PERF_EVENT_OPEN,
+	SC_USERFAULTFD,
+	SC_UNSHARE,
+	SC_SETNS,
+	SC_MOUNT,
+	SC_UMOUNT2,
+	SC_PIVOT_ROOT,
+	SC_CHROOT,
+	SC_OPEN_BY_HANDLE_AT,
+	SC_KEYCTL,
+	SC_ADD_KEY,
+	SC_INIT_MODULE,
+	SC_FINIT_MODULE,
+	SC_DELETE_MODULE,
+	SC_KEXEC_LOAD,
+};
 
-#define RESULT_OK 0
-#define RESULT_DENIED 1
-#define RESULT_FAILED 2
-#define RESULTS 4
+/* Results of a sensitive syscall (label result): ok, denied (EPERM,
+ * EACCES), failed (another error). */
+enum sc_result {
+	SC_RESULT_OK,
+	SC_RESULT_DENIED,
+	SC_RESULT_FAILED,
+	SC_RESULTS = 4, /* the stride of a syscall's values */
+};
+_Static_assert(SC_RESULT_FAILED < SC_RESULTS, "a syscall's results fit its stride");
 
 #define EPERM 1
 #define EACCES 13
@@ -64,8 +71,8 @@ static __always_inline int sensitive_exit(__u32 syscall, long ret)
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (task->tgid == self_tgid || runtime_setup(task))
 		return 0;
-	__u32 result = ret >= 0 ? RESULT_OK : (ret == -EPERM || ret == -EACCES) ? RESULT_DENIED : RESULT_FAILED;
-	count_signal(bpf_get_current_cgroup_id(), SIGNAL_SENSITIVE_SYSCALL, syscall * RESULTS + result);
+	__u32 result = ret >= 0 ? SC_RESULT_OK : (ret == -EPERM || ret == -EACCES) ? SC_RESULT_DENIED : SC_RESULT_FAILED;
+	count_signal(bpf_get_current_cgroup_id(), SIGNAL_SENSITIVE_SYSCALL, syscall * SC_RESULTS + result);
 	creds_check(task);
 	struct rtsec_event *e = event_reserve(EVENT_SENSITIVE_SYSCALL, syscall, task);
 	if (!e)

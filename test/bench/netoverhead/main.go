@@ -73,7 +73,7 @@ func withPrograms(f interleave.Loop) (time.Duration, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := bpf.SetNetworkTables(spec, netclass.Config{}); err != nil {
+	if err := (netclass.Config{}).SetTables(spec); err != nil {
 		return 0, 0, err
 	}
 	var objs bpf.NetworkObjects

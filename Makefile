@@ -79,9 +79,12 @@ generate-deploy: generate-mixin
 vmlinux:
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > bpf/src/headers/vmlinux.h
 
+# gofmt, go vet, and go.mod/go.sum exactly as go mod tidy leaves them (a
+# direct dependency marked indirect, or a stale go.sum line, fails).
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 
 test: deps lint fuzz
 	$(GO) test $(TEST_FLAGS) ./...

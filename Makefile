@@ -65,8 +65,11 @@ generate-bpf: deps
 generate-mixin:
 	$(GO) run ./mixin/generate
 
+# docs/metrics.md from exporter/metricdef, the README's flag table from the
+# exporter's flags.
 generate-docs:
 	$(GO) run ./exporter/metricdef/gendoc
+	$(GO) run ./exporter --write-documentation=README.md
 
 # The PrometheusRule and dashboard ConfigMaps of deploy/kubernetes and the
 # Helm chart's copies of both, from alerts/ and dashboards/ (so after

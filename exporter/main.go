@@ -99,9 +99,6 @@ func run() int {
 		webConfig, logConfig   = f.web, f.log
 	)
 	logger := promslog.New(logConfig)
-	for _, old := range collector.OldFlagNamesUsed() {
-		logger.Warn("flag renamed: the old name goes in 0.2.0", "old", "--"+old, "new", "--collector."+old)
-	}
 	setMemoryLimit(logger)
 	// Caught from the start: a signal while programs load still ends in a
 	// clean detach and exit 0 once loading is done.
@@ -109,6 +106,11 @@ func run() int {
 	defer stop()
 	if err := validateFlags(metricsPath, webConfig, goneGrace, maxRequests, shareWindow); err != nil {
 		return fail("%s", err)
+	}
+	// After the checks: a bad value given by an old name fails with one
+	// line, naming the new name.
+	for _, old := range collector.OldFlagNamesUsed() {
+		logger.Warn("flag renamed: the old name goes in 0.2.0", "old", "--"+old, "new", "--collector."+old)
 	}
 	if handled, err := collector.IntegrityCommand(logger); handled {
 		if err != nil {

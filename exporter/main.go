@@ -93,10 +93,11 @@ func run() int {
 		return 0
 	}
 	var (
-		metricsPath, criSocket = *f.metricsPath, *f.criSocket
-		goneGrace, shareWindow = *f.goneGrace, *f.shareWindow
-		maxRequests            = *f.maxRequests
-		webConfig, logConfig   = f.web, f.log
+		metricsPath, criSocket          = f.metricsPath, f.criSocket
+		exporterMetrics, dropPrivileges = f.exporterMetrics, f.dropPrivileges
+		goneGrace, shareWindow          = f.goneGrace, f.shareWindow
+		maxRequests                     = f.maxRequests
+		webConfig, logConfig            = f.web, f.log
 	)
 	logger := promslog.New(logConfig)
 	setMemoryLimit(logger)
@@ -104,7 +105,7 @@ func run() int {
 	// clean detach and exit 0 once loading is done.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := validateFlags(metricsPath, webConfig, goneGrace, maxRequests, shareWindow); err != nil {
+	if err := validateFlags(*metricsPath, webConfig, *goneGrace, *maxRequests, *shareWindow); err != nil {
 		return fail("%s", err)
 	}
 	// After the checks: a bad value given by an old name fails with one
@@ -128,7 +129,7 @@ func run() int {
 	}
 	// Before the first BPF program: a CRI socket that is not there fails
 	// the start as cheaply as a bad flag.
-	metadata, err := metadataSource(criSocket, logger)
+	metadata, err := metadataSource(*criSocket, logger)
 	if err != nil {
 		return fail("%s", err)
 	}
@@ -146,7 +147,7 @@ func run() int {
 	if err != nil {
 		return fail("%s", err)
 	}
-	opts := container.ResolverOptions{Recorded: recorder.Lookup, GoneGrace: goneGrace, Logger: logger}
+	opts := container.ResolverOptions{Recorded: recorder.Lookup, GoneGrace: *goneGrace, Logger: logger}
 	if metadata != nil {
 		opts.Metadata = metadata
 	}
@@ -159,7 +160,7 @@ func run() int {
 		return fail("%s", err)
 	}
 	defer signals.Close()
-	if *f.dropPrivileges {
+	if *dropPrivileges {
 		if err := dropToRuntime(logger); err != nil {
 			return fail("%s", err)
 		}
@@ -167,13 +168,13 @@ func run() int {
 
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(versioncollector.NewCollector("rtsec"), signals)
-	if *f.exporterMetrics {
+	if *exporterMetrics {
 		registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 
-	go reap(ctx, resolver, signals, recorder, goneGrace, logger)
+	go reap(ctx, resolver, signals, recorder, *goneGrace, logger)
 
-	server, err := newServer(metricsPath, registry, maxRequests, shareWindow, logger)
+	server, err := newServer(*metricsPath, registry, *maxRequests, *shareWindow, logger)
 	if err != nil {
 		return fail("%s", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"sync"
 
 	"github.com/alecthomas/kingpin/v2"
 )
@@ -20,16 +19,12 @@ var renamedFlags = []string{
 	"integrity.watch", "integrity.state-file", "integrity.interval", "integrity.rebaseline", "integrity.accept",
 }
 
-// The old names given on this command line, for the warning.
-var (
-	oldNamesMu   sync.Mutex
-	oldNamesUsed []string
-)
+// oldNamesUsed are the old names given on the command line, for the
+// warning. Filled while kingpin parses, read after.
+var oldNamesUsed []string
 
 func init() {
 	if err := addOldNames(kingpin.CommandLine, renamedFlags, func(old string) {
-		oldNamesMu.Lock()
-		defer oldNamesMu.Unlock()
 		if !slices.Contains(oldNamesUsed, old) {
 			oldNamesUsed = append(oldNamesUsed, old)
 		}
@@ -41,8 +36,6 @@ func init() {
 // OldFlagNamesUsed lists the old flag names given on the command line, by
 // their old names; their new names are "collector." and the old name.
 func OldFlagNamesUsed() []string {
-	oldNamesMu.Lock()
-	defer oldNamesMu.Unlock()
 	return slices.Clone(oldNamesUsed)
 }
 

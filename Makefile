@@ -65,8 +65,11 @@ generate-bpf: deps
 generate-mixin:
 	$(GO) run ./mixin/generate
 
+# docs/metrics.md from exporter/metricdef, the README's flag table from the
+# exporter's flags.
 generate-docs:
 	$(GO) run ./exporter/metricdef/gendoc
+	$(GO) run ./exporter --write-documentation=README.md
 
 # The PrometheusRule and dashboard ConfigMaps of deploy/kubernetes and the
 # Helm chart's copies of both, from alerts/ and dashboards/ (so after
@@ -79,9 +82,12 @@ generate-deploy: generate-mixin
 vmlinux:
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > bpf/src/headers/vmlinux.h
 
+# gofmt, go vet, and go.mod/go.sum exactly as go mod tidy leaves them (a
+# direct dependency marked indirect, or a stale go.sum line, fails).
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 
 test: deps lint fuzz
 	$(GO) test $(TEST_FLAGS) ./...

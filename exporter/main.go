@@ -32,6 +32,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/collector"
 	"github.com/rtsec/rtsec/exporter/configfile"
 	"github.com/rtsec/rtsec/exporter/container"
+	"github.com/rtsec/rtsec/exporter/flagdoc"
 	"github.com/rtsec/rtsec/exporter/preflight"
 	"github.com/rtsec/rtsec/exporter/privileges"
 	"github.com/rtsec/rtsec/exporter/scrape"
@@ -47,22 +48,57 @@ func main() {
 	os.Exit(run())
 }
 
-func run() int {
-	var (
-		metricsPath     = kingpin.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
-		exporterMetrics = kingpin.Flag("web.exporter-metrics", "Also expose the exporter's own Go runtime and process metrics (go_*, process_*).").Default("true").Bool()
-		criSocket       = kingpin.Flag("runtime.cri-socket", `CRI runtime socket for Kubernetes metadata: a path or unix:// URL, "auto" to use the first usual socket found, "none" to disable.`).Default("auto").String()
-		goneGrace       = kingpin.Flag("container.gone-grace", "How long a gone container's series stay exported, so the last counts are scraped.").Default("2m").Duration()
-		dropPrivileges  = kingpin.Flag("privileges.drop", "Once the BPF programs are attached, drop every capability not needed at run time and set no_new_privs (--no-privileges.drop keeps them).").Default("true").Bool()
-		maxRequests     = kingpin.Flag("web.max-requests", "Maximum number of parallel scrape requests; past it a scrape gets 503. 0 disables the limit.").Default("40").Int()
-		shareWindow     = kingpin.Flag("web.scrape-share-window", "How long a finished scrape's page is served again to other scrapes (concurrent scrapes always share the page in progress). 0 collects anew for every scrape that overlaps none.").Default("0s").Duration()
-		webConfig       = kingpinflag.AddFlags(kingpin.CommandLine, DefaultListenAddress)
-	)
-	logConfig := &promslog.Config{}
-	flag.AddFlags(kingpin.CommandLine, logConfig)
+// flags are the exporter's own flags; the collectors define theirs.
+type flags struct {
+	metricsPath, criSocket *string
+	exporterMetrics        *bool
+	dropPrivileges         *bool
+	goneGrace, shareWindow *time.Duration
+	maxRequests            *int
+	web                    *web.FlagConfig
+	log                    *promslog.Config
+	// writeDoc names a document whose flag table to rewrite (make
+	// generate-docs), instead of running.
+	writeDoc *string
+}
+
+// defineFlags adds the exporter's own flags to kingpin's command line,
+// where the collectors' flags already are.
+func defineFlags() flags {
+	f := flags{
+		metricsPath:     kingpin.Flag("web.telemetry-path", "Path under which to expose metrics; / serves them instead of the landing page.").Default("/metrics").String(),
+		exporterMetrics: kingpin.Flag("web.exporter-metrics", "Also expose the exporter's own Go runtime and process metrics (go_*, process_*).").Default("true").Bool(),
+		criSocket:       kingpin.Flag("runtime.cri-socket", `CRI runtime socket for Kubernetes metadata: a path or unix:// URL, "auto" to use the first usual socket found, "none" to disable.`).Default("auto").String(),
+		goneGrace:       kingpin.Flag("container.gone-grace", "How long a gone container's series stay exported, and at least until a scrape that began after it went exported them (at most an hour more), so the last counts are scraped.").Default("2m").Duration(),
+		dropPrivileges:  kingpin.Flag("privileges.drop", "Once the BPF programs are attached, drop every capability not needed at run time and set no_new_privs (--no-privileges.drop keeps them; only builds with CGO_ENABLED=0 can drop).").Default("true").Bool(),
+		maxRequests:     kingpin.Flag("web.max-requests", "Maximum number of parallel scrape requests; past it a scrape gets 503. 0 disables the limit.").Default("40").Int(),
+		shareWindow:     kingpin.Flag("web.scrape-share-window", "How long a finished scrape's page is served again to other scrapes (concurrent scrapes always share the page in progress). 0 collects anew for every scrape that overlaps none.").Default("0s").Duration(),
+		web:             kingpinflag.AddFlags(kingpin.CommandLine, DefaultListenAddress),
+		log:             &promslog.Config{},
+		writeDoc:        kingpin.Flag("write-documentation", "Rewrite the flag table of this Markdown file from the flags, then exit.").Hidden().String(),
+	}
+	flag.AddFlags(kingpin.CommandLine, f.log)
 	kingpin.Version(version.Print("rtsec_exporter"))
 	kingpin.HelpFlag.Short('h')
+	return f
+}
+
+func run() int {
+	f := defineFlags()
 	kingpin.Parse()
+	if *f.writeDoc != "" {
+		if err := writeFlagTable(*f.writeDoc); err != nil {
+			return fail("%s", err)
+		}
+		return 0
+	}
+	var (
+		metricsPath, criSocket          = f.metricsPath, f.criSocket
+		exporterMetrics, dropPrivileges = f.exporterMetrics, f.dropPrivileges
+		goneGrace, shareWindow          = f.goneGrace, f.shareWindow
+		maxRequests                     = f.maxRequests
+		webConfig, logConfig            = f.web, f.log
+	)
 	logger := promslog.New(logConfig)
 	setMemoryLimit(logger)
 	// Caught from the start: a signal while programs load still ends in a
@@ -71,6 +107,11 @@ func run() int {
 	defer stop()
 	if err := validateFlags(*metricsPath, webConfig, *goneGrace, *maxRequests, *shareWindow); err != nil {
 		return fail("%s", err)
+	}
+	// After the checks: a bad value given by an old name fails with one
+	// line, naming the new name.
+	for _, old := range collector.OldFlagNamesUsed() {
+		logger.Warn("flag renamed: the old name goes in 0.2.0", "old", "--"+old, "new", "--collector."+old)
 	}
 	if handled, err := collector.IntegrityCommand(logger); handled {
 		if err != nil {
@@ -151,6 +192,22 @@ func run() int {
 		logger.Warn("web server shutdown", "err", err)
 	}
 	return 0
+}
+
+// writeFlagTable rewrites the flag table of a Markdown file.
+func writeFlagTable(path string) error {
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--write-documentation: %w", err)
+	}
+	out, err := flagdoc.Replace(string(doc), kingpin.CommandLine.Model())
+	if err != nil {
+		return fmt.Errorf("--write-documentation=%s: %w", path, err)
+	}
+	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+		return fmt.Errorf("--write-documentation: %w", err)
+	}
+	return nil
 }
 
 // validateFlags checks every flag and the files they name before anything

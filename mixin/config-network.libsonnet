@@ -4,7 +4,7 @@
   _config+:: {
     // Namespaces whose containers may query the cloud metadata service (workload identity agents, cloud SDKs).
     metadataAllowedNamespaces: [],
-    // Namespaces whose containers may talk to the Kubernetes API server (needs --network.api-server on the exporter).
+    // Namespaces whose containers may talk to the Kubernetes API server (needs --collector.network.api-server on the exporter).
     k8sAPIAllowedNamespaces: ['kube-system'],
     // Namespaces whose containers may open packet sockets (CNI agents, network monitors).
     packetSocketAllowedNamespaces: ['kube-system'],
@@ -22,7 +22,7 @@
     miningProxyAllowlist: {},
     // Scopes that count as lateral movement when a container contacts many distinct destinations in them.
     lateralScopes: ['private', 'cluster_pod', 'cluster_service', 'node'],
-    // Distinct (address, port) destinations in lateralScopes within the exporter's --network.novelty-window that make a scan.
+    // Distinct (address, port) destinations in lateralScopes within the exporter's --collector.network.novelty-window that make a scan.
     scanDistinctDestinations: 50,
     // Distinct DNS names queried within the novelty window that suggest tunnelling or a DGA.
     dnsDistinctNamesThreshold: 100,

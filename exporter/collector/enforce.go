@@ -15,7 +15,7 @@ import (
 
 var (
 	enforcePolicyFile = kingpin.Flag("enforce.policy-file",
-		"Enforcement policy (YAML, docs/enforcement.md): which classified execs to kill in the kernel, or count as would-kill in dry run, and where. Reloaded on SIGHUP. Default: none, nothing is enforced.").
+		"Opt-in enforcement policy (YAML, docs/enforcement.md): which classified execs to kill in the kernel (bpf_send_signal(SIGKILL) at sched_process_exec), or count as would-kill in dry run, and where. Reloaded on SIGHUP; an invalid file is refused, naming the line, and the running policy stays. Default: none, nothing is enforced and the programs carry no enforcement code. Enforcement stops when the exporter stops.").
 		Default("").String()
 	enforceInterval = kingpin.Flag("enforce.refresh-interval",
 		"How often the enforcement policy is applied to new and gone cgroups.").

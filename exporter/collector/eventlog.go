@@ -28,22 +28,22 @@ const defaultRedact = `(?i)((password|passwd|pwd|token|secret|api[_-]?key|auth|c
 
 var (
 	eventsOutput = kingpin.Flag("events.output",
-		"Where the event log (one JSON line per suspicious exec, privilege change, sensitive syscall, critical file modification and sensitive file read) goes: stdout, file:PATH or none.").
+		"Where the event log (one JSON line per suspicious exec, privilege change, sensitive syscall, critical file modification and sensitive file read) goes: stdout, file:PATH or none (logs go to stderr).").
 		Default("stdout").String()
 	eventsFileMaxSize = kingpin.Flag("events.file-max-size",
-		"With --events.output=file:PATH, the size in MB past which the file is rotated to PATH.1 (0: never).").
+		"With --events.output=file:PATH, the size in MB past which the file is renamed PATH.1 (older ones shift to PATH.2…) and a new one started, between two lines (0: never).").
 		Default("10").Uint32()
 	eventsFileMaxBackups = kingpin.Flag("events.file-max-backups",
-		"With --events.output=file:PATH, how many rotated files are kept (PATH.1 to PATH.N, the oldest dropped first; 0: none).").
+		"With --events.output=file:PATH, how many rotated files are kept (PATH.1 to PATH.N, the oldest dropped first; 0: none), so the log takes at most (backups + 1) × max size.").
 		Default("5").Uint32()
 	eventsRateLimit = kingpin.Flag("events.rate-limit",
-		"Most events each CPU sends to the event log per second; the rest are counted in rtsec_events_lost_total.").
+		"Most events each CPU sends to the event log per second, a quarter of them kept for containers that sent none in the last second (so that many flooding containers together cannot hide another's first event); the rest are counted in rtsec_events_lost_total{cause=\"rate_limited\"}.").
 		Default("50").Uint32()
 	eventsContainerRateLimit = kingpin.Flag("events.container-rate-limit",
-		"Most events each container (each cgroup) sends to the event log per second, so that one container's flood cannot spend the CPUs' budget; the rest are counted in rtsec_events_lost_total.").
+		"Most events each container (each cgroup) sends to the event log per second, so that one container's flood cannot spend the CPUs' budget; the rest are counted in rtsec_events_lost_total{cause=\"container_rate_limited\"}.").
 		Default("20").Uint32()
 	eventsRedact = kingpin.Flag("events.redact",
-		"Regular expression whose matches in event arguments are replaced by <redacted> (repeatable); \"\" disables the default.").
+		"Regular expression whose matches in event arguments are replaced by <redacted>, the first capture group kept (repeatable; replaces the default, which catches secrets; \"\" disables it).").
 		Default(defaultRedact).Strings()
 )
 

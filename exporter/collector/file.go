@@ -17,7 +17,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
 
-var fileClassesFile = kingpin.Flag("file.classes-file",
+var fileClassesFile = kingpin.Flag("collector.file.classes-file",
 	"YAML file of file path classes (see docs/files.md) replacing the built-in table.").Default("").String()
 
 func init() {
@@ -25,11 +25,11 @@ func init() {
 	validates("file", func() error { _, err := fileTable(); return err })
 }
 
-// fileTable reads --file.classes-file.
+// fileTable reads --collector.file.classes-file.
 func fileTable() (*fileclass.Table, error) {
 	table, err := fileclass.Load(*fileClassesFile)
 	if err != nil {
-		return nil, fmt.Errorf("--file.classes-file: %w", err)
+		return nil, fmt.Errorf("--collector.file.classes-file: %w", err)
 	}
 	return table, nil
 }

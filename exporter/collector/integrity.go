@@ -26,18 +26,18 @@ var defaultWatch = []string{
 }
 
 var (
-	integrityWatch = kingpin.Flag("integrity.watch",
+	integrityWatch = kingpin.Flag("collector.integrity.watch",
 		"Host path whose content, mode, owner and size are checked against a baseline (repeatable; a directory covers its entries). Replaces the built-in list; the exporter's binary and config files are always watched.").
 		Default(defaultWatch...).Strings()
-	integrityStateFile = kingpin.Flag("integrity.state-file", "Where the integrity baseline is kept.").
+	integrityStateFile = kingpin.Flag("collector.integrity.state-file", "Where the integrity baseline is kept (JSON with a checksum; a regular file of at most 16 MiB).").
 				Default("/var/lib/rtsec/integrity.json").String()
-	integrityInterval = kingpin.Flag("integrity.interval",
+	integrityInterval = kingpin.Flag("collector.integrity.interval",
 		"How often every watched path is hashed; a stat poll each second triggers a check at once when one changes.").
 		Default("5m").Duration()
-	integrityRebaseline = kingpin.Flag("integrity.rebaseline",
-		"Accept the current content of the watched paths (or only those of --integrity.accept) as the new baseline, then exit. A running exporter reloads it.").
+	integrityRebaseline = kingpin.Flag("collector.integrity.rebaseline",
+		"Accept the current content of the watched paths (or only those of --collector.integrity.accept) as the new baseline, then exit. A running exporter reloads it.").
 		Bool()
-	integrityAccept = kingpin.Flag("integrity.accept", "With --integrity.rebaseline: a watched path to accept (repeatable).").Strings()
+	integrityAccept = kingpin.Flag("collector.integrity.accept", "With --collector.integrity.rebaseline: a watched path to accept (repeatable).").Strings()
 )
 
 func init() {
@@ -50,7 +50,7 @@ func watchList() ([]string, error) {
 	if exe, err := os.Executable(); err == nil {
 		paths = append(paths, exe)
 	}
-	for _, flag := range []string{"web.config.file", "file.classes-file"} {
+	for _, flag := range []string{"web.config.file", "collector.file.classes-file"} {
 		if f := kingpin.CommandLine.GetFlag(flag); f != nil {
 			if v := f.Model().Value.String(); v != "" {
 				paths = append(paths, v)
@@ -59,14 +59,14 @@ func watchList() ([]string, error) {
 	}
 	for _, p := range paths {
 		if !strings.HasPrefix(p, "/") {
-			return nil, fmt.Errorf("--integrity.watch=%s: want an absolute path", p)
+			return nil, fmt.Errorf("--collector.integrity.watch=%s: want an absolute path", p)
 		}
 	}
 	slices.Sort(paths)
 	return slices.Compact(paths), nil
 }
 
-// IntegrityCommand runs --integrity.rebaseline when it was given: it
+// IntegrityCommand runs --collector.integrity.rebaseline when it was given: it
 // reports whether it did, and what went wrong.
 func IntegrityCommand(logger *slog.Logger) (bool, error) {
 	if !*integrityRebaseline {
@@ -77,7 +77,7 @@ func IntegrityCommand(logger *slog.Logger) (bool, error) {
 		return true, err
 	}
 	if err := integrity.Rebaseline(paths, *integrityStateFile, *integrityAccept); err != nil {
-		return true, fmt.Errorf("--integrity.rebaseline: %w", err)
+		return true, fmt.Errorf("--collector.integrity.rebaseline: %w", err)
 	}
 	logger.Info("file integrity baseline accepted", "state_file", *integrityStateFile, "paths", paths, "accepted", *integrityAccept)
 	return true, nil
@@ -100,10 +100,10 @@ func init() {
 // read: the checker reads it.
 func integrityConfig() ([]string, error) {
 	if *integrityInterval <= 0 {
-		return nil, fmt.Errorf("--integrity.interval=%s: must be positive", *integrityInterval)
+		return nil, fmt.Errorf("--collector.integrity.interval=%s: must be positive", *integrityInterval)
 	}
 	if err := configfile.Check(*integrityStateFile, configfile.IntegrityState); err != nil {
-		return nil, fmt.Errorf("--integrity.state-file: %w", err)
+		return nil, fmt.Errorf("--collector.integrity.state-file: %w", err)
 	}
 	return watchList()
 }

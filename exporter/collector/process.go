@@ -27,14 +27,14 @@ import (
 const maxBudget = 4096
 
 var (
-	binaryBudget = kingpin.Flag("process.binary-budget",
+	binaryBudget = kingpin.Flag("collector.process.binary-budget",
 		"Distinct binary names counted per container before the rest count as \"_other\" (1-4096).").
 		Default("64").Uint32()
-	hostBinaryBudget = kingpin.Flag("process.host-binary-budget",
+	hostBinaryBudget = kingpin.Flag("collector.process.host-binary-budget",
 		"Distinct binary names counted for host processes (all host cgroups together; in the kernel, per host cgroup once it is resolved to the host) before the rest count as \"_other\" (1-4096).").
 		Default("1024").Uint32()
-	classesFile = kingpin.Flag("process.classes-file",
-		"File of binary classes for rtsec_process_class_execs_total (lines \"class: name…\"); default: the built-in list.").
+	classesFile = kingpin.Flag("collector.process.classes-file",
+		"File of binary classes for rtsec_process_class_execs_total: lines \"class: name name…\", # comments; a bad line is fatal and named. Default: the built-in list (exporter/classes). An exec whose arguments name a mining pool (stratum+tcp://…) counts as miner too.").
 		Default("").String()
 )
 
@@ -69,15 +69,15 @@ func validateBudget(flag string, v uint32) error {
 // processConfig checks the process collector's flags and reads its class
 // list.
 func processConfig() (classes.List, error) {
-	if err := validateBudget("process.binary-budget", *binaryBudget); err != nil {
+	if err := validateBudget("collector.process.binary-budget", *binaryBudget); err != nil {
 		return classes.List{}, err
 	}
-	if err := validateBudget("process.host-binary-budget", *hostBinaryBudget); err != nil {
+	if err := validateBudget("collector.process.host-binary-budget", *hostBinaryBudget); err != nil {
 		return classes.List{}, err
 	}
 	list, err := classes.Load(*classesFile)
 	if err != nil {
-		return classes.List{}, fmt.Errorf("--process.classes-file: %w", err)
+		return classes.List{}, fmt.Errorf("--collector.process.classes-file: %w", err)
 	}
 	return list, nil
 }

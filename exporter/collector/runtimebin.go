@@ -15,7 +15,7 @@ import (
 	"github.com/rtsec/rtsec/bpf"
 )
 
-var runtimeBinaries = kingpin.Flag("process.runtime-binaries",
+var runtimeBinaries = kingpin.Flag("collector.process.runtime-binaries",
 	"Container runtime binaries (names looked up in PATH, or paths; repeatable) whose own calls while they set up a container are not the container's.").
 	Default("runc", "crun", "youki").Strings()
 
@@ -51,7 +51,7 @@ func findRuntimeBinaries(logger *slog.Logger) []bpf.ProcessRuntimeInode {
 			}
 		}
 		if len(runtimeInodes) == 0 {
-			logger.Warn("no container runtime binary found (--process.runtime-binaries): runtime setup calls may count in new containers")
+			logger.Warn("no container runtime binary found (--collector.process.runtime-binaries): runtime setup calls may count in new containers")
 		}
 	})
 	return runtimeInodes
@@ -62,7 +62,7 @@ func findRuntimeBinaries(logger *slog.Logger) []bpf.ProcessRuntimeInode {
 func loadRuntimeBinaries(m *ebpf.Map, logger *slog.Logger) error {
 	for _, key := range findRuntimeBinaries(logger) {
 		if err := m.Put(key, uint8(1)); err != nil {
-			return fmt.Errorf("--process.runtime-binaries: inode %d: %w", key.Ino, err)
+			return fmt.Errorf("--collector.process.runtime-binaries: inode %d: %w", key.Ino, err)
 		}
 	}
 	return nil

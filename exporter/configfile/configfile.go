@@ -12,12 +12,12 @@ import (
 
 // Limits of the files the flags name: far above what a real file needs.
 const (
-	// ClassTable is the limit of --process.classes-file and
-	// --file.classes-file.
+	// ClassTable is the limit of --collector.process.classes-file and
+	// --collector.file.classes-file.
 	ClassTable = 1 << 20
 	// WebConfig is the limit of --web.config.file.
 	WebConfig = 1 << 20
-	// IntegrityState is the limit of --integrity.state-file.
+	// IntegrityState is the limit of --collector.integrity.state-file.
 	IntegrityState = 16 << 20
 )
 

@@ -203,7 +203,7 @@ func (c *Checker) moved() bool {
 }
 
 // reloadIfAccepted reloads the baseline when the state file was rewritten
-// by someone else (rtsec_exporter --integrity.rebaseline).
+// by someone else (rtsec_exporter --collector.integrity.rebaseline).
 func (c *Checker) reloadIfAccepted() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -32,7 +32,7 @@ var (
 		Name: "rtsec_file_modifications_total", Type: prometheus.CounterValue, Collector: "file",
 		Help: "Successful modifications of files in a path class (opens for writing, creations, truncations, unlinks, renames, mode and owner changes, links, directories), by container, class and operation. Counted in addition: op=\"traversal\" when the path argument held \"..\", op=\"exec_mode\" when a file was created executable or given an x bit (drift; path_class=\"other\" outside every class), op=\"hidden\" when a name starting with '.' was created in a class. path_class=\"proc_exe\" is a write to a file outside the writer's own root (the host's runtime binary through /proc/<pid>/exe).",
 		Labels: withIdentity(
-			Label{Name: "path_class", Example: "etc_passwd", Bound: "the modification classes of the class table (built-in or --file.classes-file, at most 240), plus cgroup_release_agent, other (setuid and x bits set outside every class) and proc_exe (writes outside the writer's root)"},
+			Label{Name: "path_class", Example: "etc_passwd", Bound: "the modification classes of the class table (built-in or --collector.file.classes-file, at most 240), plus cgroup_release_agent, other (setuid and x bits set outside every class) and proc_exe (writes outside the writer's root)"},
 			Label{Name: "op", Values: FileOps},
 		),
 	}
@@ -41,7 +41,7 @@ var (
 		Help: "Read-only opens of sensitive files, by container and file class. file_class=\"traversal\" additionally counts those whose path argument held \"..\"; k8s_own_token is a pod reading its own service-account token.",
 		Labels: withIdentity(Label{
 			Name: "file_class", Example: "shadow",
-			Bound: "the read classes of the class table (built-in or --file.classes-file, at most 240), plus traversal, kernel_memory, raw_block_device, proc_environ, proc_mem, k8s_own_token",
+			Bound: "the read classes of the class table (built-in or --collector.file.classes-file, at most 240), plus traversal, kernel_memory, raw_block_device, proc_environ, proc_mem, k8s_own_token",
 		}),
 	}
 	FileUnresolvedPaths = Def{

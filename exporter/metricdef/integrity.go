@@ -6,8 +6,8 @@ import "github.com/prometheus/client_golang/prometheus"
 var (
 	FileIntegrityChanged = Def{
 		Name: "rtsec_file_integrity_changed", Type: prometheus.GaugeValue, Collector: "integrity",
-		Help:   "Whether a watched path differs from its baseline in content (sha256), mode, owner or size (1), until the change is accepted with rtsec_exporter --integrity.rebaseline; 0 when it matches.",
-		Labels: []Label{{Name: "path", Example: "/etc/passwd", Bound: "the paths of --integrity.watch (configured)"}},
+		Help:   "Whether a watched path differs from its baseline in content (sha256), mode, owner or size (1), until the change is accepted with rtsec_exporter --collector.integrity.rebaseline; 0 when it matches.",
+		Labels: []Label{{Name: "path", Example: "/etc/passwd", Bound: "the paths of --collector.integrity.watch (configured)"}},
 	}
 	FileIntegrityLastCheck = Def{
 		Name: "rtsec_file_integrity_last_check_timestamp_seconds", Type: prometheus.GaugeValue, Collector: "integrity",

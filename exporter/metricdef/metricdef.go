@@ -1,5 +1,5 @@
 // Package metricdef is the one table of rtsec's metrics: the collectors build
-// their descriptors from it, the README's metric reference is generated from
+// their descriptors from it, the metric reference (docs/metrics.md) is generated from
 // it, and the mixin's checks read it to know which series exist.
 package metricdef
 

@@ -30,8 +30,8 @@ func TestDefinitions(t *testing.T) {
 	}
 }
 
-func TestREADMEReferenceIsCurrent(t *testing.T) {
-	doc, err := os.ReadFile("../../README.md")
+func TestReferenceIsCurrent(t *testing.T) {
+	doc, err := os.ReadFile("../../" + ReferencePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,12 +40,33 @@ func TestREADMEReferenceIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if want != string(doc) {
-		t.Error("README.md's metric reference is stale: run make generate")
+		t.Error(ReferencePath + "'s metric reference is stale: run make generate-docs")
 	}
 }
 
 func TestReplaceReferenceNeedsMarkers(t *testing.T) {
 	if _, err := ReplaceReference("no markers here"); err == nil {
 		t.Error("ReplaceReference accepted a document without markers")
+	}
+}
+
+// The identity labels are described once: every per-container metric is
+// marked, none repeats them.
+func TestReferenceDescribesIdentityOnce(t *testing.T) {
+	doc := Markdown()
+	for _, l := range Identity {
+		if n := strings.Count(doc, "`"+l.Name+"`"); n != 1 {
+			t.Errorf("%s appears %d times in the reference, want once", l.Name, n)
+		}
+	}
+	marked := strings.Count(doc, identityMark) - 1 // the one in the explanation
+	want := 0
+	for _, d := range All {
+		if len(d.Labels) > 0 && d.Labels[0].Name == Identity[0].Name {
+			want++
+		}
+	}
+	if want == 0 || marked != want {
+		t.Errorf("%d metrics marked with the identity labels, want %d (those whose labels start with them)", marked, want)
 	}
 }

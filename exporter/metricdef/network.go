@@ -53,12 +53,12 @@ var (
 	}
 	NetworkDNSDistinctNames = Def{
 		Name: "rtsec_network_dns_distinct_names", Type: prometheus.GaugeValue, Collector: "network",
-		Help:   "Distinct DNS names queried in the last --network.novelty-window (hashed in the kernel; queries sent with sendto or sendmmsg), at most --network.novelty-budget new ones per window.",
+		Help:   "Distinct DNS names queried in the last --collector.network.novelty-window (hashed in the kernel; queries sent with sendto or sendmmsg), at most --collector.network.novelty-budget new ones per window.",
 		Labels: withIdentity(),
 	}
 	NetworkDistinctDestinations = Def{
 		Name: "rtsec_network_distinct_destinations", Type: prometheus.GaugeValue, Collector: "network",
-		Help:   "Distinct remote (address, port) pairs of outbound connections in the last --network.novelty-window, at most --network.novelty-budget new ones per window.",
+		Help:   "Distinct remote (address, port) pairs of outbound connections in the last --collector.network.novelty-window, at most --collector.network.novelty-budget new ones per window.",
 		Labels: withIdentity(scopeLabel),
 	}
 )

@@ -9,7 +9,7 @@ var (
 		Help: "Programs executed (successful execve/execveat), by container and binary name.",
 		Labels: withIdentity(Label{
 			Name: "binary", Example: "sh",
-			Bound: "the executable's base name, at most --process.binary-budget distinct names per container, then \"" + OverflowValue + "\"",
+			Bound: "the executable's base name, at most --collector.process.binary-budget distinct names per container, then \"" + OverflowValue + "\"",
 		}),
 	}
 	LabelOverflows = Def{

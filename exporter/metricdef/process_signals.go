@@ -31,10 +31,10 @@ var (
 	}
 	ProcessClassExecs = Def{
 		Name: "rtsec_process_class_execs_total", Type: prometheus.CounterValue, Collector: "process",
-		Help: "Executions of binaries of a class (shell, network tool, miner…), by container; classes and their binary names come from --process.classes-file. An exec whose arguments name a mining pool (stratum+tcp://…) also counts as class=\"miner\", whatever its name.",
+		Help: "Executions of binaries of a class (shell, network tool, miner…), by container; classes and their binary names come from --collector.process.classes-file. An exec whose arguments name a mining pool (stratum+tcp://…) also counts as class=\"miner\", whatever its name.",
 		Labels: withIdentity(Label{
 			Name: "class", Example: "shell",
-			Bound: "the classes of --process.classes-file (at most 32); built in: " + "shell, network_tool, remote_copy, package_manager, miner, recon, credential_search, user_mgmt, k8s_client, mount_tool, log_wiper",
+			Bound: "the classes of --collector.process.classes-file (at most 32); built in: " + "shell, network_tool, remote_copy, package_manager, miner, recon, credential_search, user_mgmt, k8s_client, mount_tool, log_wiper",
 		}),
 	}
 	PrivilegeChanges = Def{

@@ -43,7 +43,7 @@ local g = import '../lib/grafana.libsonnet';
       [8, [
         g.table('File integrity status',
                 [g.target('max by (instance, path) (rtsec_file_integrity_changed{%s})' % node, '', true)],
-                '1: differs from the baseline until accepted with rtsec_exporter --integrity.rebaseline.'),
+                '1: differs from the baseline until accepted with rtsec_exporter --collector.integrity.rebaseline.'),
         g.table('Integrity checks and baseline rebuilds', [
           g.target('time() - max by (instance) (rtsec_file_integrity_last_check_timestamp_seconds{%s})' % node, '', true),
           g.target('sum by (instance, reason) (rtsec_file_integrity_baseline_rebuilds_total{%s})' % node, '', true),

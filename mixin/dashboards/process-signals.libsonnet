@@ -22,7 +22,7 @@ local g = import '../lib/grafana.libsonnet';
         g.timeseries('Binary classes executed',
                      [g.target('sum by (class) (%s{%s})' % [r.classIncrease, ns], '{{class}}')],
                      'short',
-                     'Executions by class of --process.classes-file, per ' + c.eventWindow + '.',
+                     'Executions by class of --collector.process.classes-file, per ' + c.eventWindow + '.',
                      true),
       ]],
       [8, [

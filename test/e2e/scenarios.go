@@ -36,7 +36,7 @@ var anyAlert = []Match{{}}
 var firstReplica = []Match{{Except: []string{unexpectedAlert, shellAlert}}}
 
 // overflowNames is how many distinct binaries the overflow scenario runs:
-// more than the exporter's default --process.binary-budget (64).
+// more than the exporter's default --collector.process.binary-budget (64).
 const overflowNames = 100
 
 // Scenarios is the table of end-to-end scenarios, run by TestE2E and by

@@ -42,7 +42,7 @@ var (
 
 // ExporterFlags are the exporter flags the network scenarios need: the
 // remote namespace's link address is the Kubernetes API server.
-var ExporterFlags = []string{"--network.api-server=" + remoteAddr}
+var ExporterFlags = []string{"--collector.network.api-server=" + remoteAddr}
 
 func init() {
 	Scenarios = append(Scenarios, networkScenarios...)
@@ -59,7 +59,7 @@ var networkScenarios = []Scenario{
 	},
 	{
 		Name:        "network-k8s-api",
-		Description: "A container outside kube-system calls the Kubernetes API server (port 6443 of --network.api-server).",
+		Description: "A container outside kube-system calls the Kubernetes API server (port 6443 of --collector.network.api-server).",
 		Setup:       func(e *Env) { e.remote() },
 		Steps:       []Step{Cmd("nettool", "connect="+remoteAddr+":6443")},
 		Expect:      []Match{Named(k8sAPIAlert)},

@@ -81,7 +81,7 @@ func Start(t testing.TB, opts Options) *Stack {
 	// machine) from spending the CPUs' budget before the scenarios' lines.
 	// Its own integrity state file: other exporters on the host (other
 	// tests) rewrite the default one, and each rewrite reloads the baseline.
-	flags := append(slices.Clone(ExporterFlags), "--integrity.state-file="+filepath.Join(dir, "integrity.json"))
+	flags := append(slices.Clone(ExporterFlags), "--collector.integrity.state-file="+filepath.Join(dir, "integrity.json"))
 	s.exporterProcess = exporter.Start(t, append(flags, opts.ExporterArgs...)...)
 	s.Exporter = s.exporterProcess.URL
 	target, err := url.Parse(s.Exporter)

@@ -28,7 +28,7 @@ func TestFileIntegrity(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"--collector.disable-defaults", "--collector.integrity",
-		"--integrity.watch=" + watched, "--integrity.watch=" + watchedDir, "--integrity.state-file=" + state}
+		"--collector.integrity.watch=" + watched, "--collector.integrity.watch=" + watchedDir, "--collector.integrity.state-file=" + state}
 	value := func(m exporter.Metrics, name string, labels map[string]string) float64 {
 		v, ok := m.Value(t, name, labels)
 		if !ok {
@@ -58,9 +58,9 @@ func TestFileIntegrity(t *testing.T) {
 		t.Errorf("checks_total{result=changed} = %v, want ≥ 1", got)
 	}
 	// Accepted with the documented command; the running exporter reloads.
-	cmd := exec.Command(exporter.Build(t), append(args, "--integrity.rebaseline")...)
+	cmd := exec.Command(exporter.Build(t), append(args, "--collector.integrity.rebaseline")...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("--integrity.rebaseline: %v\n%s", err, out)
+		t.Fatalf("--collector.integrity.rebaseline: %v\n%s", err, out)
 	}
 	changedIs(e, watchedDir, 0)
 	if err := e.Stop(); err != nil {

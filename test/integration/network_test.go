@@ -73,7 +73,7 @@ func wantCounts(t *testing.T, m exporter.Metrics, metric, id string, keys []stri
 
 func TestNetworkConnectionsClassified(t *testing.T) {
 	t.Parallel()
-	e := exporter.Start(t, "--network.api-server="+remoteAddr, "--network.service-cidr=10.77.1.0/24")
+	e := exporter.Start(t, "--collector.network.api-server="+remoteAddr, "--collector.network.service-cidr=10.77.1.0/24")
 	c := networkContainer(t, "80", "5432", "3333", "6443", "22022")
 	netns.Unanswered(t, c.Pid(), blackholeAddr)
 	c.MustExec(t, "nettool",
@@ -209,7 +209,7 @@ func TestNetworkBenignWorkload(t *testing.T) {
 
 func TestNetworkNoveltyWindowAndBudget(t *testing.T) {
 	t.Parallel()
-	e := exporter.Start(t, "--network.novelty-window=2s", "--network.novelty-budget=5")
+	e := exporter.Start(t, "--collector.network.novelty-window=2s", "--collector.network.novelty-budget=5")
 	c := runc.Start(t, runc.Options{Files: map[string][]byte{"bin/nettool": nettool.Build(t)}})
 	id := c.Name()
 	overflow := map[string]string{"metric": destinations}

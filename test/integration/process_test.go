@@ -72,7 +72,7 @@ func TestContainerExecsCounted(t *testing.T) {
 func TestBinaryBudgetBoundsSeries(t *testing.T) {
 	t.Parallel()
 	const budget, names = 64, 10000
-	e := exporter.Start(t, fmt.Sprintf("--process.binary-budget=%d", budget))
+	e := exporter.Start(t, fmt.Sprintf("--collector.process.binary-budget=%d", budget))
 	// 10 000 distinct names, all links to busybox, which execs each and
 	// then fails to find an applet of that name: the exec is what counts.
 	script := &strings.Builder{}
@@ -125,7 +125,7 @@ func TestBinaryBudgetBoundsSeries(t *testing.T) {
 func TestHostCgroupGetsHostBudget(t *testing.T) {
 	t.Parallel()
 	const budget = 16
-	e := exporter.Start(t, fmt.Sprintf("--process.binary-budget=%d", budget))
+	e := exporter.Start(t, fmt.Sprintf("--collector.process.binary-budget=%d", budget))
 	dir := t.TempDir()
 	for _, prefix := range []string{"a", "b"} {
 		for i := range budget + 4 {

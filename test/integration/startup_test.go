@@ -57,8 +57,8 @@ func TestBadFlagsAreFatal(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--process.binary-budget=0"}, "--process.binary-budget=0: must be between 1 and 4096"},
-		{[]string{"--process.host-binary-budget=100000"}, "--process.host-binary-budget=100000: must be between 1 and 4096"},
+		{[]string{"--collector.process.binary-budget=0"}, "--collector.process.binary-budget=0: must be between 1 and 4096"},
+		{[]string{"--collector.process.host-binary-budget=100000"}, "--collector.process.host-binary-budget=100000: must be between 1 and 4096"},
 		{[]string{"--collector.nosuch"}, "unknown long flag '--collector.nosuch'"},
 		{[]string{"--log.level=loud"}, "loud"},
 		{[]string{"--runtime.cri-socket=/nonexistent/cri.sock"}, "/nonexistent/cri.sock"},

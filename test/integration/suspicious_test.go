@@ -126,7 +126,7 @@ func TestClassExecs(t *testing.T) {
 	if err := os.WriteFile(classesFile, []byte("shell: sh\nnetwork_tool: nc\nminer: xmrig # renamed true\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e := exporter.Start(t, "--process.classes-file="+classesFile)
+	e := exporter.Start(t, "--collector.process.classes-file="+classesFile)
 	c := runc.Start(t, runc.Options{})
 	c.MustExec(t, "sh", "-c", "ln -s /bin/true /bin/xmrig; /bin/xmrig; /bin/xmrig; /bin/nc -h 2>/dev/null; exit 0")
 	// Unlisted names with a pool URL argument count as miners, a listed

@@ -1,5 +1,5 @@
-// Command gendoc rewrites the metric reference in README.md from the
-// metric table.
+// Command gendoc rewrites the metric reference in docs/metrics.md from the
+// metric table. Run from the repository's root (make generate-docs).
 package main
 
 import (
@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	const path = "README.md"
+	path := metricdef.ReferencePath
 	doc, err := os.ReadFile(path)
 	if err == nil {
 		var out string

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the control plane the real-operator test (test/k8s) runs —
-# kube-apiserver, etcd and the Prometheus Operator — from source at the
-# releases pinned in test/k8s/tools/go.mod, copies the operator's CRDs from
+# kube-apiserver, etcd, the Prometheus Operator, Prometheus and the operator's
+# config-reloader — from source at the releases pinned in test/k8s/tools/go.mod
+# (and tools/reloader/go.mod), copies the operator's CRDs from
 # the same module (crds.yaml), and prints the directory that holds them.
 # Nothing is fetched but Go modules.
 #
@@ -52,5 +53,19 @@ if ! complete; then
   mv "$tmp" "$dir"
   trap - EXIT
   echo "k8s-tools: ready in $(($(date +%s) - start)) s" >&2
+fi
+
+# The operator's config-reloader, from its own module (tools/reloader), under
+# its own key: a small build that does not invalidate the big one above.
+reloader_key=$({ cat "$tools/reloader/go.mod" "$tools/reloader/go.sum"; "$GO" version; } | sha256sum | cut -c1-16)
+if [[ ! -x "$dir/prometheus-config-reloader" || "$(cat "$dir/prometheus-config-reloader.key" 2>/dev/null)" != "$reloader_key" ]]; then
+  echo "k8s-tools: building prometheus-config-reloader into $dir" >&2
+  tmp=$(mktemp -d "$cache/build.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tools/reloader" && CGO_ENABLED=0 "$GO" build -p 2 -trimpath -ldflags='-s -w' -o "$tmp/" tool)
+  mv "$tmp/prometheus-config-reloader" "$dir/prometheus-config-reloader"
+  echo "$reloader_key" >"$dir/prometheus-config-reloader.key"
+  rm -rf "$tmp"
+  trap - EXIT
 fi
 echo "$dir"

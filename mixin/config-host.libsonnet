@@ -17,6 +17,8 @@
     // Actor classes whose activity (any exec) is reported as an interactive login (info).
     hostLoginActors: ['session'],
 
+    dashboardUIDs+: { host: 'rtsec-host' },
+
     alerts+: {
       RtsecHostWriteBelowEtc: { severity: 'warning', 'for': '0m', category: 'persistence', mitre_technique: 'T1098' },
       RtsecHostWriteBelowBinaryDir: { severity: 'critical', 'for': '0m', category: 'persistence', mitre_technique: 'T1554' },

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtsec/rtsec/test/containerd"
 	"github.com/rtsec/rtsec/test/exporter"
 	"github.com/rtsec/rtsec/test/hostcgroup"
 )
@@ -62,5 +63,26 @@ func TestHostActorClasses(t *testing.T) {
 			t.Fatalf("execs of %v not counted under their host actor: %v", missing, m.Series("rtsec_process_execs_total", map[string]string{"container_id": ""}))
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// A pod's setup through containerd and its CNI plugins, with containerd in
+// containerd.service's cgroup as on a systemd node, counts its mount,
+// unshare and setns calls under the host actor runtime, which the host
+// rules trust (docs/host.md): not under session or other.
+func TestHostActorRuntimeSetup(t *testing.T) {
+	t.Parallel()
+	d := containerd.Start(t)
+	e := exporter.Start(t, "--runtime.cri-socket="+d.Socket())
+	runtime := map[string]string{"container_id": "", "container": "runtime"}
+	before := e.Scrape(t).Sum(sensitive, runtime)
+	d.RunPod(t, "default", "setup-0", "app", "sleep", "3600")
+	m := waitFor(t, e, 10*time.Second, "the runtime's setup syscalls", func(m exporter.Metrics) bool {
+		return m.Sum(sensitive, runtime) > before
+	})
+	for _, syscall := range []string{"mount", "setns"} {
+		if got := m.Sum(sensitive, map[string]string{"container_id": "", "container": "runtime", "syscall": syscall}); got == 0 {
+			t.Errorf("no %s counted under the runtime host actor: %v", syscall, m.Series(sensitive, map[string]string{"container_id": ""}))
+		}
 	}
 }

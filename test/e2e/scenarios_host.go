@@ -42,6 +42,12 @@ const hostNoVariants = "runs on the host, from a session's and a unit's cgroup: 
 // they must alert with container="session", and from a cgroup named like
 // the package manager's unit, where the same action must stay quiet.
 var hostScenarios = []Scenario{
+	// First: the login alert is one per node while sessions are active, so
+	// it notifies for the first session only.
+	hostScenario("host-interactive-login",
+		"Programs run in a login session: an interactive login, as info.",
+		[]string{"sh", "-c", "true"},
+		hostLoginAlert, "", ""),
 	hostScenario("host-write-etc",
 		"A file below /etc is written and removed.",
 		[]string{"sh", "-c", "echo x > /etc/rtsec-e2e-$RTSEC_ACTOR.conf && rm /etc/rtsec-e2e-$RTSEC_ACTOR.conf"},
@@ -77,10 +83,6 @@ var hostScenarios = []Scenario{
 		hostInjectionAlert, "syscall", "ptrace",
 		hostBPFAlert, "syscall", "bpf",
 		highRiskAlert, "", ""),
-	hostScenario("host-interactive-login",
-		"Programs run in a login session: an interactive login, as info.",
-		[]string{"sh", "-c", "true"},
-		hostLoginAlert, "", ""),
 	{
 		Name: "host-container-setup",
 		Description: "A pod starts through containerd's CRI, which runs in containerd.service's cgroup as on a systemd node: " +

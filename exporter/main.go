@@ -86,6 +86,10 @@ func run() int {
 	for _, w := range checks.Warnings {
 		logger.Warn(w)
 	}
+	hostActors, err := collector.HostActorRules()
+	if err != nil {
+		return fail("%s", err)
+	}
 	// Before the first BPF program: a CRI socket that is not there fails
 	// the start as cheaply as a bad flag.
 	metadata, err := metadataSource(*criSocket, logger)
@@ -103,10 +107,6 @@ func run() int {
 	set := bpfprog.NewSet()
 	defer set.Close()
 	recorder, err := cgrouppaths.Load(set)
-	if err != nil {
-		return fail("%s", err)
-	}
-	hostActors, err := collector.HostActorRules()
 	if err != nil {
 		return fail("%s", err)
 	}

@@ -127,6 +127,10 @@ func run() int {
 	for _, w := range checks.Warnings {
 		logger.Warn(w)
 	}
+	hostActors, err := collector.HostActorRules()
+	if err != nil {
+		return fail("%s", err)
+	}
 	// Before the first BPF program: a CRI socket that is not there fails
 	// the start as cheaply as a bad flag.
 	metadata, err := metadataSource(*criSocket, logger)
@@ -147,7 +151,7 @@ func run() int {
 	if err != nil {
 		return fail("%s", err)
 	}
-	opts := container.ResolverOptions{Recorded: recorder.Lookup, GoneGrace: *goneGrace, Logger: logger}
+	opts := container.ResolverOptions{Recorded: recorder.Lookup, GoneGrace: *goneGrace, HostActors: hostActors, Logger: logger}
 	if metadata != nil {
 		opts.Metadata = metadata
 	}

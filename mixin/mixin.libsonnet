@@ -4,6 +4,7 @@
 (import 'config-network.libsonnet') +
 (import 'config-dashboards.libsonnet') +
 (import 'config-resources.libsonnet') +
+(import 'config-host.libsonnet') +
 (import 'lib/records.libsonnet') +
 (import 'lib/records-network.libsonnet') +
 (import 'lib/records-resources.libsonnet') +

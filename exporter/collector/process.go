@@ -120,7 +120,7 @@ func newProcessCollector(env Env) (Collector, error) {
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
 	}
 	c.table = aggregate.NewTable(func(id container.Identity) int {
-		if id == (container.Identity{}) {
+		if id.IsHost() {
 			return int(*hostBinaryBudget)
 		}
 		return int(*binaryBudget)
@@ -186,7 +186,7 @@ func (c *processCollector) raiseHostBudgets(budgets map[uint64]bpf.ProcessExecBu
 	c.hostMu.Lock()
 	defer c.hostMu.Unlock()
 	for id, b := range budgets {
-		if b.Used < *binaryBudget || c.hostCgroups[id] || c.resolver.Resolve(id) != (container.Identity{}) {
+		if b.Used < *binaryBudget || c.hostCgroups[id] || !c.resolver.Resolve(id).IsHost() {
 			continue
 		}
 		if err := c.objs.HostCgroups.Put(id, uint8(1)); err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -13,7 +14,23 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/bpf"
+	"github.com/rtsec/rtsec/exporter/container"
 )
+
+var hostActors = kingpin.Flag("host.actors",
+	"Host actor rules CLASS:PATTERN (repeatable; replaces the defaults, first match wins): host cgroups whose path or an ancestor's matches PATTERN (anchored at the cgroup2 root, * within one component) get the class CLASS ("+
+		strings.Join(container.HostActorClasses, ", ")+") in their container label; unmatched ones are other (docs/host.md).").
+	Default(container.DefaultHostActorRules...).Strings()
+
+// HostActorRules returns the parsed --host.actors rules, for the container
+// resolver.
+func HostActorRules() ([]container.HostActorRule, error) {
+	rules, err := container.ParseHostActorRules(*hostActors)
+	if err != nil {
+		return nil, fmt.Errorf("--host.actors: %w", err)
+	}
+	return rules, nil
+}
 
 var runtimeBinaries = kingpin.Flag("collector.process.runtime-binaries",
 	"Container runtime binaries (names looked up in PATH, or paths; repeatable) whose own calls while they set up a container are not the container's.").

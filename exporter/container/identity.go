@@ -4,7 +4,7 @@
 package container
 
 // Identity is what rtsec knows about the workload behind one cgroup.
-// The zero Identity is the host.
+// An Identity with ID "" is the host's.
 type Identity struct {
 	// ID is the runtime's container id ("" for the host).
 	ID string
@@ -14,9 +14,13 @@ type Identity struct {
 	Runtime string
 	// PodUID is the Kubernetes pod uid when the path is under kubepods.
 	PodUID string
-	// Kubernetes metadata from the CRI runtime, when known.
+	// Kubernetes metadata from the CRI runtime, when known. On the host,
+	// Container is the host actor class (HostActorClasses) instead.
 	Namespace, Pod, Container, Image string
 }
+
+// IsHost reports whether the identity is the host's (any host actor).
+func (id Identity) IsHost() bool { return id.ID == "" }
 
 // Metadata is the Kubernetes view of one container, as the CRI runtime reports it.
 type Metadata struct {

@@ -55,6 +55,9 @@ type ResolverOptions struct {
 	// cache is full, new ids still resolve but are not cached, so Expired
 	// never reports them: size it at least as large as the BPF maps.
 	MaxEntries int
+	// HostActors classify the host's cgroups (Identity.Container on the
+	// host); nil means DefaultHostActorRules.
+	HostActors []HostActorRule
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
 }
@@ -114,6 +117,13 @@ func NewResolver(opts ResolverOptions) (*Resolver, error) {
 	if opts.RuncRoots == nil {
 		opts.RuncRoots = DefaultRuncRoots
 	}
+	if opts.HostActors == nil {
+		rules, err := ParseHostActorRules(DefaultHostActorRules)
+		if err != nil {
+			return nil, err
+		}
+		opts.HostActors = rules
+	}
 	for _, p := range opts.RuncRoots {
 		if _, err := filepath.Match(p, ""); err != nil {
 			return nil, fmt.Errorf("runc root %q: %w", p, err)
@@ -146,13 +156,13 @@ func NewResolver(opts ResolverOptions) (*Resolver, error) {
 func (r *Resolver) CgroupRoot() string { return r.root }
 
 // Resolve returns the identity of the container that cgroup id belongs to:
-// the zero Identity for the host (id 1 and every non-container cgroup), ID
-// UnknownID when id resolves to no path. Results are cached until Expired
+// the host's (ID "", Container the host actor class) for id 1 and every
+// non-container cgroup, ID UnknownID when id resolves to no path. Results are cached until Expired
 // forgets them; metadata is looked up on every call, so it appears as soon
 // as the source knows it.
 func (r *Resolver) Resolve(id uint64) Identity {
 	if id == hostID {
-		return Identity{}
+		return Identity{Container: hostActor(r.opts.HostActors, "/")}
 	}
 	r.mu.Lock()
 	e, ok := r.cache[id]
@@ -179,7 +189,10 @@ func (r *Resolver) lookup(id uint64) entry {
 			return rt, cgpath == path
 		}
 	}
-	ident, _ := parseCgroupPath(path, state)
+	ident, ok := parseCgroupPath(path, state)
+	if !ok {
+		ident = Identity{Container: hostActor(r.opts.HostActors, path)}
+	}
 	return entry{ident: ident, path: path}
 }
 

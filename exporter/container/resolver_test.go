@@ -102,13 +102,13 @@ func TestResolverResolve(t *testing.T) {
 		path string
 		want Identity
 	}{
-		{"/system.slice", Identity{}},
-		{"/system.slice/ssh.service", Identity{}},
+		{"/system.slice", Identity{Container: HostActorOther}},
+		{"/system.slice/ssh.service", Identity{Container: HostActorSystemdUnit}},
 		{"/docker/" + hexA, Identity{ID: hexA, Runtime: RuntimeDocker}},
 		{"/docker/" + hexA + "/sub", Identity{ID: hexA, Runtime: RuntimeDocker}},
 		{"/mycontainer", Identity{ID: "mycontainer", Runtime: RuntimeRunc}},
 		{"/mycontainer/inner", Identity{ID: "mycontainer", Runtime: RuntimeRunc}},
-		{"/default", Identity{}},
+		{"/default", Identity{Container: HostActorOther}},
 		{"/default/ctr1", Identity{ID: "ctr1", Runtime: RuntimeContainerd}},
 		{"/kubepods/pod" + uid + "/" + hexB, Identity{ID: hexB, Runtime: RuntimeContainerd, PodUID: uid,
 			Namespace: podMeta.Namespace, Pod: podMeta.Pod, Container: podMeta.Container, Image: podMeta.Image}},
@@ -123,8 +123,8 @@ func TestResolverResolve(t *testing.T) {
 			}
 		})
 	}
-	if got := r.Resolve(hostID); got != (Identity{}) {
-		t.Errorf("Resolve(host) = %+v; want zero", got)
+	if got, want := r.Resolve(hostID), (Identity{Container: HostActorOther}); got != want {
+		t.Errorf("Resolve(host) = %+v; want %+v", got, want)
 	}
 	if got, want := r.Resolve(1<<62), (Identity{ID: UnknownID}); got != want {
 		t.Errorf("Resolve(no such cgroup) = %+v; want %+v", got, want)
@@ -263,8 +263,8 @@ func TestResolverRecordedCreator(t *testing.T) {
 	}
 	want := map[uint64]Identity{
 		10: {ID: "shortlived", Runtime: RuntimeRunc},
-		11: {},
-		12: {},
+		11: {Container: HostActorSystemdUnit},
+		12: {Container: HostActorOther},
 		13: {ID: "inner", Runtime: RuntimeRunc},
 		14: {ID: hexA, PodUID: "0f1c2d3e-0000-4000-8000-000000000001", Runtime: RuntimeRunc},
 	}

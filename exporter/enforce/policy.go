@@ -225,7 +225,7 @@ func (r *Rule) check(node *yaml.Node, v Vocabulary) error {
 
 // matches reports whether the selector selects the workload id.
 func (s Selector) matches(id container.Identity) bool {
-	if id == (container.Identity{}) {
+	if id.IsHost() {
 		return s.Host
 	}
 	if s.Host {

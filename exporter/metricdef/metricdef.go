@@ -64,7 +64,7 @@ var Identity = []Label{
 	{Name: "container_id", Example: "3f4e…(64 hex)", Bound: "containers alive on the node, plus those gone less than --container.gone-grace ago; \"\" for the host"},
 	{Name: "namespace", Example: "default", Bound: "from the CRI runtime; \"\" outside Kubernetes"},
 	{Name: "pod", Example: "web-7d9f", Bound: "from the CRI runtime; \"\" outside Kubernetes"},
-	{Name: "container", Example: "nginx", Bound: "from the CRI runtime; \"\" outside Kubernetes"},
+	{Name: "container", Example: "nginx", Bound: "from the CRI runtime; \"\" outside Kubernetes; on the host the host actor class (runtime, cni, kubelet, package_manager, systemd, systemd_unit, session, other: --host.actors, docs/host.md)"},
 }
 
 func withIdentity(labels ...Label) []Label {

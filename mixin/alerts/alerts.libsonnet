@@ -7,6 +7,7 @@
 (import 'files.libsonnet') +
 (import 'resources.libsonnet') +
 (import 'enforcement.libsonnet') +
+(import 'host.libsonnet') +
 {
   local c = $._config,
   prometheusAlerts+:: {

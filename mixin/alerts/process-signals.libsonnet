@@ -12,6 +12,9 @@ local u = import '../lib/utils.libsonnet';
     local where = 'in container {{ $labels.namespace }}/{{ $labels.pod }}/{{ $labels.container }} (container_id {{ $labels.container_id }}) on {{ $labels.instance }}',
     local whereAny = '{{ if $labels.container_id }}%s{{ else }}on host {{ $labels.instance }}{{ end }}' % where,
     local times = '{{ $value | printf "%.0f" }} time(s) in the last ' + c.eventWindow,
+    // Host series of the node's own daemons (config-host.libsonnet), which RtsecHighRiskProcess and
+    // RtsecKernelModuleLoadAttempt do not report.
+    local hostTrusted = if std.length(c.hostTrustedActors) == 0 then '' else 'unless on (%s)\n%s{container_id="", container=~"%s"}\n' % [c.containerLabels, r.criticalEvents, u.anyOf(c.hostTrustedActors)],
     // An alert on the events of one recorded increase, outside trusted namespaces; inContainer drops the host.
     // Guarded alerts (names: the signal's startup records, lib/startup.libsonnet) are quiet for what a young
     // container did inside its workload's startup profile, and report every other event at once.
@@ -97,12 +100,15 @@ local u = import '../lib/utils.libsonnet';
                 'A binary of the miner class was executed.',
                 'A cryptocurrency miner of the classes file was executed',
                 false),
+          // One alert per kind of critical event (signal, event), valued the container's total: a second kind
+          // while the first still fires is a new alert, and notifies. The node's own daemons are not a high risk.
           a.new(c,
                 'RtsecHighRiskProcess',
-                if u.isZero(c.containerStartupWindow) then '%s > %g\n' % [r.criticalEvents, c.highRiskThreshold]
-                else '%s > %g\nunless on (%s)\n%s\n' % [r.criticalEvents, c.highRiskThreshold, c.containerLabels, packageInstallAtStartup],
+                '(%s > %g) + on (%s) group_right () (0 * %s)\n' % [r.criticalEvents, c.highRiskThreshold, c.containerLabels, r.criticalEventKinds]
+                + (if u.isZero(c.containerStartupWindow) then '' else 'unless on (%s)\n%s\n' % [c.containerLabels, packageInstallAtStartup])
+                + hostTrusted,
                 'A container produced many critical process events.',
-                '{{ $value | printf "%%.0f" }} critical process events (suspicious execs, privilege gains, escape syscalls, miners) in the last %s %s.' % [c.highRiskWindow, whereAny]),
+                '{{ $value | printf "%%.0f" }} critical process events (suspicious execs, privilege gains, escape syscalls, miners) in the last %s %s, among them {{ $labels.signal }} {{ $labels.event }}.' % [c.highRiskWindow, whereAny]),
         ],
       },
       {
@@ -131,7 +137,9 @@ local u = import '../lib/utils.libsonnet';
           syscall('RtsecKernelModuleLoadAttempt',
                   ['init_module', 'finit_module', 'delete_module', 'kexec_load'],
                   'A kernel module load or kexec was attempted.',
-                  false),
+                  false) + (if std.length(c.hostTrustedActors) == 0 then {} else {
+                              expr: '%sunless on (%s)\n%s{container_id="", container=~"%s"}\n' % [super.expr, c.containerLabels, r.syscallIncrease, u.anyOf(c.hostTrustedActors)],
+                            }),
           syscall('RtsecBPFProgramLoadInContainer', ['bpf'], 'A BPF program load was attempted in a container.'),
           syscall('RtsecNamespaceChangeInContainer', ['setns', 'unshare'], 'A process changed namespaces in a container.'),
           syscall('RtsecMountInContainer', ['mount', 'umount2', 'pivot_root', 'chroot'], 'A mount-family syscall was made in a container.'),

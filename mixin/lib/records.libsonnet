@@ -61,6 +61,9 @@
     syscallIncrease: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:increase' + c.eventWindow,
     // Critical process events per container in highRiskWindow (threat model's HighRiskProcess).
     criticalEvents: 'namespace_pod_container:rtsec_critical_events:increase' + c.highRiskWindow,
+    // The same per kind of event: signal (suspicious_exec, privilege_change, sensitive_syscall, process_class) and
+    // event (its reason, kind, syscall or class), so that each kind is an alert of its own.
+    criticalEventKinds: 'namespace_pod_container_signal_event:rtsec_critical_events:increase' + c.highRiskWindow,
     // Every container (and the host) the exporter reports.
     observed: 'namespace_pod_container:rtsec_observed:group',
     // Risk factors and score per container.

@@ -32,18 +32,24 @@ var fixtureLabels = map[string]string{
 // fixtureExporter stands for one cluster's rtsec exporter: it serves every
 // metric of metricdef as a container's series with each label's first value,
 // the container's with each label's last value, and the host's (identity
-// labels "") with the first values. Counters grow by one at each scrape.
+// labels "", two host actors) with the first values. Counters grow by one at each scrape.
 func fixtureExporter(t *testing.T) *httptest.Server {
 	t.Helper()
 	type variant struct {
 		identity map[string]string
 		last     bool
 	}
-	host := map[string]string{}
-	for _, l := range metricdef.Identity {
-		host[l.Name] = ""
+	// The host's series carry its actor class in the container label
+	// (docs/host.md): one of the node's daemons and a login session.
+	host := func(actor string) map[string]string {
+		h := map[string]string{}
+		for _, l := range metricdef.Identity {
+			h[l.Name] = ""
+		}
+		h["container"] = actor
+		return h
 	}
-	variants := []variant{{fixtureLabels, false}, {fixtureLabels, true}, {host, false}}
+	variants := []variant{{fixtureLabels, false}, {fixtureLabels, true}, {host("runtime"), false}, {host("session"), false}}
 	var scrapes atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		n := scrapes.Add(1)
@@ -215,15 +221,15 @@ func TestDashboardsTwoClusters(t *testing.T) {
 	base := startPrometheus(t, map[string]string{"a": strings.TrimPrefix(a.URL, "http://"), "b": strings.TrimPrefix(b.URL, "http://")})
 
 	// The rules have evaluated on at least two scrapes of both clusters: the risk score, the last
-	// rule of a chain, exists for both containers and the host of each (whatever labels it keeps).
+	// rule of a chain, exists for the container and the two host actors of each (whatever labels it keeps).
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		got, err := instantQuery(base, `namespace_pod_container:rtsec_risk:score`)
-		if err == nil && len(got) == 4 {
+		if err == nil && len(got) == 6 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("risk score not recorded for 4 containers within 60s: %v %v", got, err)
+			t.Fatalf("risk score not recorded for 6 containers within 60s: %v %v", got, err)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

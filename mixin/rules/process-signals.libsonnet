@@ -14,13 +14,14 @@ local u = import '../lib/utils.libsonnet';
       record: r[metric[0]],
       expr: u.eventIncrease(sel(metric[1]), '%s, %s' % [c.containerLabels, label], c.eventWindow),
     },
-    // Events that count towards HighRiskProcess, each a selector.
+    // Events that count towards HighRiskProcess, each a selector, the label that names its kind and the signal.
     local critical = [
       sel('rtsec_process_suspicious_execs_total', 'reason!="tty_shell"'),
       sel('rtsec_privilege_changes_total', 'kind!="setuid_exec"'),
       sel('rtsec_sensitive_syscalls_total', 'syscall=~"%s"' % u.anyOf(c.criticalSyscalls)),
       sel('rtsec_process_class_execs_total', 'class="miner"'),
     ],
+    local kinds = [['reason', 'suspicious_exec'], ['kind', 'privilege_change'], ['syscall', 'sensitive_syscall'], ['class', 'process_class']],
     groups+: [
       {
         name: 'rtsec-process-signals.rules',
@@ -39,6 +40,20 @@ local u = import '../lib/utils.libsonnet';
               c.containerLabels,
               std.join('  or\n', [
                 '  label_replace(\n%s,\n    "signal", "%d", "", ""\n  )\n' % [u.indent(u.eventIncrease(critical[i], c.containerLabels, c.highRiskWindow), 4), i]
+                for i in std.range(0, std.length(critical) - 1)
+              ]),
+            ],
+          },
+          {
+            record: r.criticalEventKinds,
+            expr: 'sum by (%s, signal, event) (\n%s)\n' % [
+              c.containerLabels,
+              std.join('  or\n', [
+                '  label_replace(label_replace(\n%s,\n    "event", "$1", "%s", "(.*)"), "signal", "%s", "", ""\n  )\n' % [
+                  u.indent(u.eventIncrease(critical[i], '%s, %s' % [c.containerLabels, kinds[i][0]], c.highRiskWindow), 4),
+                  kinds[i][0],
+                  kinds[i][1],
+                ]
                 for i in std.range(0, std.length(critical) - 1)
               ]),
             ],

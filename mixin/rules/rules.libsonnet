@@ -4,4 +4,5 @@
 (import 'network.libsonnet') +
 (import 'files.libsonnet') +
 (import 'process-signals.libsonnet') +
-(import 'resources.libsonnet')
+(import 'resources.libsonnet') +
+(import 'host.libsonnet')

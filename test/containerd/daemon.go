@@ -19,6 +19,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/rtsec/rtsec/internal/testenv"
+	"github.com/rtsec/rtsec/test/hostcgroup"
 	"github.com/rtsec/rtsec/test/rootfs"
 )
 
@@ -64,6 +65,10 @@ func Start(t testing.TB) *Daemon {
 		t.Fatal(err)
 	}
 	d := &Daemon{dir: dir, socket: filepath.Join(dir, "containerd.sock"), exited: make(chan struct{})}
+	// Inside containerd.service's cgroup, as on a systemd node: its shims
+	// and CNI plugins are the host actor "runtime" (docs/host.md). Made
+	// before the teardown is registered, so removed after it.
+	cgroup := hostcgroup.New(t, hostcgroup.Unit("containerd.service")+"/"+filepath.Base(dir))
 	t.Cleanup(func() { d.teardown(t) })
 
 	images, err := d.buildImages()
@@ -79,7 +84,7 @@ func Start(t testing.TB) *Daemon {
 		t.Fatal(err)
 	}
 	defer logFile.Close()
-	d.cmd = exec.Command("containerd", "--config", config)
+	d.cmd = cgroup.Command(t, "containerd", "--config", config)
 	d.cmd.Stdout, d.cmd.Stderr = logFile, logFile
 	if err := d.cmd.Start(); err != nil {
 		t.Fatalf("start containerd: %v", err)

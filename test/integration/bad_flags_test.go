@@ -56,6 +56,8 @@ func TestBadFlags(t *testing.T) {
 		{"--events.redact=(", "--events.redact"},
 		{"--events.rate-limit=0", "--events.rate-limit"},
 		{"--container.gone-grace=-1s", "--container.gone-grace"},
+		{"--host.actors=daemon:/system.slice/x.service", "--host.actors"},
+		{"--host.actors=runtime:containerd.service", "--host.actors"},
 		{"--runtime.cri-socket=" + filepath.Join(dir, "no.sock"), "--runtime.cri-socket"},
 		{"--no-such-flag", "--no-such-flag"},
 	}

@@ -74,20 +74,42 @@ func unescape(s string) string {
 }
 
 func parseMountinfo(s string) ([]mount, error) {
-	var out []mount
-	for n, line := range strings.Split(strings.TrimSpace(s), "\n") {
+	s = strings.TrimSpace(s)
+	out := make([]mount, 0, strings.Count(s, "\n")+1)
+	n := 0
+	for line := range strings.Lines(s) {
+		n++
+		line = strings.TrimSuffix(line, "\n")
 		if line == "" {
 			continue
 		}
 		pre, post, ok := strings.Cut(line, " - ")
-		f, g := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(f) < 6 || len(g) < 1 {
-			return nil, fmt.Errorf("mountinfo line %d: %q", n+1, line)
+		var f [6]string
+		var g [1]string
+		if !ok || firstFields(pre, f[:]) < len(f) || firstFields(post, g[:]) < len(g) {
+			return nil, fmt.Errorf("mountinfo line %d: %q", n, line)
 		}
-		opts := "," + f[5] + ","
-		out = append(out, mount{device: f[2], root: unescape(f[3]), point: unescape(f[4]), fstype: g[0], readonly: strings.Contains(opts, ",ro,")})
+		readonly := false
+		for opt := range strings.SplitSeq(f[5], ",") {
+			readonly = readonly || opt == "ro"
+		}
+		out = append(out, mount{device: f[2], root: unescape(f[3]), point: unescape(f[4]), fstype: g[0], readonly: readonly})
 	}
 	return out, nil
+}
+
+// firstFields fills dst with the first fields of s (as strings.Fields
+// splits it) and returns how many it found, without allocating.
+func firstFields(s string, dst []string) int {
+	n := 0
+	for f := range strings.FieldsSeq(s) {
+		if n == len(dst) {
+			break
+		}
+		dst[n] = f
+		n++
+	}
+	return n
 }
 
 // readonlyRoot reports whether the last mount on / is read-only.

@@ -80,51 +80,39 @@ func Dump[K comparable, V any](m *ebpf.Map) (map[K]V, error) {
 	return out, nil
 }
 
-// PerCPUSums reads a per-CPU array of uint64 counters whole, with one
-// batch lookup where the kernel has them, and adds up each index's CPUs,
-// into buffers it keeps between reads. Not safe for concurrent use.
-type PerCPUSums struct {
-	keys   []uint32
-	values []uint64
-	sums   []uint64
-}
-
-// Read returns the sums of m by index, in a slice valid until the next
-// Read.
-func (p *PerCPUSums) Read(m *ebpf.Map) ([]uint64, error) {
+// SumsPerCPU reads a per-CPU array of uint64 counters whole, with one
+// batch lookup where the kernel has them (one lookup per index where it
+// has not), and returns each index's sum over the CPUs.
+func SumsPerCPU(m *ebpf.Map) ([]uint64, error) {
 	size := int(m.MaxEntries())
 	cpus, err := ebpf.PossibleCPU()
 	if err != nil {
 		return nil, fmt.Errorf("read map %s: %w", m, err)
 	}
-	p.keys = slices.Grow(p.keys[:0], size)[:size]
-	p.values = slices.Grow(p.values[:0], size*cpus)[:size*cpus]
-	p.sums = slices.Grow(p.sums[:0], size)[:size]
-	clear(p.sums)
+	keys, values, sums := make([]uint32, size), make([]uint64, size*cpus), make([]uint64, size)
 	var cursor ebpf.MapBatchCursor
-	n, err := m.BatchLookup(&cursor, p.keys, p.values, nil)
+	n, err := m.BatchLookup(&cursor, keys, values, nil)
 	if errors.Is(err, ebpf.ErrNotSupported) {
-		for i := range p.sums {
-			if p.sums[i], err = SumPerCPU(m, uint32(i)); err != nil {
+		for i := range sums {
+			if sums[i], err = SumPerCPU(m, uint32(i)); err != nil {
 				return nil, err
 			}
 		}
-		return p.sums, nil
+		return sums, nil
 	}
-	// An array's batch lookup ends with ENOENT once past its last index.
+	// A batch as large as the array reads it whole; the kernel may say
+	// ENOENT for the end.
 	if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 		return nil, fmt.Errorf("read map %s: %w", m, err)
 	}
 	for i := range n {
-		index := p.keys[i]
-		if int(index) >= size {
-			continue
-		}
-		for _, v := range p.values[i*cpus : (i+1)*cpus] {
-			p.sums[index] += v
+		if index := int(keys[i]); index < size {
+			for _, v := range values[i*cpus : (i+1)*cpus] {
+				sums[index] += v
+			}
 		}
 	}
-	return p.sums, nil
+	return sums, nil
 }
 
 // SumPerCPU reads index of a per-CPU array of uint64 and adds up the CPUs.

@@ -91,9 +91,9 @@ func TestCounterCountsExactly(t *testing.T) {
 	}
 }
 
-// PerCPUSums adds up every CPU's value of every index of a per-CPU array
+// SumsPerCPU adds up every CPU's value of every index of a per-CPU array
 // in one read.
-func TestPerCPUSums(t *testing.T) {
+func TestSumsPerCPU(t *testing.T) {
 	m := newMap(t, ebpf.PerCPUArray, 4, 8, 5)
 	cpus, err := ebpf.PossibleCPU()
 	if err != nil {
@@ -108,8 +108,7 @@ func TestPerCPUSums(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var p PerCPUSums
-	sums, err := p.Read(m)
+	sums, err := SumsPerCPU(m)
 	if err != nil {
 		t.Fatal(err)
 	}

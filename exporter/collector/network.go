@@ -3,6 +3,7 @@ package collector
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -53,6 +54,12 @@ type networkCollector struct {
 
 	connections, listens, listening, raw, runtime, dns, dnsNames, destinations *prometheus.Desc
 	overflows, insertFailures                                                  *prometheus.Desc
+
+	// readMu guards what readCounts keeps between scrapes: the batch
+	// buffers and the aggregate values of the label ids last seen.
+	readMu sync.Mutex
+	batch  bpfprog.Batch[bpf.NetworkNetKey, uint64]
+	values map[[6]byte]string
 }
 
 func newNetworkCollector(env Env) (Collector, error) {
@@ -94,15 +101,27 @@ func newNetworkCollector(env Env) (Collector, error) {
 
 // readCounts reads net_counts; a key's label ids travel as the value string.
 func (c *networkCollector) readCounts() (map[aggregate.Key]uint64, error) {
-	raw, err := bpfprog.Dump[bpf.NetworkNetKey, uint64](c.objs.NetCounts)
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	keys, counts, err := c.batch.Read(c.objs.NetCounts)
 	if err != nil {
 		return nil, err
 	}
-	live := make(map[aggregate.Key]uint64, len(raw))
-	for k, v := range raw {
-		ids := append([]byte{k.Kind}, k.L[:]...)
-		live[aggregate.Key{CgroupID: k.CgroupId, Value: string(ids)}] += v
+	// The label ids of this scrape's keys, their strings kept from the last.
+	values := make(map[[6]byte]string, len(c.values))
+	live := make(map[aggregate.Key]uint64, len(keys))
+	for i, k := range keys {
+		ids := [6]byte{k.Kind, k.L[0], k.L[1], k.L[2], k.L[3], k.L[4]}
+		v, ok := values[ids]
+		if !ok {
+			if v, ok = c.values[ids]; !ok {
+				v = string(ids[:])
+			}
+			values[ids] = v
+		}
+		live[aggregate.Key{CgroupID: k.CgroupId, Value: v}] += counts[i]
 	}
+	c.values = values
 	return live, nil
 }
 
@@ -116,47 +135,55 @@ func listName(list []string, id byte) (string, bool) {
 
 // counter turns one summed count into its series, or nil for a key with
 // an id the exporter does not know.
-func (c *networkCollector) counter(s aggregate.Series) prometheus.Metric {
-	id, ids := s.Identity, []byte(s.Value)
+// netLabel is one label of a net_counts kind: the key position of its id
+// and the names the id indexes.
+type netLabel struct {
+	pos   int
+	names []string
+}
+
+// netLabels are the labels after the identity of each kind, in the
+// metric's label order.
+var netLabels = map[byte][]netLabel{
+	kindConn:    {{0, directions}, {1, netclass.Scopes}, {2, netclass.PortClasses}, {3, protocols}, {4, results}},
+	kindListen:  {{2, netclass.PortClasses}, {1, netclass.Scopes}},
+	kindRaw:     {{0, netclass.RawSocketTypes}},
+	kindRuntime: {{0, netclass.RuntimeSockets}},
+	kindDNS:     {},
+}
+
+// counter turns one summed count into its series, or nil for a key with
+// an id the exporter does not know. values is a scratch slice, returned
+// for the next call (the metric copies the label values).
+func (c *networkCollector) counter(s aggregate.Series, values []string) (prometheus.Metric, []string) {
+	id, ids := s.Identity, s.Value
 	if len(ids) != 6 {
-		return nil
-	}
-	values := []string{id.ID, id.Namespace, id.Pod, id.Container}
-	// labels appends the names of the label ids at the given key positions.
-	labels := func(lists map[int][]string, order ...int) bool {
-		for _, pos := range order {
-			n, ok := listName(lists[pos], ids[1+pos])
-			if !ok {
-				return false
-			}
-			values = append(values, n)
-		}
-		return true
+		return nil, values
 	}
 	var desc *prometheus.Desc
-	ok := true
 	switch ids[0] {
 	case kindConn:
 		desc = c.connections
-		ok = labels(map[int][]string{0: directions, 1: netclass.Scopes, 2: netclass.PortClasses, 3: protocols, 4: results}, 0, 1, 2, 3, 4)
 	case kindListen:
 		desc = c.listens
-		ok = labels(map[int][]string{1: netclass.Scopes, 2: netclass.PortClasses}, 2, 1)
 	case kindRaw:
 		desc = c.raw
-		ok = labels(map[int][]string{0: netclass.RawSocketTypes}, 0)
 	case kindRuntime:
 		desc = c.runtime
-		ok = labels(map[int][]string{0: netclass.RuntimeSockets}, 0)
 	case kindDNS:
 		desc = c.dns
 	default:
-		return nil
+		return nil, values
 	}
-	if !ok {
-		return nil
+	values = append(values[:0], id.ID, id.Namespace, id.Pod, id.Container)
+	for _, l := range netLabels[ids[0]] {
+		n, ok := listName(l.names, ids[1+l.pos])
+		if !ok {
+			return nil, values
+		}
+		values = append(values, n)
 	}
-	return prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(s.Count), values...)
+	return prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(s.Count), values...), values
 }
 
 func (c *networkCollector) Update(ch chan<- prometheus.Metric) error {
@@ -165,27 +192,29 @@ func (c *networkCollector) Update(ch chan<- prometheus.Metric) error {
 		return err
 	}
 	series, _ := c.counts.Sum(live, c.resolver.Resolve)
+	var values []string
 	for _, s := range series {
-		if m := c.counter(s); m != nil {
+		var m prometheus.Metric
+		if m, values = c.counter(s, values); m != nil {
 			ch <- m
 		}
 	}
 	var errs []error
 	errs = append(errs, c.updateListening(ch), c.updateNovelty(ch))
+	stats, err := bpfprog.SumsPerCPU(c.objs.NetStats)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
 	for metric, index := range map[string]uint32{
 		metricdef.NetworkDistinctDestinations.Name: statNoveltyOverBudget, metricdef.NetworkDNSDistinctNames.Name: statDNSNamesOverBudget,
 	} {
-		n, err := bpfprog.SumPerCPU(c.objs.NetStats, index)
-		errs = append(errs, err)
-		ch <- prometheus.MustNewConstMetric(c.overflows, prometheus.CounterValue, float64(n), metric)
+		ch <- prometheus.MustNewConstMetric(c.overflows, prometheus.CounterValue, float64(statAt(stats, index)), metric)
 	}
 	for mapName, index := range map[string]uint32{
 		"net_counts": statNetCountsFull, "net_novelty_budgets": statNoveltyBudgetsFull,
 		"net_connects": statNetConnectsFull, "net_listeners": statNetListenersFull,
 	} {
-		n, err := bpfprog.SumPerCPU(c.objs.NetStats, index)
-		errs = append(errs, err)
-		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), mapName)
+		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(statAt(stats, index)), mapName)
 	}
 	return errors.Join(errs...)
 }

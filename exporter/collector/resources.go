@@ -114,6 +114,12 @@ func hasTracepointBTF(name string) bool {
 	return spec.TypeByName("btf_trace_"+name, &typ) == nil
 }
 
+// cpuModes are the mode label values of rtsec_container_cpu_seconds_total.
+var cpuModes = []struct {
+	mode  string
+	field cgroupstat.Field
+}{{"user", cgroupstat.CPUUserSeconds}, {"system", cgroupstat.CPUSystemSeconds}}
+
 // counterFields are the cgroupstat fields exported as counters.
 var counterFields = []cgroupstat.Field{cgroupstat.CPUPeriods, cgroupstat.CPUThrottledPeriods, cgroupstat.CPUThrottledSeconds, cgroupstat.PidsLimitHits}
 
@@ -128,7 +134,10 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
+	var (
+		errs   []error
+		labels []string
+	)
 	seen := map[string]bool{}
 	for _, cg := range live {
 		seen[cg.Path] = true
@@ -145,12 +154,15 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 			errs = append(errs, err)
 		}
 		id := cg.Identity
-		labels := []string{id.ID, id.Namespace, id.Pod, id.Container}
-		for mode, field := range map[string]cgroupstat.Field{"user": cgroupstat.CPUUserSeconds, "system": cgroupstat.CPUSystemSeconds} {
-			if v, ok := stats.Values[field]; ok {
-				ch <- prometheus.MustNewConstMetric(c.cpu, prometheus.CounterValue, v, append(labels, mode)...)
+		// The metrics copy the label values: one slice serves all.
+		labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container, "")
+		for _, m := range cpuModes {
+			if v, ok := stats.Values[m.field]; ok {
+				labels[4] = m.mode
+				ch <- prometheus.MustNewConstMetric(c.cpu, prometheus.CounterValue, v, labels...)
 			}
 		}
+		labels = labels[:4]
 		for field, desc := range c.fields {
 			v, ok := stats.Values[field]
 			if !ok {
@@ -172,7 +184,7 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 			if v == 0 {
 				continue
 			}
-			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, v, append(labels, event)...)
+			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, v, append(labels[:4], event)...)
 		}
 	}
 	c.mu.Lock()
@@ -255,11 +267,12 @@ func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
+	var labels []string // copied by each metric: one slice serves all
 	for signal, table := range c.tables {
 		series, _ := table.Sum(live[signal], c.resolver.Resolve)
 		for _, s := range series {
 			id := s.Identity
-			labels := []string{id.ID, id.Namespace, id.Pod, id.Container}
+			labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container)
 			if signal != resourceOOMKill {
 				labels = append(labels, s.Value)
 			}

@@ -127,25 +127,25 @@ func readonlyRoot(mounts []mount) bool {
 // host mount of the same device whose root contains it; "" when the device
 // is not mounted on the host (an overlay rootfs, a fresh tmpfs…).
 func hostPath(m mount, hosts []mount) string {
-	best := ""
+	best := -1
 	bestRoot := -1
-	for _, h := range hosts {
-		if h.device != m.device {
-			continue
-		}
-		rel, ok := within(m.root, h.root)
-		if !ok || len(h.root) <= bestRoot {
+	for i, h := range hosts {
+		if h.device != m.device || len(h.root) <= bestRoot || !isWithin(m.root, h.root) {
 			continue
 		}
 		bestRoot = len(h.root)
-		best = path.Join(h.point, rel)
+		best = i
 	}
-	return best
+	if best < 0 {
+		return ""
+	}
+	rel, _ := within(m.root, hosts[best].root)
+	return path.Join(hosts[best].point, rel)
 }
 
 func runtimeDir(p string) bool {
 	for _, d := range runtimeDirs {
-		if _, ok := within(p, d); ok {
+		if isWithin(p, d) {
 			return true
 		}
 	}
@@ -154,16 +154,22 @@ func runtimeDir(p string) bool {
 
 // within returns p relative to dir when p is dir or below it.
 func within(p, dir string) (string, bool) {
+	if !isWithin(p, dir) {
+		return "", false
+	}
 	if dir == "/" {
 		return p, true
 	}
 	if p == dir {
 		return "/", true
 	}
-	if rest, ok := strings.CutPrefix(p, dir+"/"); ok {
-		return "/" + rest, true
-	}
-	return "", false
+	return p[len(dir):], true
+}
+
+// isWithin reports whether p is dir or below it, as within does, without
+// allocating: it runs for every pair of container and host mounts.
+func isWithin(p, dir string) bool {
+	return dir == "/" || p == dir || (len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir)
 }
 
 // sensitiveMounts classifies the container's mounts of sensitive host paths.
@@ -176,7 +182,7 @@ func sensitiveMounts(mounts, hosts []mount) map[string]bool {
 			continue
 		}
 		for _, s := range SensitivePaths {
-			if _, below := within(hp, s.Path); hp == s.Path || (s.Subtree && below) {
+			if hp == s.Path || (s.Subtree && isWithin(hp, s.Path)) {
 				out[s.Label] = true
 			}
 		}

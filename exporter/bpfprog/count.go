@@ -40,9 +40,9 @@ func (c *Counter) Count(m *ebpf.Map) (int, error) {
 		switch {
 		case errors.Is(err, ebpf.ErrKeyNotExist):
 			return total, nil
-		case errors.Is(err, ebpf.ErrNotSupported), errors.Is(err, unix.ENOSPC) && total == 0:
+		case errors.Is(err, ebpf.ErrNotSupported), errors.Is(err, unix.ENOSPC):
 			// No batch operations, or a hash bucket holds more entries
-			// than a batch (the kernel then reads none).
+			// than a batch holds.
 			return countKeys(m)
 		case err != nil:
 			return 0, fmt.Errorf("count map %s: %w", m, err)

@@ -40,10 +40,13 @@ func (b *Batch[K, V]) Read(m *ebpf.Map) (keys []K, values []V, err error) {
 			return keys, values, nil
 		case errors.Is(err, ebpf.ErrNotSupported):
 			return b.iterate(m, keys[:0], values[:0])
-		case errors.Is(err, unix.ENOSPC) && n == 0:
-			// A hash bucket holds more entries than the chunk: the
-			// kernel read nothing, retry with a larger one.
+		case errors.Is(err, unix.ENOSPC) && chunk < int(m.MaxEntries()):
+			// A hash bucket holds more entries than the chunk: start
+			// again with a larger one.
 			chunk *= 2
+			keys, values, cursor = keys[:0], values[:0], ebpf.MapBatchCursor{}
+		case errors.Is(err, unix.ENOSPC):
+			return b.iterate(m, keys[:0], values[:0])
 		case err != nil:
 			return nil, nil, fmt.Errorf("read map %s: %w", m, err)
 		}

@@ -52,7 +52,8 @@ type fileCollector struct {
 	mods, reads         *aggregate.Table
 	exemplars           *events.Exemplars
 
-	modDesc, readDesc, unresolvedDesc, insertFailures *prometheus.Desc
+	modDesc, readDesc              *seriesDesc
+	unresolvedDesc, insertFailures *prometheus.Desc
 
 	// modValues[class-1][op-1] is the aggregate value "class/op", made once.
 	modValues [][]string
@@ -87,8 +88,8 @@ func newFileCollector(env Env) (Collector, error) {
 		mods:           aggregate.NewTable(unbounded),
 		reads:          aggregate.NewTable(unbounded),
 		exemplars:      env.events.exemplars,
-		modDesc:        metricdef.FileModifications.Desc(),
-		readDesc:       metricdef.FileSensitiveReads.Desc(),
+		modDesc:        newSeriesDesc(metricdef.FileModifications),
+		readDesc:       newSeriesDesc(metricdef.FileSensitiveReads),
 		unresolvedDesc: metricdef.FileUnresolvedPaths.Desc(),
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
 	}
@@ -159,7 +160,7 @@ func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
 		class, op, _ := strings.Cut(s.Value, "/")
 		id := s.Identity
 		labels[0], labels[1], labels[2], labels[3], labels[4], labels[5] = id.ID, id.Namespace, id.Pod, id.Container, class, op
-		m := prometheus.MustNewConstMetric(c.modDesc, prometheus.CounterValue, float64(s.Count), labels...)
+		m := c.modDesc.metric(float64(s.Count), labels...)
 		ch <- c.exemplars.Attach(m, metricdef.FileModifications.Name, labels)
 	}
 	series, _ = c.reads.Sum(reads, c.resolver.Resolve)
@@ -167,7 +168,7 @@ func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
 	for _, s := range series {
 		id := s.Identity
 		labels[0], labels[1], labels[2], labels[3], labels[4] = id.ID, id.Namespace, id.Pod, id.Container, s.Value
-		m := prometheus.MustNewConstMetric(c.readDesc, prometheus.CounterValue, float64(s.Count), labels...)
+		m := c.readDesc.metric(float64(s.Count), labels...)
 		ch <- c.exemplars.Attach(m, metricdef.FileSensitiveReads.Name, labels)
 	}
 	stats, err := bpfprog.SumsPerCPU(c.objs.FileStats)

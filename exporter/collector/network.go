@@ -52,8 +52,9 @@ type networkCollector struct {
 	resolver *container.Resolver
 	counts   *aggregate.Table
 
-	connections, listens, listening, raw, runtime, dns, dnsNames, destinations *prometheus.Desc
-	overflows, insertFailures                                                  *prometheus.Desc
+	connections, listens, raw, runtime, dns *seriesDesc
+	listening, dnsNames, destinations       *prometheus.Desc
+	overflows, insertFailures               *prometheus.Desc
 
 	// readMu guards what readCounts keeps between scrapes: the batch
 	// buffers and the aggregate values of the label ids last seen.
@@ -82,12 +83,12 @@ func newNetworkCollector(env Env) (Collector, error) {
 	c := &networkCollector{
 		resolver:       env.Resolver,
 		counts:         aggregate.NewTable(func(container.Identity) int { return networkCountsPerKeyKind }),
-		connections:    metricdef.NetworkConnections.Desc(),
-		listens:        metricdef.NetworkListens.Desc(),
+		connections:    newSeriesDesc(metricdef.NetworkConnections),
+		listens:        newSeriesDesc(metricdef.NetworkListens),
 		listening:      metricdef.NetworkListeningSockets.Desc(),
-		raw:            metricdef.NetworkRawSockets.Desc(),
-		runtime:        metricdef.NetworkRuntimeSocketConnections.Desc(),
-		dns:            metricdef.NetworkDNSQueries.Desc(),
+		raw:            newSeriesDesc(metricdef.NetworkRawSockets),
+		runtime:        newSeriesDesc(metricdef.NetworkRuntimeSocketConnections),
+		dns:            newSeriesDesc(metricdef.NetworkDNSQueries),
 		dnsNames:       metricdef.NetworkDNSDistinctNames.Desc(),
 		destinations:   metricdef.NetworkDistinctDestinations.Desc(),
 		overflows:      metricdef.LabelOverflows.Desc(),
@@ -160,7 +161,7 @@ func (c *networkCollector) counter(s aggregate.Series, values []string) (prometh
 	if len(ids) != 6 {
 		return nil, values
 	}
-	var desc *prometheus.Desc
+	var desc *seriesDesc
 	switch ids[0] {
 	case kindConn:
 		desc = c.connections
@@ -183,7 +184,7 @@ func (c *networkCollector) counter(s aggregate.Series, values []string) (prometh
 		}
 		values = append(values, n)
 	}
-	return prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(s.Count), values...), values
+	return desc.metric(float64(s.Count), values...), values
 }
 
 func (c *networkCollector) Update(ch chan<- prometheus.Metric) error {

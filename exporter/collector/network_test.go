@@ -14,11 +14,11 @@ import (
 
 func testNetworkCollector() *networkCollector {
 	return &networkCollector{
-		connections: metricdef.NetworkConnections.Desc(),
-		listens:     metricdef.NetworkListens.Desc(),
-		raw:         metricdef.NetworkRawSockets.Desc(),
-		runtime:     metricdef.NetworkRuntimeSocketConnections.Desc(),
-		dns:         metricdef.NetworkDNSQueries.Desc(),
+		connections: newSeriesDesc(metricdef.NetworkConnections),
+		listens:     newSeriesDesc(metricdef.NetworkListens),
+		raw:         newSeriesDesc(metricdef.NetworkRawSockets),
+		runtime:     newSeriesDesc(metricdef.NetworkRuntimeSocketConnections),
+		dns:         newSeriesDesc(metricdef.NetworkDNSQueries),
 	}
 }
 

@@ -27,10 +27,10 @@ func newPostureCollector(env Env) (Collector, error) {
 		host = os.Getpid()
 		env.Logger.Warn("cannot read pid 1's namespaces: posture compares containers with the exporter's own namespaces instead", "err", err)
 	}
-	c := &postureCollector{resolver: env.Resolver, reader: posture.Reader{Proc: "/proc", HostPid: host}, descs: map[string]*prometheus.Desc{}}
+	c := &postureCollector{resolver: env.Resolver, reader: posture.Reader{Proc: "/proc", HostPid: host}, descs: map[string]*seriesDesc{}}
 	for _, d := range []metricdef.Def{metricdef.ContainerPostureInfo, metricdef.ContainerCapabilities, metricdef.ContainerDangerousCapabilities,
 		metricdef.ContainerHostNamespace, metricdef.ContainerSensitiveMounts} {
-		c.descs[d.Name] = d.Desc()
+		c.descs[d.Name] = newSeriesDesc(d)
 	}
 	return c, nil
 }
@@ -40,7 +40,7 @@ type postureCollector struct {
 	resolver *container.Resolver
 	reader   posture.Reader
 	// descs are the descriptors of the metrics, by name.
-	descs map[string]*prometheus.Desc
+	descs map[string]*seriesDesc
 }
 
 // yes is a posture_info label value.
@@ -75,7 +75,7 @@ func (c *postureCollector) Update(ch chan<- prometheus.Metric) error {
 		emit := func(d metricdef.Def, v float64, extra ...string) {
 			// The metric copies the label values: one slice serves all.
 			labels = append(append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container), extra...)
-			ch <- prometheus.MustNewConstMetric(c.descs[d.Name], prometheus.GaugeValue, v, labels...)
+			ch <- c.descs[d.Name].metric(v, labels...)
 		}
 		emit(metricdef.ContainerPostureInfo, 1, yes(p.Privileged), yes(p.RunningAsRoot), yes(p.SeccompEnabled), yes(p.NoNewPrivs), yes(p.ReadonlyRootfs))
 		held := 0

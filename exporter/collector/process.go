@@ -62,7 +62,8 @@ type processCollector struct {
 	hostMu      sync.Mutex
 	hostCgroups map[uint64]bool
 
-	execs, overflows, insertFailures *prometheus.Desc
+	execs                     *seriesDesc
+	overflows, insertFailures *prometheus.Desc
 
 	// readMu guards what readCounts keeps between scrapes: the batch
 	// buffers and the label values of the binary names last seen.
@@ -128,7 +129,7 @@ func newProcessCollector(env Env) (Collector, error) {
 		resolver:       env.Resolver,
 		exemplars:      env.events.exemplars,
 		hostCgroups:    map[uint64]bool{},
-		execs:          metricdef.ProcessExecs.Desc(),
+		execs:          newSeriesDesc(metricdef.ProcessExecs),
 		overflows:      metricdef.LabelOverflows.Desc(),
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
 	}
@@ -239,7 +240,7 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 	for _, s := range series {
 		id := s.Identity
 		labels[0], labels[1], labels[2], labels[3], labels[4] = id.ID, id.Namespace, id.Pod, id.Container, s.Value
-		ch <- prometheus.MustNewConstMetric(c.execs, prometheus.CounterValue, float64(s.Count), labels...)
+		ch <- c.execs.metric(float64(s.Count), labels...)
 	}
 
 	stats, err := bpfprog.SumsPerCPU(c.objs.ExecStats)

@@ -40,7 +40,7 @@ type resourcesCollector struct {
 	resolver *container.Resolver
 	layout   cgroupstat.Layout
 	tables   map[uint16]*aggregate.Table
-	descs    map[uint16]*prometheus.Desc
+	descs    map[uint16]*seriesDesc
 
 	// dirs caches, by cgroup2 path, a container's v1 directories on a
 	// hybrid node (found from one of its processes); pruned to the live
@@ -49,7 +49,8 @@ type resourcesCollector struct {
 	dirs map[string]cgroupstat.Dirs
 
 	fields         map[cgroupstat.Field]*prometheus.Desc
-	cpu, events    *prometheus.Desc
+	cpu            *seriesDesc
+	events         *prometheus.Desc
 	insertFailures *prometheus.Desc
 }
 
@@ -72,10 +73,10 @@ func newResourcesCollector(env Env) (Collector, error) {
 		layout:   layout,
 		dirs:     map[string]cgroupstat.Dirs{},
 		tables:   map[uint16]*aggregate.Table{},
-		descs: map[uint16]*prometheus.Desc{
-			resourceFork:       metricdef.ContainerForks.Desc(),
-			resourceSignalExit: metricdef.ContainerSignalExits.Desc(),
-			resourceOOMKill:    metricdef.ContainerOOMKills.Desc(),
+		descs: map[uint16]*seriesDesc{
+			resourceFork:       newSeriesDesc(metricdef.ContainerForks),
+			resourceSignalExit: newSeriesDesc(metricdef.ContainerSignalExits),
+			resourceOOMKill:    newSeriesDesc(metricdef.ContainerOOMKills),
 		},
 		fields: map[cgroupstat.Field]*prometheus.Desc{
 			cgroupstat.CPUQuotaCores:       metricdef.ContainerCPUQuota.Desc(),
@@ -89,7 +90,7 @@ func newResourcesCollector(env Env) (Collector, error) {
 			cgroupstat.PidsLimit:           metricdef.ContainerPidsLimit.Desc(),
 			cgroupstat.PidsLimitHits:       metricdef.ContainerPidsLimitHits.Desc(),
 		},
-		cpu:            metricdef.ContainerCPUSeconds.Desc(),
+		cpu:            newSeriesDesc(metricdef.ContainerCPUSeconds),
 		events:         metricdef.ContainerMemoryEvents.Desc(),
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
 	}
@@ -159,7 +160,7 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 		for _, m := range cpuModes {
 			if v, ok := stats.Values[m.field]; ok {
 				labels[4] = m.mode
-				ch <- prometheus.MustNewConstMetric(c.cpu, prometheus.CounterValue, v, labels...)
+				ch <- c.cpu.metric(v, labels...)
 			}
 		}
 		labels = labels[:4]
@@ -276,7 +277,7 @@ func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
 			if signal != resourceOOMKill {
 				labels = append(labels, s.Value)
 			}
-			ch <- prometheus.MustNewConstMetric(c.descs[signal], prometheus.CounterValue, float64(s.Count), labels...)
+			ch <- c.descs[signal].metric(float64(s.Count), labels...)
 		}
 	}
 	n, err := bpfprog.SumPerCPU(c.objs.ResourceStats, statResourceCountsFull)

@@ -37,7 +37,7 @@ type signals struct {
 	classes       classes.List
 	resolver      *container.Resolver
 	tables        map[uint16]*aggregate.Table
-	descs         map[uint16]*prometheus.Desc
+	descs         map[uint16]*seriesDesc
 	names         map[uint16]string
 
 	// mu guards what read keeps between scrapes: the batch buffers and
@@ -65,7 +65,7 @@ func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Re
 	}
 	s := &signals{
 		counts: maps.SignalCounts, stats: maps.SignalStats, classes: list, resolver: resolver,
-		tables: map[uint16]*aggregate.Table{}, descs: map[uint16]*prometheus.Desc{}, names: map[uint16]string{},
+		tables: map[uint16]*aggregate.Table{}, descs: map[uint16]*seriesDesc{}, names: map[uint16]string{},
 		values: map[[2]uint16]signalValue{},
 	}
 	unbounded := func(container.Identity) int { return 1 << 16 }
@@ -76,7 +76,7 @@ func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Re
 		signalSensitiveSyscall: metricdef.SensitiveSyscalls,
 	} {
 		s.tables[signal] = aggregate.NewTable(unbounded)
-		s.descs[signal] = def.Desc()
+		s.descs[signal] = newSeriesDesc(def)
 		s.names[signal] = def.Name
 	}
 	return s, nil
@@ -158,7 +158,7 @@ func (s *signals) update(ch chan<- prometheus.Metric, exemplars *events.Exemplar
 			for v := range strings.SplitSeq(sr.Value, "/") {
 				labels = append(labels, v)
 			}
-			m := prometheus.MustNewConstMetric(s.descs[signal], prometheus.CounterValue, float64(sr.Count), labels...)
+			m := s.descs[signal].metric(float64(sr.Count), labels...)
 			ch <- exemplars.Attach(m, s.names[signal], labels)
 		}
 	}

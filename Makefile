@@ -27,7 +27,7 @@ RUN_ARGS ?= --web.listen-address=:9730
 # load the 2-core machine, and exact counts and alert timings want it calm.
 TEST_FLAGS ?= -count=1 -timeout 20m -p 1
 
-.PHONY: k8s-test k8s-tools all build run deps generate generate-bpf generate-mixin generate-docs generate-deploy image vmlinux test lint fuzz soak e2e stack scenario bench clean
+.PHONY: k8s-test k8s-tools all build run deps generate generate-bpf generate-mixin generate-docs generate-deploy image vmlinux test lint fuzz soak e2e stack scenario bench bench-scrape clean
 
 all: build
 
@@ -139,6 +139,13 @@ bench: deps
 	$(GO) run ./test/bench/fileoverhead
 	$(GO) run ./test/bench/syscalloverhead
 	$(GO) run ./test/bench/forkoverhead
+
+# The cost of one whole /metrics scrape at 100, 1 000 and 5 000 containers,
+# and the exporter's CPU under a storm of 100 000 counted events/s
+# (docs/benchmarks.md). Root; creates and removes the containers' cgroups.
+bench-scrape: deps
+	$(GO) test -run '^$$' -bench 'Scrape' -benchtime 5x -timeout 30m ./test/bench/scrape/
+	$(GO) test -run '^$$' -bench 'StormCPU' -benchtime 1x -timeout 10m ./test/bench/scrape/
 
 clean:
 	rm -rf rtsec_exporter rtsec_exporter.oci .build

@@ -48,6 +48,9 @@ type Table struct {
 	// folded counts events that Sum moved to the overflow value.
 	folded     map[Key]uint64
 	foldedGone uint64
+	// sums and alive are Sum's scratch maps, kept to be reused.
+	sums  map[seriesKey]uint64
+	alive map[container.Identity]bool
 }
 
 // NewTable returns a table that gives each identity budget(identity)
@@ -59,6 +62,8 @@ func NewTable(budget func(container.Identity) int) *Table {
 		retired:    map[seriesKey]uint64{},
 		identities: map[uint64]container.Identity{},
 		folded:     map[Key]uint64{},
+		sums:       map[seriesKey]uint64{},
+		alive:      map[container.Identity]bool{},
 	}
 }
 
@@ -70,14 +75,19 @@ func (t *Table) Sum(live map[Key]uint64, resolve func(uint64) container.Identity
 	defer t.mu.Unlock()
 
 	clear(t.identities)
-	sums := map[seriesKey]uint64{}
-	alive := map[container.Identity]bool{}
+	clear(t.sums)
+	clear(t.alive)
+	sums, alive := t.sums, t.alive
 	// Values new to their identity are admitted in key order, so which of
 	// them get a series when a budget runs out does not depend on map order.
 	var newcomers []Key
 	for key, count := range live {
-		id := resolve(key.CgroupID)
-		t.identities[key.CgroupID] = id
+		// Each container key is resolved once, though it has many values.
+		id, ok := t.identities[key.CgroupID]
+		if !ok {
+			id = resolve(key.CgroupID)
+			t.identities[key.CgroupID] = id
+		}
 		alive[id] = true
 		if !t.isAdmitted(id, key.Value) {
 			newcomers = append(newcomers, key)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,10 @@ type bpfCollector struct {
 	logger *slog.Logger
 	// stats keeps the kernel's BPF run-time statistics on while it is open.
 	stats io.Closer
+	// counter counts map entries with buffers kept between scrapes;
+	// concurrent scrapes take turns.
+	mu      sync.Mutex
+	counter bpfprog.Counter
 
 	runs, runTime, entries, capacity *prometheus.Desc
 }
@@ -86,7 +91,9 @@ func (c *bpfCollector) Update(ch chan<- prometheus.Metric) error {
 		if t := m.Type(); t != ebpf.Hash && t != ebpf.LRUHash && t != ebpf.PerCPUHash && t != ebpf.LRUCPUHash {
 			continue // arrays are always full; only hash maps can run out
 		}
-		n, err := countEntries(m)
+		c.mu.Lock()
+		n, err := c.counter.Count(m)
+		c.mu.Unlock()
 		if err != nil {
 			errs = append(errs, fmt.Errorf("map %s: %w", name, err))
 			continue
@@ -96,24 +103,4 @@ func (c *bpfCollector) Update(ch chan<- prometheus.Metric) error {
 		ch <- prometheus.MustNewConstMetric(c.capacity, prometheus.GaugeValue, float64(m.MaxEntries()), name, lru)
 	}
 	return errors.Join(errs...)
-}
-
-// countEntries walks the keys of a hash map without reading the values.
-func countEntries(m *ebpf.Map) (int, error) {
-	key := make([]byte, m.KeySize())
-	next := make([]byte, m.KeySize())
-	n := 0
-	var cur any // nil: start from the first key
-	for {
-		err := m.NextKey(cur, &next)
-		if errors.Is(err, ebpf.ErrKeyNotExist) {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-		n++
-		copy(key, next)
-		cur = key
-	}
 }

@@ -281,6 +281,16 @@ func keyCgroups[K comparable](m *ebpf.Map, cgroupOf func(K) uint64) ([]uint64, e
 	return ids, nil
 }
 
+// statAt returns sums[index], the sum of a stats array's counter as
+// bpfprog.SumsPerCPU read it; 0 past the array's end, which the BPF
+// object defines together with the indexes.
+func statAt(sums []uint64, index uint32) uint64 {
+	if int(index) >= len(sums) {
+		return 0
+	}
+	return sums[index]
+}
+
 func (r *Registry) forgetters() []Forgetter {
 	var fs []Forgetter
 	for _, c := range r.collectors {

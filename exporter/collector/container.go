@@ -9,14 +9,14 @@ import (
 
 func init() {
 	register("container", true, func(env Env) (Collector, error) {
-		return &containerCollector{resolver: env.Resolver, info: metricdef.ContainerInfo.Desc()}, nil
+		return &containerCollector{resolver: env.Resolver, info: newSeriesDesc(metricdef.ContainerInfo)}, nil
 	})
 }
 
 // containerCollector exposes rtsec_container_info for every container alive.
 type containerCollector struct {
 	resolver *container.Resolver
-	info     *prometheus.Desc
+	info     *seriesDesc
 }
 
 func (containerCollector) listsContainers() {}
@@ -32,7 +32,7 @@ func (c *containerCollector) Update(ch chan<- prometheus.Metric) error {
 			continue
 		}
 		seen[id] = true
-		ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1,
+		ch <- c.info.metric(1,
 			id.ID, id.Namespace, id.Pod, id.Container, id.Image, id.Runtime, id.PodUID)
 	}
 	return nil

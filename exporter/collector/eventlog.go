@@ -194,21 +194,20 @@ func (e *eventLog) start() error {
 
 // Update implements Collector: rtsec_events_total and rtsec_events_lost_total.
 func (e *eventLog) Update(ch chan<- prometheus.Metric) error {
-	counts, stats := e.shared["event_counts"], e.shared["event_stats"]
+	counts, err := bpfprog.SumsPerCPU(e.shared["event_counts"])
+	if err != nil {
+		return err
+	}
+	stats, err := bpfprog.SumsPerCPU(e.shared["event_stats"])
+	if err != nil {
+		return err
+	}
 	for i, name := range metricdef.EventTypes {
-		n, err := bpfprog.SumPerCPU(counts, uint32(i+1))
-		if err != nil {
-			return err
-		}
-		ch <- prometheus.MustNewConstMetric(e.eventsDesc, prometheus.CounterValue, float64(n), name)
+		ch <- prometheus.MustNewConstMetric(e.eventsDesc, prometheus.CounterValue, float64(statAt(counts, uint32(i+1))), name)
 	}
 	lost := map[string]uint64{}
 	for cause, index := range map[string]uint32{"rate_limited": enums.EventStatRateLimited, "container_rate_limited": enums.EventStatCgroupLimited, "ringbuf_full": enums.EventStatRingbufFull} {
-		n, err := bpfprog.SumPerCPU(stats, index)
-		if err != nil {
-			return err
-		}
-		lost[cause] = n
+		lost[cause] = statAt(stats, index)
 	}
 	if e.log != nil {
 		lost["write_failed"] = e.log.Failed()

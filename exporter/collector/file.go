@@ -3,6 +3,7 @@ package collector
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,7 +45,14 @@ type fileCollector struct {
 	mods, reads         *aggregate.Table
 	exemplars           *events.Exemplars
 
-	modDesc, readDesc, unresolvedDesc, insertFailures *prometheus.Desc
+	modDesc, readDesc              *seriesDesc
+	unresolvedDesc, insertFailures *prometheus.Desc
+
+	// modValues[class-1][op-1] is the aggregate value "class/op", made once.
+	modValues [][]string
+	// readMu guards the batch buffers of readCounts.
+	readMu sync.Mutex
+	counts bpfprog.Batch[bpf.FilesFileKey, uint64]
 }
 
 func newFileCollector(env Env) (Collector, error) {
@@ -73,10 +81,17 @@ func newFileCollector(env Env) (Collector, error) {
 		mods:           aggregate.NewTable(unbounded),
 		reads:          aggregate.NewTable(unbounded),
 		exemplars:      env.events.exemplars,
-		modDesc:        metricdef.FileModifications.Desc(),
-		readDesc:       metricdef.FileSensitiveReads.Desc(),
+		modDesc:        newSeriesDesc(metricdef.FileModifications),
+		readDesc:       newSeriesDesc(metricdef.FileSensitiveReads),
 		unresolvedDesc: metricdef.FileUnresolvedPaths.Desc(),
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
+	}
+	for _, class := range c.modNames {
+		values := make([]string, len(metricdef.FileOps))
+		for i, op := range metricdef.FileOps {
+			values[i] = class + "/" + op
+		}
+		c.modValues = append(c.modValues, values)
 	}
 	env.events.classes.Store(&events.FileClasses{Modify: c.modNames, Read: c.readNames})
 	if err := env.events.load(env.BPF, spec, &c.objs); err != nil {
@@ -103,21 +118,24 @@ func tableName(names []string, id uint8) string {
 // readCounts splits the kernel's counts into modifications (value
 // "class/op") and reads (value "class").
 func (c *fileCollector) readCounts() (mods, reads map[aggregate.Key]uint64, err error) {
-	raw, err := bpfprog.Dump[bpf.FilesFileKey, uint64](c.objs.FileCounts)
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	keys, values, err := c.counts.Read(c.objs.FileCounts)
 	if err != nil {
 		return nil, nil, err
 	}
 	mods, reads = map[aggregate.Key]uint64{}, map[aggregate.Key]uint64{}
-	for k, v := range raw {
+	for i, k := range keys {
+		v := values[i]
 		if k.Read == 1 {
 			if n := tableName(c.readNames, k.Class); n != "" {
 				reads[aggregate.Key{CgroupID: k.CgroupId, Value: n}] += v
 			}
 			continue
 		}
-		class, op := tableName(c.modNames, k.Class), tableName(metricdef.FileOps, k.Op)
-		if class != "" && op != "" {
-			mods[aggregate.Key{CgroupID: k.CgroupId, Value: class + "/" + op}] += v
+		class, op := int(k.Class), int(k.Op)
+		if class >= 1 && class <= len(c.modValues) && op >= 1 && op <= len(metricdef.FileOps) {
+			mods[aggregate.Key{CgroupID: k.CgroupId, Value: c.modValues[class-1][op-1]}] += v
 		}
 	}
 	return mods, reads, nil
@@ -128,32 +146,31 @@ func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
+	// The metrics copy the label values: one slice serves all.
+	labels := make([]string, 6)
 	series, _ := c.mods.Sum(mods, c.resolver.Resolve)
 	for _, s := range series {
 		class, op, _ := strings.Cut(s.Value, "/")
 		id := s.Identity
-		labels := []string{id.ID, id.Namespace, id.Pod, id.Container, class, op}
-		m := prometheus.MustNewConstMetric(c.modDesc, prometheus.CounterValue, float64(s.Count), labels...)
+		labels[0], labels[1], labels[2], labels[3], labels[4], labels[5] = id.ID, id.Namespace, id.Pod, id.Container, class, op
+		m := c.modDesc.metric(float64(s.Count), labels...)
 		ch <- c.exemplars.Attach(m, metricdef.FileModifications.Name, labels)
 	}
 	series, _ = c.reads.Sum(reads, c.resolver.Resolve)
+	labels = labels[:5]
 	for _, s := range series {
 		id := s.Identity
-		labels := []string{id.ID, id.Namespace, id.Pod, id.Container, s.Value}
-		m := prometheus.MustNewConstMetric(c.readDesc, prometheus.CounterValue, float64(s.Count), labels...)
+		labels[0], labels[1], labels[2], labels[3], labels[4] = id.ID, id.Namespace, id.Pod, id.Container, s.Value
+		m := c.readDesc.metric(float64(s.Count), labels...)
 		ch <- c.exemplars.Attach(m, metricdef.FileSensitiveReads.Name, labels)
 	}
-	unresolved, err := bpfprog.SumPerCPU(c.objs.FileStats, enums.StatFileUnresolved)
+	stats, err := bpfprog.SumsPerCPU(c.objs.FileStats)
 	if err != nil {
 		return err
 	}
-	ch <- prometheus.MustNewConstMetric(c.unresolvedDesc, prometheus.CounterValue, float64(unresolved))
+	ch <- prometheus.MustNewConstMetric(c.unresolvedDesc, prometheus.CounterValue, float64(statAt(stats, enums.StatFileUnresolved)))
 	for mapName, index := range map[string]uint32{"file_counts": enums.StatFileCountsFull, "file_pending": enums.StatFilePendingFull, "file_event_paths": enums.StatFileEventPathsFull} {
-		n, err := bpfprog.SumPerCPU(c.objs.FileStats, index)
-		if err != nil {
-			return err
-		}
-		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), mapName)
+		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(statAt(stats, index)), mapName)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package collector
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -28,8 +29,15 @@ type networkCollector struct {
 	resolver *container.Resolver
 	counts   *aggregate.Table
 
-	connections, listens, listening, raw, runtime, dns, dnsNames, destinations *prometheus.Desc
-	overflows, insertFailures                                                  *prometheus.Desc
+	connections, listens, raw, runtime, dns *seriesDesc
+	listening, dnsNames, destinations       *prometheus.Desc
+	overflows, insertFailures               *prometheus.Desc
+
+	// readMu guards what readCounts keeps between scrapes: the batch
+	// buffers and the aggregate values of the label ids last seen.
+	readMu sync.Mutex
+	batch  bpfprog.Batch[bpf.NetworkNetKey, uint64]
+	values map[[6]byte]string
 }
 
 func newNetworkCollector(env Env) (Collector, error) {
@@ -52,12 +60,12 @@ func newNetworkCollector(env Env) (Collector, error) {
 	c := &networkCollector{
 		resolver:       env.Resolver,
 		counts:         aggregate.NewTable(func(container.Identity) int { return networkCountsPerKeyKind }),
-		connections:    metricdef.NetworkConnections.Desc(),
-		listens:        metricdef.NetworkListens.Desc(),
+		connections:    newSeriesDesc(metricdef.NetworkConnections),
+		listens:        newSeriesDesc(metricdef.NetworkListens),
 		listening:      metricdef.NetworkListeningSockets.Desc(),
-		raw:            metricdef.NetworkRawSockets.Desc(),
-		runtime:        metricdef.NetworkRuntimeSocketConnections.Desc(),
-		dns:            metricdef.NetworkDNSQueries.Desc(),
+		raw:            newSeriesDesc(metricdef.NetworkRawSockets),
+		runtime:        newSeriesDesc(metricdef.NetworkRuntimeSocketConnections),
+		dns:            newSeriesDesc(metricdef.NetworkDNSQueries),
 		dnsNames:       metricdef.NetworkDNSDistinctNames.Desc(),
 		destinations:   metricdef.NetworkDistinctDestinations.Desc(),
 		overflows:      metricdef.LabelOverflows.Desc(),
@@ -71,15 +79,27 @@ func newNetworkCollector(env Env) (Collector, error) {
 
 // readCounts reads net_counts; a key's label ids travel as the value string.
 func (c *networkCollector) readCounts() (map[aggregate.Key]uint64, error) {
-	raw, err := bpfprog.Dump[bpf.NetworkNetKey, uint64](c.objs.NetCounts)
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	keys, counts, err := c.batch.Read(c.objs.NetCounts)
 	if err != nil {
 		return nil, err
 	}
-	live := make(map[aggregate.Key]uint64, len(raw))
-	for k, v := range raw {
-		ids := append([]byte{k.Kind}, k.L[:]...)
-		live[aggregate.Key{CgroupID: k.CgroupId, Value: string(ids)}] += v
+	// The label ids of this scrape's keys, their strings kept from the last.
+	values := make(map[[6]byte]string, len(c.values))
+	live := make(map[aggregate.Key]uint64, len(keys))
+	for i, k := range keys {
+		ids := [6]byte{k.Kind, k.L[0], k.L[1], k.L[2], k.L[3], k.L[4]}
+		v, ok := values[ids]
+		if !ok {
+			if v, ok = c.values[ids]; !ok {
+				v = string(ids[:])
+			}
+			values[ids] = v
+		}
+		live[aggregate.Key{CgroupID: k.CgroupId, Value: v}] += counts[i]
 	}
+	c.values = values
 	return live, nil
 }
 
@@ -91,49 +111,55 @@ func listName(list []string, id byte) (string, bool) {
 	return list[id], true
 }
 
+// netLabel is one label of a net_counts kind: the key position of its id
+// and the names the id indexes.
+type netLabel struct {
+	pos   int
+	names []string
+}
+
+// netLabels are the labels after the identity of each kind, in the
+// metric's label order.
+var netLabels = map[byte][]netLabel{
+	enums.KindConn:    {{0, enums.DirNames}, {1, enums.ScopeNames}, {2, enums.PortClassNames}, {3, enums.ProtocolNames}, {4, enums.ResultNames}},
+	enums.KindListen:  {{2, enums.PortClassNames}, {1, enums.ScopeNames}},
+	enums.KindRaw:     {{0, enums.RawSocketNames}},
+	enums.KindRuntime: {{0, enums.RuntimeSocketNames}},
+	enums.KindDNS:     {},
+}
+
 // counter turns one summed count into its series, or nil for a key with
-// an id the exporter does not know.
-func (c *networkCollector) counter(s aggregate.Series) prometheus.Metric {
-	id, ids := s.Identity, []byte(s.Value)
+// an id the exporter does not know. values is a scratch slice, returned
+// for the next call (the metric copies the label values).
+func (c *networkCollector) counter(s aggregate.Series, values []string) (prometheus.Metric, []string) {
+	id, ids := s.Identity, s.Value
 	if len(ids) != 6 {
-		return nil
+		return nil, values
 	}
-	values := []string{id.ID, id.Namespace, id.Pod, id.Container}
-	// labels appends the names of the label ids at the given key positions.
-	labels := func(lists map[int][]string, order ...int) bool {
-		for _, pos := range order {
-			n, ok := listName(lists[pos], ids[1+pos])
-			if !ok {
-				return false
-			}
-			values = append(values, n)
-		}
-		return true
-	}
-	var desc *prometheus.Desc
-	ok := true
+	var desc *seriesDesc
 	switch ids[0] {
 	case enums.KindConn:
 		desc = c.connections
-		ok = labels(map[int][]string{0: enums.DirNames, 1: enums.ScopeNames, 2: enums.PortClassNames, 3: enums.ProtocolNames, 4: enums.ResultNames}, 0, 1, 2, 3, 4)
 	case enums.KindListen:
 		desc = c.listens
-		ok = labels(map[int][]string{1: enums.ScopeNames, 2: enums.PortClassNames}, 2, 1)
 	case enums.KindRaw:
 		desc = c.raw
-		ok = labels(map[int][]string{0: enums.RawSocketNames}, 0)
 	case enums.KindRuntime:
 		desc = c.runtime
-		ok = labels(map[int][]string{0: enums.RuntimeSocketNames}, 0)
 	case enums.KindDNS:
 		desc = c.dns
 	default:
-		return nil
+		return nil, values
 	}
-	if !ok {
-		return nil
+	values = append(values[:0], id.ID, id.Namespace, id.Pod, id.Container)
+	for _, l := range netLabels[ids[0]] {
+		n, ok := listName(l.names, ids[1+l.pos])
+		if !ok {
+			return nil, values
+		}
+		values = append(values, n)
 	}
-	return prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(s.Count), values...)
+	return desc.metric(float64(s.Count), values...), values
 }
 
 func (c *networkCollector) Update(ch chan<- prometheus.Metric) error {
@@ -142,27 +168,29 @@ func (c *networkCollector) Update(ch chan<- prometheus.Metric) error {
 		return err
 	}
 	series, _ := c.counts.Sum(live, c.resolver.Resolve)
+	var values []string
 	for _, s := range series {
-		if m := c.counter(s); m != nil {
+		var m prometheus.Metric
+		if m, values = c.counter(s, values); m != nil {
 			ch <- m
 		}
 	}
 	var errs []error
 	errs = append(errs, c.updateListening(ch), c.updateNovelty(ch))
+	stats, err := bpfprog.SumsPerCPU(c.objs.NetStats)
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
 	for metric, index := range map[string]uint32{
 		metricdef.NetworkDistinctDestinations.Name: enums.StatNoveltyOverBudget, metricdef.NetworkDNSDistinctNames.Name: enums.StatDNSNamesOverBudget,
 	} {
-		n, err := bpfprog.SumPerCPU(c.objs.NetStats, index)
-		errs = append(errs, err)
-		ch <- prometheus.MustNewConstMetric(c.overflows, prometheus.CounterValue, float64(n), metric)
+		ch <- prometheus.MustNewConstMetric(c.overflows, prometheus.CounterValue, float64(statAt(stats, index)), metric)
 	}
 	for mapName, index := range map[string]uint32{
 		"net_counts": enums.StatCountsFull, "net_novelty_budgets": enums.StatNoveltyBudgetFull,
 		"net_connects": enums.StatConnectsFull, "net_listeners": enums.StatListenersFull,
 	} {
-		n, err := bpfprog.SumPerCPU(c.objs.NetStats, index)
-		errs = append(errs, err)
-		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), mapName)
+		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(statAt(stats, index)), mapName)
 	}
 	return errors.Join(errs...)
 }

@@ -15,11 +15,11 @@ import (
 
 func testNetworkCollector() *networkCollector {
 	return &networkCollector{
-		connections: metricdef.NetworkConnections.Desc(),
-		listens:     metricdef.NetworkListens.Desc(),
-		raw:         metricdef.NetworkRawSockets.Desc(),
-		runtime:     metricdef.NetworkRuntimeSocketConnections.Desc(),
-		dns:         metricdef.NetworkDNSQueries.Desc(),
+		connections: newSeriesDesc(metricdef.NetworkConnections),
+		listens:     newSeriesDesc(metricdef.NetworkListens),
+		raw:         newSeriesDesc(metricdef.NetworkRawSockets),
+		runtime:     newSeriesDesc(metricdef.NetworkRuntimeSocketConnections),
+		dns:         newSeriesDesc(metricdef.NetworkDNSQueries),
 	}
 }
 
@@ -53,8 +53,10 @@ func TestNetworkCounterLabels(t *testing.T) {
 		{[]byte{enums.KindListen, 0, 99, 0, 0, 0}, nil}, // unknown scope
 		{[]byte{42, 0, 0, 0, 0, 0}, nil}, // unknown kind
 	}
+	var scratch []string // shared as Update shares it
 	for _, tc := range cases {
-		m := c.counter(aggregate.Series{Identity: id, Value: string(tc.ids), Count: 3})
+		var m prometheus.Metric
+		m, scratch = c.counter(aggregate.Series{Identity: id, Value: string(tc.ids), Count: 3}, scratch)
 		if tc.want == nil {
 			if m != nil {
 				t.Errorf("%v: got a series, want none", tc.ids)

@@ -27,13 +27,20 @@ func newPostureCollector(env Env) (Collector, error) {
 		host = os.Getpid()
 		env.Logger.Warn("cannot read pid 1's namespaces: posture compares containers with the exporter's own namespaces instead", "err", err)
 	}
-	return &postureCollector{resolver: env.Resolver, reader: posture.Reader{Proc: "/proc", HostPid: host}}, nil
+	c := &postureCollector{resolver: env.Resolver, reader: posture.Reader{Proc: "/proc", HostPid: host}, descs: map[string]*seriesDesc{}}
+	for _, d := range []metricdef.Def{metricdef.ContainerPostureInfo, metricdef.ContainerCapabilities, metricdef.ContainerDangerousCapabilities,
+		metricdef.ContainerHostNamespace, metricdef.ContainerSensitiveMounts} {
+		c.descs[d.Name] = newSeriesDesc(d)
+	}
+	return c, nil
 }
 
 // postureCollector measures every live container's posture at each scrape.
 type postureCollector struct {
 	resolver *container.Resolver
 	reader   posture.Reader
+	// descs are the descriptors of the metrics, by name.
+	descs map[string]*seriesDesc
 }
 
 // yes is a posture_info label value.
@@ -46,9 +53,17 @@ func (c *postureCollector) Update(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
+	host, err := c.reader.ReadHost()
+	if err != nil {
+		return err
+	}
+	var (
+		errs   []error
+		buf    []byte
+		labels []string
+	)
 	for _, proc := range procs {
-		p, err := c.reader.Read(proc.Pid)
+		p, err := c.reader.ReadAgainst(proc.Pid, host, &buf)
 		if errors.Is(err, os.ErrNotExist) {
 			continue // the process exited since the cgroup was read
 		}
@@ -58,8 +73,9 @@ func (c *postureCollector) Update(ch chan<- prometheus.Metric) error {
 		}
 		id := proc.Identity
 		emit := func(d metricdef.Def, v float64, extra ...string) {
-			labels := append([]string{id.ID, id.Namespace, id.Pod, id.Container}, extra...)
-			ch <- prometheus.MustNewConstMetric(d.Desc(), prometheus.GaugeValue, v, labels...)
+			// The metric copies the label values: one slice serves all.
+			labels = append(append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container), extra...)
+			ch <- c.descs[d.Name].metric(v, labels...)
 		}
 		emit(metricdef.ContainerPostureInfo, 1, yes(p.Privileged), yes(p.RunningAsRoot), yes(p.SeccompEnabled), yes(p.NoNewPrivs), yes(p.ReadonlyRootfs))
 		held := 0

@@ -56,7 +56,15 @@ type processCollector struct {
 	hostMu      sync.Mutex
 	hostCgroups map[uint64]bool
 
-	execs, overflows, insertFailures *prometheus.Desc
+	execs                     *seriesDesc
+	overflows, insertFailures *prometheus.Desc
+
+	// readMu guards what readCounts keeps between scrapes: the batch
+	// buffers and the label values of the binary names last seen.
+	readMu  sync.Mutex
+	counts  bpfprog.Batch[bpf.ProcessExecKey, uint64]
+	budgets bpfprog.Batch[uint64, bpf.ProcessExecBudget]
+	names   map[[32]int8]string
 }
 
 func validateBudget(flag string, v uint32) error {
@@ -115,7 +123,7 @@ func newProcessCollector(env Env) (Collector, error) {
 		resolver:       env.Resolver,
 		exemplars:      env.events.exemplars,
 		hostCgroups:    map[uint64]bool{},
-		execs:          metricdef.ProcessExecs.Desc(),
+		execs:          newSeriesDesc(metricdef.ProcessExecs),
 		overflows:      metricdef.LabelOverflows.Desc(),
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
 	}
@@ -159,19 +167,35 @@ func binaryName(raw []int8) string {
 // the count map full were kept in the key's budget entry: they count as
 // overflow.
 func (c *processCollector) readCounts() (map[aggregate.Key]uint64, map[uint64]bpf.ProcessExecBudget, error) {
-	raw, err := bpfprog.Dump[bpf.ProcessExecKey, uint64](c.objs.ExecCounts)
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	keys, values, err := c.counts.Read(c.objs.ExecCounts)
 	if err != nil {
 		return nil, nil, err
 	}
-	budgets, err := bpfprog.Dump[uint64, bpf.ProcessExecBudget](c.objs.ExecBudgets)
+	ids, entries, err := c.budgets.Read(c.objs.ExecBudgets)
 	if err != nil {
 		return nil, nil, err
 	}
-	live := make(map[aggregate.Key]uint64, len(raw))
-	for k, v := range raw {
-		live[aggregate.Key{CgroupID: k.CgroupId, Value: binaryName(k.Binary[:])}] += v
+	// Binary names keep their label value from one scrape to the next:
+	// the names of this scrape's keys, made once each.
+	names := make(map[[32]int8]string, len(c.names))
+	live := make(map[aggregate.Key]uint64, len(keys))
+	for i, k := range keys {
+		name, ok := names[k.Binary]
+		if !ok {
+			if name, ok = c.names[k.Binary]; !ok {
+				name = binaryName(k.Binary[:])
+			}
+			names[k.Binary] = name
+		}
+		live[aggregate.Key{CgroupID: k.CgroupId, Value: name}] += values[i]
 	}
-	for id, b := range budgets {
+	c.names = names
+	budgets := make(map[uint64]bpf.ProcessExecBudget, len(ids))
+	for i, id := range ids {
+		b := entries[i]
+		budgets[id] = b
 		if b.Dropped > 0 {
 			live[aggregate.Key{CgroupID: id, Value: metricdef.OverflowValue}] += b.Dropped
 		}
@@ -206,23 +230,20 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 		return err
 	}
 	series, folded := c.table.Sum(live, c.resolver.Resolve)
+	labels := make([]string, 5) // copied by each metric: one slice serves all
 	for _, s := range series {
 		id := s.Identity
-		ch <- prometheus.MustNewConstMetric(c.execs, prometheus.CounterValue, float64(s.Count),
-			id.ID, id.Namespace, id.Pod, id.Container, s.Value)
+		labels[0], labels[1], labels[2], labels[3], labels[4] = id.ID, id.Namespace, id.Pod, id.Container, s.Value
+		ch <- c.execs.metric(float64(s.Count), labels...)
 	}
 
-	overflow, err := bpfprog.SumPerCPU(c.objs.ExecStats, enums.StatExecOverflow)
+	stats, err := bpfprog.SumsPerCPU(c.objs.ExecStats)
 	if err != nil {
 		return err
 	}
-	ch <- prometheus.MustNewConstMetric(c.overflows, prometheus.CounterValue, float64(overflow+folded), metricdef.ProcessExecs.Name)
+	ch <- prometheus.MustNewConstMetric(c.overflows, prometheus.CounterValue, float64(statAt(stats, enums.StatExecOverflow)+folded), metricdef.ProcessExecs.Name)
 	for mapName, index := range map[string]uint32{"exec_counts": enums.StatExecCountsFull, "exec_budgets": enums.StatExecBudgetFull} {
-		n, err := bpfprog.SumPerCPU(c.objs.ExecStats, index)
-		if err != nil {
-			return err
-		}
-		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(n), mapName)
+		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(statAt(stats, index)), mapName)
 	}
 	n, err := bpfprog.SumPerCPU(c.objs.SignalStats, enums.StatSignalCountsFull)
 	if err != nil {

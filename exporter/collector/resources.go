@@ -32,7 +32,7 @@ type resourcesCollector struct {
 	resolver *container.Resolver
 	layout   cgroupstat.Layout
 	tables   map[uint16]*aggregate.Table
-	descs    map[uint16]*prometheus.Desc
+	descs    map[uint16]*seriesDesc
 
 	// dirs caches, by cgroup2 path, a container's v1 directories on a
 	// hybrid node (found from one of its processes); pruned to the live
@@ -41,7 +41,8 @@ type resourcesCollector struct {
 	dirs map[string]cgroupstat.Dirs
 
 	fields         map[cgroupstat.Field]*prometheus.Desc
-	cpu, events    *prometheus.Desc
+	cpu            *seriesDesc
+	events         *prometheus.Desc
 	insertFailures *prometheus.Desc
 }
 
@@ -64,10 +65,10 @@ func newResourcesCollector(env Env) (Collector, error) {
 		layout:   layout,
 		dirs:     map[string]cgroupstat.Dirs{},
 		tables:   map[uint16]*aggregate.Table{},
-		descs: map[uint16]*prometheus.Desc{
-			enums.ResourceFork:       metricdef.ContainerForks.Desc(),
-			enums.ResourceSignalExit: metricdef.ContainerSignalExits.Desc(),
-			enums.ResourceOOMKill:    metricdef.ContainerOOMKills.Desc(),
+		descs: map[uint16]*seriesDesc{
+			enums.ResourceFork:       newSeriesDesc(metricdef.ContainerForks),
+			enums.ResourceSignalExit: newSeriesDesc(metricdef.ContainerSignalExits),
+			enums.ResourceOOMKill:    newSeriesDesc(metricdef.ContainerOOMKills),
 		},
 		fields: map[cgroupstat.Field]*prometheus.Desc{
 			cgroupstat.CPUQuotaCores:       metricdef.ContainerCPUQuota.Desc(),
@@ -81,7 +82,7 @@ func newResourcesCollector(env Env) (Collector, error) {
 			cgroupstat.PidsLimit:           metricdef.ContainerPidsLimit.Desc(),
 			cgroupstat.PidsLimitHits:       metricdef.ContainerPidsLimitHits.Desc(),
 		},
-		cpu:            metricdef.ContainerCPUSeconds.Desc(),
+		cpu:            newSeriesDesc(metricdef.ContainerCPUSeconds),
 		events:         metricdef.ContainerMemoryEvents.Desc(),
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
 	}
@@ -106,6 +107,12 @@ func hasTracepointBTF(name string) bool {
 	return spec.TypeByName("btf_trace_"+name, &typ) == nil
 }
 
+// cpuModes are the mode label values of rtsec_container_cpu_seconds_total.
+var cpuModes = []struct {
+	mode  string
+	field cgroupstat.Field
+}{{"user", cgroupstat.CPUUserSeconds}, {"system", cgroupstat.CPUSystemSeconds}}
+
 // counterFields are the cgroupstat fields exported as counters.
 var counterFields = []cgroupstat.Field{cgroupstat.CPUPeriods, cgroupstat.CPUThrottledPeriods, cgroupstat.CPUThrottledSeconds, cgroupstat.PidsLimitHits}
 
@@ -120,7 +127,10 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
+	var (
+		errs   []error
+		labels []string
+	)
 	seen := map[string]bool{}
 	for _, cg := range live {
 		seen[cg.Path] = true
@@ -137,12 +147,15 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 			errs = append(errs, err)
 		}
 		id := cg.Identity
-		labels := []string{id.ID, id.Namespace, id.Pod, id.Container}
-		for mode, field := range map[string]cgroupstat.Field{"user": cgroupstat.CPUUserSeconds, "system": cgroupstat.CPUSystemSeconds} {
-			if v, ok := stats.Values[field]; ok {
-				ch <- prometheus.MustNewConstMetric(c.cpu, prometheus.CounterValue, v, append(labels, mode)...)
+		// The metrics copy the label values: one slice serves all.
+		labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container, "")
+		for _, m := range cpuModes {
+			if v, ok := stats.Values[m.field]; ok {
+				labels[4] = m.mode
+				ch <- c.cpu.metric(v, labels...)
 			}
 		}
+		labels = labels[:4]
 		for field, desc := range c.fields {
 			v, ok := stats.Values[field]
 			if !ok {
@@ -164,7 +177,7 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 			if v == 0 {
 				continue
 			}
-			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, v, append(labels, event)...)
+			ch <- prometheus.MustNewConstMetric(c.events, prometheus.CounterValue, v, append(labels[:4], event)...)
 		}
 	}
 	c.mu.Lock()
@@ -247,15 +260,16 @@ func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
+	var labels []string // copied by each metric: one slice serves all
 	for signal, table := range c.tables {
 		series, _ := table.Sum(live[signal], c.resolver.Resolve)
 		for _, s := range series {
 			id := s.Identity
-			labels := []string{id.ID, id.Namespace, id.Pod, id.Container}
+			labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container)
 			if signal != enums.ResourceOOMKill {
 				labels = append(labels, s.Value)
 			}
-			ch <- prometheus.MustNewConstMetric(c.descs[signal], prometheus.CounterValue, float64(s.Count), labels...)
+			ch <- c.descs[signal].metric(float64(s.Count), labels...)
 		}
 	}
 	n, err := bpfprog.SumPerCPU(c.objs.ResourceStats, enums.StatResourceCountsFull)

@@ -3,6 +3,7 @@ package collector
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,8 +27,22 @@ type signals struct {
 	classes       classes.List
 	resolver      *container.Resolver
 	tables        map[uint16]*aggregate.Table
-	descs         map[uint16]*prometheus.Desc
+	descs         map[uint16]*seriesDesc
 	names         map[uint16]string
+
+	// mu guards what read keeps between scrapes: the batch buffers and
+	// the label values of each kernel (signal, value), made once.
+	mu     sync.Mutex
+	batch  bpfprog.Batch[bpf.ProcessSignalKey, uint64]
+	values map[[2]uint16]signalValue
+}
+
+// signalValue is what a kernel (signal, value) is exported as: the label
+// values after the identity joined by "/" (the aggregate value), or not
+// at all.
+type signalValue struct {
+	joined string
+	ok     bool
 }
 
 func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Resolver) (*signals, error) {
@@ -40,7 +55,8 @@ func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Re
 	}
 	s := &signals{
 		counts: maps.SignalCounts, stats: maps.SignalStats, classes: list, resolver: resolver,
-		tables: map[uint16]*aggregate.Table{}, descs: map[uint16]*prometheus.Desc{}, names: map[uint16]string{},
+		tables: map[uint16]*aggregate.Table{}, descs: map[uint16]*seriesDesc{}, names: map[uint16]string{},
+		values: map[[2]uint16]signalValue{},
 	}
 	unbounded := func(container.Identity) int { return 1 << 16 }
 	for signal, def := range map[uint16]metricdef.Def{
@@ -50,7 +66,7 @@ func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Re
 		enums.SignalSensitiveSyscall: metricdef.SensitiveSyscalls,
 	} {
 		s.tables[signal] = aggregate.NewTable(unbounded)
-		s.descs[signal] = def.Desc()
+		s.descs[signal] = newSeriesDesc(def)
 		s.names[signal] = def.Name
 	}
 	return s, nil
@@ -82,22 +98,39 @@ func (s *signals) labelValues(signal, value uint16) ([]string, bool) {
 // read returns the live kernel counts by signal, with the label values
 // joined by "/" as the aggregate value.
 func (s *signals) read() (map[uint16]map[aggregate.Key]uint64, error) {
-	raw, err := bpfprog.Dump[bpf.ProcessSignalKey, uint64](s.counts)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys, counts, err := s.batch.Read(s.counts)
 	if err != nil {
 		return nil, err
 	}
 	live := map[uint16]map[aggregate.Key]uint64{}
-	for k, v := range raw {
-		values, ok := s.labelValues(k.Signal, k.Value)
-		if !ok {
+	for i, k := range keys {
+		sv := s.value(k.Signal, k.Value)
+		if !sv.ok {
 			continue
 		}
 		if live[k.Signal] == nil {
 			live[k.Signal] = map[aggregate.Key]uint64{}
 		}
-		live[k.Signal][aggregate.Key{CgroupID: k.CgroupId, Value: strings.Join(values, "/")}] += v
+		live[k.Signal][aggregate.Key{CgroupID: k.CgroupId, Value: sv.joined}] += counts[i]
 	}
 	return live, nil
+}
+
+// value returns the label values of a kernel (signal, value), made at its
+// first sight. The kernel's values are a small fixed set, so is the cache.
+// Called with s.mu held.
+func (s *signals) value(signal, value uint16) signalValue {
+	k := [2]uint16{signal, value}
+	sv, ok := s.values[k]
+	if !ok {
+		var labels []string
+		labels, sv.ok = s.labelValues(signal, value)
+		sv.joined = strings.Join(labels, "/")
+		s.values[k] = sv
+	}
+	return sv
 }
 
 // update sends the counters, each with the exemplar of its last event.
@@ -106,12 +139,16 @@ func (s *signals) update(ch chan<- prometheus.Metric, exemplars *events.Exemplar
 	if err != nil {
 		return err
 	}
+	var labels []string // copied by each metric: one slice serves all
 	for signal, table := range s.tables {
 		series, _ := table.Sum(live[signal], s.resolver.Resolve)
 		for _, sr := range series {
 			id := sr.Identity
-			labels := append([]string{id.ID, id.Namespace, id.Pod, id.Container}, strings.Split(sr.Value, "/")...)
-			m := prometheus.MustNewConstMetric(s.descs[signal], prometheus.CounterValue, float64(sr.Count), labels...)
+			labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container)
+			for v := range strings.SplitSeq(sr.Value, "/") {
+				labels = append(labels, v)
+			}
+			m := s.descs[signal].metric(float64(sr.Count), labels...)
 			ch <- exemplars.Attach(m, s.names[signal], labels)
 		}
 	}

@@ -2,7 +2,6 @@ package events
 
 import (
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +31,19 @@ func NewExemplars(max int) *Exemplars {
 // seriesKey joins a metric and its label values; label values never hold
 // NUL, which the exporter's identity labels replace.
 func seriesKey(metric string, labels []string) string {
-	return metric + "\x00" + strings.Join(labels, "\x00")
+	return string(appendSeriesKey(nil, metric, labels))
+}
+
+// appendSeriesKey appends seriesKey(metric, labels) to dst.
+func appendSeriesKey(dst []byte, metric string, labels []string) []byte {
+	dst = append(append(dst, metric...), 0)
+	for i, l := range labels {
+		if i > 0 {
+			dst = append(dst, 0)
+		}
+		dst = append(dst, l...)
+	}
+	return dst
 }
 
 // Add remembers l as the last event of each series it was counted in. A nil
@@ -71,8 +82,11 @@ func (x *Exemplars) Attach(m prometheus.Metric, metric string, labels []string) 
 	if x == nil {
 		return m
 	}
+	// The key is built in a buffer: looking it up allocates nothing.
+	var buf [256]byte
+	key := appendSeriesKey(buf[:0], metric, labels)
 	x.mu.Lock()
-	e, ok := x.last[seriesKey(metric, labels)]
+	e, ok := x.last[string(key)]
 	x.mu.Unlock()
 	if !ok {
 		return m

@@ -74,20 +74,42 @@ func unescape(s string) string {
 }
 
 func parseMountinfo(s string) ([]mount, error) {
-	var out []mount
-	for n, line := range strings.Split(strings.TrimSpace(s), "\n") {
+	s = strings.TrimSpace(s)
+	out := make([]mount, 0, strings.Count(s, "\n")+1)
+	n := 0
+	for line := range strings.Lines(s) {
+		n++
+		line = strings.TrimSuffix(line, "\n")
 		if line == "" {
 			continue
 		}
 		pre, post, ok := strings.Cut(line, " - ")
-		f, g := strings.Fields(pre), strings.Fields(post)
-		if !ok || len(f) < 6 || len(g) < 1 {
-			return nil, fmt.Errorf("mountinfo line %d: %q", n+1, line)
+		var f [6]string
+		var g [1]string
+		if !ok || firstFields(pre, f[:]) < len(f) || firstFields(post, g[:]) < len(g) {
+			return nil, fmt.Errorf("mountinfo line %d: %q", n, line)
 		}
-		opts := "," + f[5] + ","
-		out = append(out, mount{device: f[2], root: unescape(f[3]), point: unescape(f[4]), fstype: g[0], readonly: strings.Contains(opts, ",ro,")})
+		readonly := false
+		for opt := range strings.SplitSeq(f[5], ",") {
+			readonly = readonly || opt == "ro"
+		}
+		out = append(out, mount{device: f[2], root: unescape(f[3]), point: unescape(f[4]), fstype: g[0], readonly: readonly})
 	}
 	return out, nil
+}
+
+// firstFields fills dst with the first fields of s (as strings.Fields
+// splits it) and returns how many it found, without allocating.
+func firstFields(s string, dst []string) int {
+	n := 0
+	for f := range strings.FieldsSeq(s) {
+		if n == len(dst) {
+			break
+		}
+		dst[n] = f
+		n++
+	}
+	return n
 }
 
 // readonlyRoot reports whether the last mount on / is read-only.
@@ -105,25 +127,25 @@ func readonlyRoot(mounts []mount) bool {
 // host mount of the same device whose root contains it; "" when the device
 // is not mounted on the host (an overlay rootfs, a fresh tmpfs…).
 func hostPath(m mount, hosts []mount) string {
-	best := ""
+	best := -1
 	bestRoot := -1
-	for _, h := range hosts {
-		if h.device != m.device {
-			continue
-		}
-		rel, ok := within(m.root, h.root)
-		if !ok || len(h.root) <= bestRoot {
+	for i, h := range hosts {
+		if h.device != m.device || len(h.root) <= bestRoot || !isWithin(m.root, h.root) {
 			continue
 		}
 		bestRoot = len(h.root)
-		best = path.Join(h.point, rel)
+		best = i
 	}
-	return best
+	if best < 0 {
+		return ""
+	}
+	rel, _ := within(m.root, hosts[best].root)
+	return path.Join(hosts[best].point, rel)
 }
 
 func runtimeDir(p string) bool {
 	for _, d := range runtimeDirs {
-		if _, ok := within(p, d); ok {
+		if isWithin(p, d) {
 			return true
 		}
 	}
@@ -132,16 +154,22 @@ func runtimeDir(p string) bool {
 
 // within returns p relative to dir when p is dir or below it.
 func within(p, dir string) (string, bool) {
+	if !isWithin(p, dir) {
+		return "", false
+	}
 	if dir == "/" {
 		return p, true
 	}
 	if p == dir {
 		return "/", true
 	}
-	if rest, ok := strings.CutPrefix(p, dir+"/"); ok {
-		return "/" + rest, true
-	}
-	return "", false
+	return p[len(dir):], true
+}
+
+// isWithin reports whether p is dir or below it, as within does, without
+// allocating: it runs for every pair of container and host mounts.
+func isWithin(p, dir string) bool {
+	return dir == "/" || p == dir || (len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir)
 }
 
 // sensitiveMounts classifies the container's mounts of sensitive host paths.
@@ -154,7 +182,7 @@ func sensitiveMounts(mounts, hosts []mount) map[string]bool {
 			continue
 		}
 		for _, s := range SensitivePaths {
-			if _, below := within(hp, s.Path); hp == s.Path || (s.Subtree && below) {
+			if hp == s.Path || (s.Subtree && isWithin(hp, s.Path)) {
 				out[s.Label] = true
 			}
 		}

@@ -8,6 +8,7 @@ package posture
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -49,10 +50,51 @@ type Reader struct {
 	HostPid int
 }
 
-// Read measures the container whose process is pid.
+// Host is the host's side of the comparison, its namespaces and mounts:
+// read once (ReadHost) for all the containers of a scrape.
+type Host struct {
+	namespaces []string // links, in the order of Namespaces
+	mounts     []mount
+}
+
+// ReadHost reads the host's namespaces and mounts, from HostPid.
+func (r Reader) ReadHost() (Host, error) {
+	dir := filepath.Join(r.Proc, strconv.Itoa(r.HostPid))
+	h := Host{namespaces: make([]string, len(Namespaces))}
+	for i, ns := range Namespaces {
+		link, err := os.Readlink(filepath.Join(dir, "ns", ns.Link))
+		if err != nil {
+			return Host{}, fmt.Errorf("posture of host pid %d: namespace %s: %w", r.HostPid, ns.Link, err)
+		}
+		h.namespaces[i] = link
+	}
+	mountinfo, err := os.ReadFile(filepath.Join(dir, "mountinfo"))
+	if err != nil {
+		return Host{}, fmt.Errorf("posture: %w", err)
+	}
+	if h.mounts, err = parseMountinfo(string(mountinfo)); err != nil {
+		return Host{}, fmt.Errorf("posture of host pid %d: %w", r.HostPid, err)
+	}
+	return h, nil
+}
+
+// Read measures the container whose process is pid against the host as it
+// is now.
 func (r Reader) Read(pid int) (Posture, error) {
+	host, err := r.ReadHost()
+	if err != nil {
+		return Posture{}, err
+	}
+	var buf []byte
+	return r.ReadAgainst(pid, host, &buf)
+}
+
+// ReadAgainst measures the container whose process is pid against host,
+// reading its proc files into *buf (grown as needed, kept by the caller
+// for the next container).
+func (r Reader) ReadAgainst(pid int, host Host, buf *[]byte) (Posture, error) {
 	dir := filepath.Join(r.Proc, strconv.Itoa(pid))
-	status, err := os.ReadFile(filepath.Join(dir, "status"))
+	status, err := readInto(filepath.Join(dir, "status"), buf)
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture: %w", err)
 	}
@@ -60,21 +102,15 @@ func (r Reader) Read(pid int) (Posture, error) {
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
 	}
-	p.HostNamespaces = map[string]bool{}
-	host := filepath.Join(r.Proc, strconv.Itoa(r.HostPid))
-	for _, ns := range Namespaces {
-		mine, err1 := os.Readlink(filepath.Join(dir, "ns", ns.Link))
-		theirs, err2 := os.Readlink(filepath.Join(host, "ns", ns.Link))
-		if err1 != nil || err2 != nil {
-			return Posture{}, fmt.Errorf("posture of pid %d: namespace %s: %v %v", pid, ns.Link, err1, err2)
+	p.HostNamespaces = make(map[string]bool, len(Namespaces))
+	for i, ns := range Namespaces {
+		mine, err := os.Readlink(filepath.Join(dir, "ns", ns.Link))
+		if err != nil {
+			return Posture{}, fmt.Errorf("posture of pid %d: namespace %s: %w", pid, ns.Link, err)
 		}
-		p.HostNamespaces[ns.Label] = mine == theirs
+		p.HostNamespaces[ns.Label] = mine == host.namespaces[i]
 	}
-	mine, err := os.ReadFile(filepath.Join(dir, "mountinfo"))
-	if err != nil {
-		return Posture{}, fmt.Errorf("posture: %w", err)
-	}
-	hostMounts, err := os.ReadFile(filepath.Join(host, "mountinfo"))
+	mine, err := readInto(filepath.Join(dir, "mountinfo"), buf)
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture: %w", err)
 	}
@@ -82,41 +118,72 @@ func (r Reader) Read(pid int) (Posture, error) {
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
 	}
-	hosts, err := parseMountinfo(string(hostMounts))
-	if err != nil {
-		return Posture{}, fmt.Errorf("posture of host pid %d: %w", r.HostPid, err)
-	}
 	p.ReadonlyRootfs = readonlyRoot(mounts)
-	p.SensitiveMounts = sensitiveMounts(mounts, hosts)
+	p.SensitiveMounts = sensitiveMounts(mounts, host.mounts)
 	return p, nil
+}
+
+// readInto reads the file at path whole into *buf, grown as needed: proc
+// files report no size, so os.ReadFile would grow a new buffer for each.
+func readInto(path string, buf *[]byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			*buf = b
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // parseStatus reads CapEff, Seccomp, NoNewPrivs and Uid.
 func parseStatus(status string) (Posture, error) {
-	fields := map[string]string{}
-	for _, line := range strings.Split(status, "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok {
-			fields[k] = strings.TrimSpace(v)
+	wanted := []string{"CapEff", "Seccomp", "NoNewPrivs", "Uid"}
+	var values [4]string
+	found := 0
+	for line := range strings.Lines(status) {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		for i, w := range wanted {
+			if k == w && values[i] == "" {
+				values[i] = strings.TrimSpace(v)
+				found |= 1 << i
+			}
 		}
 	}
-	for _, k := range []string{"CapEff", "Seccomp", "NoNewPrivs", "Uid"} {
-		if _, ok := fields[k]; !ok {
+	for i, k := range wanted {
+		if found&(1<<i) == 0 {
 			return Posture{}, fmt.Errorf("status has no %s", k)
 		}
 	}
-	capEff, err := strconv.ParseUint(fields["CapEff"], 16, 64)
+	capEffHex, seccomp, noNewPrivs, uid := values[0], values[1], values[2], values[3]
+	capEff, err := strconv.ParseUint(capEffHex, 16, 64)
 	if err != nil {
 		return Posture{}, fmt.Errorf("CapEff: %w", err)
 	}
-	uids := strings.Fields(fields["Uid"])
+	uids := strings.Fields(uid)
 	if len(uids) < 2 {
-		return Posture{}, fmt.Errorf("Uid %q: want real and effective uids", fields["Uid"])
+		return Posture{}, fmt.Errorf("Uid %q: want real and effective uids", uid)
 	}
 	p := Posture{
 		Caps:           map[string]bool{},
 		RunningAsRoot:  uids[1] == "0",
-		SeccompEnabled: fields["Seccomp"] != "0",
-		NoNewPrivs:     fields["NoNewPrivs"] == "1",
+		SeccompEnabled: seccomp != "0",
+		NoNewPrivs:     noNewPrivs == "1",
 		Privileged:     true,
 	}
 	for _, c := range DangerousCaps {

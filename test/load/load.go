@@ -29,6 +29,11 @@ import (
 // long-lived process in it, so that every collector, posture too, reports
 // them.
 type Containers struct {
+	// Unprivileged runs each container's sleeping process as a typical
+	// container's: as nobody, without capabilities, in mount, uts, ipc and
+	// pid namespaces of its own (the host's network).
+	Unprivileged bool
+
 	dir   string
 	IDs   []string
 	procs []*exec.Cmd
@@ -76,12 +81,22 @@ func (c *Containers) Start(t testing.TB, binaries ...string) string {
 		}
 	}
 	sleeper := in("sleep", "3600")
+	if c.Unprivileged {
+		sleeper.SysProcAttr.Credential = &syscall.Credential{Uid: 65534, Gid: 65534}
+		sleeper.SysProcAttr.Cloneflags = syscall.CLONE_NEWNS | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC | syscall.CLONE_NEWPID
+	}
 	if err := sleeper.Start(); err != nil {
 		t.Fatal(err)
 	}
 	c.IDs = append(c.IDs, id)
 	c.procs = append(c.procs, sleeper)
 	return id
+}
+
+// Dir returns the cgroup directory of container id: its cgroup id is the
+// directory's inode number.
+func (c *Containers) Dir(id string) string {
+	return filepath.Join(c.dir, id)
 }
 
 // Stop ends the oldest container: kills its process and removes its cgroup.

@@ -93,9 +93,11 @@ type CRI struct {
 	now     func() time.Time
 
 	miss chan struct{}
-	// syncMu serialises lookupNow's refreshes; lastSync is the last one.
+	// syncMu serialises lookupNow's refreshes; lastSync is the last one;
+	// asked are the ids a refresh was made for and did not find.
 	syncMu   sync.Mutex
 	lastSync time.Time
+	asked    map[string]struct{}
 	// down is whether the last refresh failed (noteRefresh logs changes).
 	downMu sync.Mutex
 	down   bool
@@ -203,10 +205,13 @@ func (c *CRI) Lookup(containerID string) (Metadata, bool) {
 	return md, ok
 }
 
-// lookupNow refreshes the cache at once for a container it misses, at most
-// once per minGap, so that a new pod's container has its namespace, pod and
-// container from its first scrape on: series exported without them would be
-// another, history-less workload to the mixin's startup profile. A refresh
+// lookupNow refreshes the cache at once for a container it misses, so that
+// a new pod's container has its namespace, pod and container from its first
+// scrape on: series exported without them would be another, history-less
+// workload to the mixin's startup profile. Each id gets one refresh of its
+// own, however recent the last one (pods started a moment apart are each
+// named at their first scrape); an id a refresh did not find (a cgroup the
+// runtime does not list) refreshes again at most once per minGap. A refresh
 // already in progress is waited for instead of repeated.
 func (c *CRI) lookupNow(containerID string) (Metadata, bool) {
 	c.syncMu.Lock()
@@ -214,9 +219,16 @@ func (c *CRI) lookupNow(containerID string) (Metadata, bool) {
 	c.mu.RLock()
 	md, ok := c.cache[containerID]
 	c.mu.RUnlock()
-	if ok || time.Since(c.lastSync) < c.minGap {
+	if ok {
 		return md, ok
 	}
+	if _, again := c.asked[containerID]; again && time.Since(c.lastSync) < c.minGap {
+		return md, ok
+	}
+	if c.asked == nil || len(c.asked) >= maxAsked {
+		c.asked = map[string]struct{}{} // bounded: churn of unlisted ids only costs refreshes
+	}
+	c.asked[containerID] = struct{}{}
 	ctx, cancel := context.WithTimeout(c.ctx, criLookupTimeout)
 	defer cancel()
 	err := c.refresh(ctx)
@@ -234,8 +246,14 @@ func (c *CRI) lookupNow(containerID string) (Metadata, bool) {
 	c.mu.RLock()
 	md, ok = c.cache[containerID]
 	c.mu.RUnlock()
+	if ok {
+		delete(c.asked, containerID)
+	}
 	return md, ok
 }
+
+// maxAsked bounds lookupNow's set of ids refreshed for and not found.
+const maxAsked = 4096
 
 // Close stops the background refresh, interrupting a refresh in progress,
 // and closes the connection.

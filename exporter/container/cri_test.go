@@ -261,6 +261,37 @@ func TestCRIMissLooksUpNow(t *testing.T) {
 	}
 }
 
+// TestCRIMissLooksUpEachNewContainer checks that containers started a
+// moment apart, within one minimum gap, are each named by their first
+// Lookup: a pod's replicas starting together are not left without their
+// names at their first scrape.
+func TestCRIMissLooksUpEachNewContainer(t *testing.T) {
+	f := &fakeCRI{}
+	path := filepath.Join(t.TempDir(), "cri.sock")
+	serveCRI(t, path, f)
+	c, err := newCRI(path, slog.New(slog.DiscardHandler), time.Hour, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, id := range []string{"first", "second", "third"} {
+		f.add(&runtimeapi.Container{Id: id, Metadata: &runtimeapi.ContainerMetadata{Name: id + "-app"}})
+		if md, ok := c.Lookup(id); !ok || md.Container != id+"-app" {
+			t.Errorf("first Lookup(%s) = %+v, %v; want container %s-app, true", id, md, ok, id)
+		}
+	}
+	// An id the runtime never lists costs one refresh, then none within the gap.
+	before := f.listCalls()
+	for range 100 {
+		if _, ok := c.Lookup("unlisted"); ok {
+			t.Fatal("Lookup(unlisted) = true")
+		}
+	}
+	if n := f.listCalls() - before; n != 1 {
+		t.Errorf("100 Lookups of an unlisted id made %d listings, want 1", n)
+	}
+}
+
 // TestCRIRuntimeGone stops the runtime: lookups keep the last listing, the
 // outage is logged once, and the source reconnects when it comes back.
 func TestCRIRuntimeGone(t *testing.T) {

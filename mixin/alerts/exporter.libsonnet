@@ -1,10 +1,17 @@
 // Alerts on the exporter's own health: when these fire, rtsec is partly or
 // wholly blind, which is also what an attacker disabling it looks like.
 local a = import '../lib/alert.libsonnet';
+local u = import '../lib/utils.libsonnet';
 
 {
   prometheusAlerts+:: {
     local c = $._config,
+    // Entries over capacity of the maps with lru="<lru>", each read through a failed scrape.
+    local fill(lru) = |||
+      %s
+      / ignoring (lru)
+      (%s > 0)
+    ||| % [u.lastValue(c, 'rtsec_bpf_map_entries{%s}' % c.rtsecSelector), u.lastValue(c, 'rtsec_bpf_map_capacity{%s, lru="%s"}' % [c.rtsecSelector, lru])],
     groups+: [
       {
         name: 'rtsec-exporter',
@@ -39,26 +46,14 @@ local a = import '../lib/alert.libsonnet';
                 'No BPF program of rtsec exporter {{ $labels.instance }} ran in the last %s, or none is loaded: the node is not observed.' % c.bpfNoRunsWindow),
           a.new(c,
                 'RtsecBPFMapNearCapacity',
-                |||
-                  max by (%(instanceLabels)s, map) (
-                    last_over_time(rtsec_bpf_map_entries{%(rtsecSelector)s}[%(scrapeGapTolerance)s])
-                    / ignoring (lru)
-                    (last_over_time(rtsec_bpf_map_capacity{%(rtsecSelector)s, lru="false"}[%(scrapeGapTolerance)s]) > 0)
-                  ) > %(bpfMapFillThreshold)g
-                ||| % c,
+                'max by (%s, map) (\n  %s\n) > %g\n' % [c.instanceLabels, u.block(fill('false'), 2), c.bpfMapFillThreshold],
                 'An rtsec BPF map is nearly full.',
                 'BPF map {{ $labels.map }} of rtsec exporter {{ $labels.instance }} is {{ $value | humanizePercentage }} full: new keys will soon not be counted.'),
           // An LRU map that fills evicts its oldest entries: a cap by design,
           // worth knowing (state of long-idle threads or cgroups is lost), not a loss of counts.
           a.new(c,
                 'RtsecBPFLRUMapFull',
-                |||
-                  max by (instance, map) (
-                    last_over_time(rtsec_bpf_map_entries{%(rtsecSelector)s}[%(scrapeGapTolerance)s])
-                    / ignoring (lru)
-                    (last_over_time(rtsec_bpf_map_capacity{%(rtsecSelector)s, lru="true"}[%(scrapeGapTolerance)s]) > 0)
-                  ) > %(bpfMapFillThreshold)g
-                ||| % c,
+                'max by (instance, map) (\n  %s\n) > %g\n' % [u.block(fill('true'), 2), c.bpfMapFillThreshold],
                 'An rtsec LRU BPF map is full and evicting.',
                 'LRU BPF map {{ $labels.map }} of rtsec exporter {{ $labels.instance }} is {{ $value | humanizePercentage }} full: its least recently used entries are being evicted.'),
           a.new(c,

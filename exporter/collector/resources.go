@@ -66,9 +66,10 @@ func newResourcesCollector(env Env) (Collector, error) {
 		dirs:     map[string]cgroupstat.Dirs{},
 		tables:   map[uint16]*aggregate.Table{},
 		descs: map[uint16]*seriesDesc{
-			enums.ResourceFork:       newSeriesDesc(metricdef.ContainerForks),
-			enums.ResourceSignalExit: newSeriesDesc(metricdef.ContainerSignalExits),
-			enums.ResourceOOMKill:    newSeriesDesc(metricdef.ContainerOOMKills),
+			enums.ResourceFork:        newSeriesDesc(metricdef.ContainerForks),
+			enums.ResourceSignalExit:  newSeriesDesc(metricdef.ContainerSignalExits),
+			enums.ResourceOOMKill:     newSeriesDesc(metricdef.ContainerOOMKills),
+			enums.ResourceForkRefused: newSeriesDesc(metricdef.ContainerForksRefused),
 		},
 		fields: map[cgroupstat.Field]*prometheus.Desc{
 			cgroupstat.CPUQuotaCores:       metricdef.ContainerCPUQuota.Desc(),
@@ -228,7 +229,7 @@ func labelValue(signal, value uint16) (string, bool) {
 			name = "other"
 		}
 		return name, true
-	case enums.ResourceOOMKill:
+	case enums.ResourceOOMKill, enums.ResourceForkRefused:
 		return "", true
 	}
 	return "", false
@@ -266,7 +267,7 @@ func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
 		for _, s := range series {
 			id := s.Identity
 			labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container)
-			if signal != enums.ResourceOOMKill {
+			if s.Value != "" { // OOM kills and refused forks have no value label
 				labels = append(labels, s.Value)
 			}
 			ch <- c.descs[signal].metric(float64(s.Count), labels...)

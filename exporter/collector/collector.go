@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/exporter/bpfprog"
@@ -265,7 +264,7 @@ func (r *Registry) Forget(ids []uint64) {
 
 // keyCgroups lists, once each, the container keys (cgroup ids) of the keys
 // of a counts map.
-func keyCgroups[K comparable](m *ebpf.Map, cgroupOf func(K) uint64) ([]uint64, error) {
+func keyCgroups[K comparable](m bpfprog.Map, cgroupOf func(K) uint64) ([]uint64, error) {
 	raw, err := bpfprog.Dump[K, uint64](m)
 	if err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ type eventLog struct {
 	shared map[string]*ebpf.Map // nil until an object is loaded
 	// counts and stats are the shared event_counts and event_stats.
 	counts, stats bpfprog.Map
-	log    *events.Log          // nil with --events.output=none
+	log           *events.Log // nil with --events.output=none
 	// classes names the file classes of file events, set by the file
 	// collector before it loads its object.
 	classes atomic.Pointer[events.FileClasses]

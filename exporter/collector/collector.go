@@ -134,7 +134,7 @@ type Registry struct {
 // New builds the named collectors. Their BPF objects live in env.BPF, which
 // the caller closes.
 func New(env Env, names []string) (*Registry, error) {
-	r := &Registry{logger: env.Logger, resolver: env.Resolver, collectors: map[string]Collector{}}
+	r := newRegistry(env.Logger, env.Resolver, map[string]Collector{})
 	env.events = newEventLog(env.Logger, env.Resolver)
 	for _, name := range names {
 		reg, ok := registrations[name]
@@ -159,6 +159,11 @@ func New(env Env, names []string) (*Registry, error) {
 		r.collectors["events"] = env.events
 	}
 	return r, nil
+}
+
+// newRegistry returns the registry running collectors, by name.
+func newRegistry(logger *slog.Logger, resolver *container.Resolver, collectors map[string]Collector) *Registry {
+	return &Registry{logger: logger, resolver: resolver, collectors: collectors}
 }
 
 var (

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"log/slog"
 	"os"
@@ -58,6 +59,7 @@ const hostRootID = 1
 // node is a fixed node for the golden tests.
 type node struct {
 	root     string
+	runc     string // the runc state root
 	resolver *container.Resolver
 }
 
@@ -75,7 +77,7 @@ func (m metadata) Lookup(id string) (container.Metadata, bool) {
 // kernel recorded at creation that have no directory.
 func newNode(t *testing.T, grace time.Duration, md metadata, recorded map[uint64]container.RecordedCgroup, extra ...string) *node {
 	t.Helper()
-	n := &node{root: t.TempDir()}
+	n := &node{root: t.TempDir(), runc: t.TempDir()}
 	for _, p := range append([]string{cgWeb, cgJob, cgSSH, cgCron, cgSession}, extra...) {
 		if err := os.MkdirAll(filepath.Join(n.root, p), 0o755); err != nil {
 			t.Fatal(err)
@@ -87,7 +89,7 @@ func newNode(t *testing.T, grace time.Duration, md metadata, recorded map[uint64
 	}
 	r, err := container.NewResolver(container.ResolverOptions{
 		CgroupRoot: n.root,
-		RuncRoots:  []string{t.TempDir()},
+		RuncRoots:  []string{n.runc},
 		Metadata:   all,
 		Recorded: func(id uint64) (container.RecordedCgroup, bool) {
 			rec, ok := recorded[id]
@@ -114,6 +116,24 @@ func (n *node) id(t *testing.T, path string) uint64 {
 		t.Fatal(err)
 	}
 	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
+// runcContainer creates the cgroup of a plain runc container at
+// "/<name>" and its runc state file, which names it as runc's own.
+func (n *node) runcContainer(t *testing.T, name string) {
+	t.Helper()
+	for _, dir := range []string{filepath.Join(n.root, name), filepath.Join(n.runc, name)} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state, err := json.Marshal(map[string]any{"config": map[string]any{"cgroups": map[string]string{"path": "/" + name}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(n.runc, name, "state.json"), state, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // remove removes the cgroup at path, as the runtime does when its

@@ -197,10 +197,7 @@ func TestProcessForgetGolden(t *testing.T) {
 // to a label's bound.
 func TestProcessHostileGolden(t *testing.T) {
 	const runcID = 1 << 40
-	hostile := container.Metadata{
-		Namespace: "ns\"quoted\"", Pod: "pod\nline", Container: strings.Repeat("long", 80), Image: "img:\xff\xfe",
-	}
-	n := newNode(t, time.Hour, metadata{hexJob: hostile}, map[uint64]container.RecordedCgroup{
+	n := newNode(t, time.Hour, metadata{hexJob: hostileMetadata}, map[uint64]container.RecordedCgroup{
 		runcID: {Path: "/ctr\"quote\\back\nline\xff", Creator: "runc"},
 	})
 	job := n.id(t, cgJob)

@@ -67,7 +67,7 @@ func TestFileGolden(t *testing.T) {
 
 // A gone container's file series go with its kernel entries; the host
 // actor class keeps the sums of its gone cgroup.
-func TestFileForget(t *testing.T) {
+func TestFileForgetGolden(t *testing.T) {
 	n := newNode(t, 0, nil, nil)
 	job, ssh, cron := n.id(t, cgJob), n.id(t, cgSSH), n.id(t, cgCron)
 	write := uint8(enums.FopWrite)

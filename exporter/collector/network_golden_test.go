@@ -106,7 +106,7 @@ func TestNetworkGolden(t *testing.T) {
 
 // A gone container's network state is deleted from every map; the host
 // actor class keeps the counts of its gone cgroup.
-func TestNetworkForget(t *testing.T) {
+func TestNetworkForgetGolden(t *testing.T) {
 	n := newNode(t, 0, nil, nil)
 	job, ssh, cron := n.id(t, cgJob), n.id(t, cgSSH), n.id(t, cgCron)
 	conn := func(cgroup uint64) bpf.NetworkNetKey {

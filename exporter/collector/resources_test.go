@@ -88,7 +88,7 @@ func TestResourcesGolden(t *testing.T) {
 
 // A gone container's kernel counts are deleted and its series go; its
 // cgroup files are no longer read once its cgroup is gone.
-func TestResourcesForget(t *testing.T) {
+func TestResourcesForgetGolden(t *testing.T) {
 	n := newNode(t, 0, nil, nil)
 	web, job := n.id(t, cgWeb), n.id(t, cgJob)
 	for _, cg := range []string{cgWeb, cgJob} {

@@ -56,7 +56,7 @@ func TestSignalsGolden(t *testing.T) {
 
 // The sensitive syscalls' series of a gone container go with it, while
 // the host's sums stay.
-func TestSignalsForget(t *testing.T) {
+func TestSignalsForgetGolden(t *testing.T) {
 	n := newNode(t, 0, nil, nil)
 	job, ssh, cron := n.id(t, cgJob), n.id(t, cgSSH), n.id(t, cgCron)
 	c, maps := newTestProcess(t, n, processKernel{signals: map[bpf.ProcessSignalKey]uint64{

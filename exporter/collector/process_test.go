@@ -65,9 +65,9 @@ func TestProcessGolden(t *testing.T) {
 	c, maps := newTestProcess(t, n, processKernel{
 		counts: map[bpf.ProcessExecKey]uint64{
 			execKey(web, "sh"): 3, execKey(web, "nginx"): 1,
-			execKey(job, "sh"): 2,
+			execKey(job, "sh"):   2,
 			execKey(ssh, "sshd"): 4, execKey(ssh, "sh"): 1, execKey(cron, "cron"): 1, execKey(cron, "sh"): 2,
-			execKey(session, "bash"): 2,
+			execKey(session, "bash"):        2,
 			execKey(hostRootID, "modprobe"): 1,
 		},
 		budgets: map[uint64]bpf.ProcessExecBudget{web: {Used: 2}, job: {Used: 64, Dropped: 5}, ssh: {Used: 2}},

@@ -314,6 +314,19 @@ func (c *processCollector) Forget(gone map[uint64]bool) error {
 	if err := bpfprog.DeleteWhere(c.maps.execCounts, func(k bpf.ProcessExecKey, _ uint64) bool { return gone[k.CgroupId] }); err != nil {
 		return err
 	}
+	if err := c.forgetBudgets(gone); err != nil {
+		return err
+	}
+	if c.enforcer != nil {
+		if err := c.enforcer.Forget(gone); err != nil {
+			return err
+		}
+	}
+	return c.signals.forget(gone)
+}
+
+// forgetBudgets deletes the name budgets of the gone keys, the host's too.
+func (c *processCollector) forgetBudgets(gone map[uint64]bool) error {
 	c.hostMu.Lock()
 	defer c.hostMu.Unlock()
 	for id := range gone {
@@ -327,12 +340,7 @@ func (c *processCollector) Forget(gone map[uint64]bool) error {
 			delete(c.hostCgroups, id)
 		}
 	}
-	if c.enforcer != nil {
-		if err := c.enforcer.Forget(gone); err != nil {
-			return err
-		}
-	}
-	return c.signals.forget(gone)
+	return nil
 }
 
 // Close stops keeping the enforcement policy current.

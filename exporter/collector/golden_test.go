@@ -145,8 +145,8 @@ func (n *node) remove(t *testing.T, path string) {
 	}
 }
 
-// ordered returns the ids of paths in increasing order with their paths:
-// the order in which a table admits new values of one identity.
+// ordered returns paths sorted by cgroup id: the order in which a table
+// admits the new values of one identity's cgroups.
 func (n *node) ordered(t *testing.T, paths ...string) []string {
 	t.Helper()
 	out := slices.Clone(paths)

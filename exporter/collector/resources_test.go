@@ -73,6 +73,7 @@ func TestResourcesGolden(t *testing.T) {
 		resourceKey(web, enums.ResourceFork, enums.ForkProcess):             7,
 		resourceKey(web, enums.ResourceFork, enums.ForkThread):              20,
 		resourceKey(web, enums.ResourceOOMKill, 0):                          1,
+		resourceKey(web, enums.ResourceForkRefused, 0):                      5,
 		resourceKey(job, enums.ResourceSignalExit, uint16(syscall.SIGKILL)): 2,
 		resourceKey(job, enums.ResourceSignalExit, uint16(syscall.SIGSEGV)): 1,
 		resourceKey(job, enums.ResourceSignalExit, 60):                      3, // a real-time signal: other

@@ -28,8 +28,8 @@ func newPostureCollector(env Env) (Collector, error) {
 		env.Logger.Warn("cannot read pid 1's namespaces: posture compares containers with the exporter's own namespaces instead", "err", err)
 	}
 	c := &postureCollector{resolver: env.Resolver, reader: posture.Reader{Proc: "/proc", HostPid: host}, descs: map[string]*seriesDesc{}}
-	for _, d := range []metricdef.Def{metricdef.ContainerPostureInfo, metricdef.ContainerCapabilities, metricdef.ContainerDangerousCapabilities,
-		metricdef.ContainerHostNamespace, metricdef.ContainerSensitiveMounts} {
+	for _, d := range []metricdef.Def{metricdef.ContainerPostureInfo, metricdef.ContainerCapabilities, metricdef.ContainerHostNamespace,
+		metricdef.ContainerSensitiveMounts} {
 		c.descs[d.Name] = newSeriesDesc(d)
 	}
 	return c, nil
@@ -72,28 +72,26 @@ func (c *postureCollector) Update(ch chan<- prometheus.Metric) error {
 			continue
 		}
 		id := proc.Identity
-		emit := func(d metricdef.Def, v float64, extra ...string) {
+		// Every posture series is 1: what does not hold has none.
+		emit := func(d metricdef.Def, extra ...string) {
 			// The metric copies the label values: one slice serves all.
 			labels = append(append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container), extra...)
-			ch <- c.descs[d.Name].metric(v, labels...)
+			ch <- c.descs[d.Name].metric(1, labels...)
 		}
-		emit(metricdef.ContainerPostureInfo, 1, yes(p.Privileged), yes(p.RunningAsRoot), yes(p.SeccompEnabled), yes(p.NoNewPrivs), yes(p.ReadonlyRootfs))
-		held := 0
+		emit(metricdef.ContainerPostureInfo, yes(p.Privileged), yes(p.RunningAsRoot), yes(p.SeccompEnabled), yes(p.NoNewPrivs), yes(p.ReadonlyRootfs))
 		for _, cap := range metricdef.PostureCaps {
 			if p.Caps[cap] {
-				held++
-				emit(metricdef.ContainerCapabilities, 1, cap)
+				emit(metricdef.ContainerCapabilities, cap)
 			}
 		}
-		emit(metricdef.ContainerDangerousCapabilities, float64(held))
 		for _, ns := range metricdef.PostureNamespaces {
 			if p.HostNamespaces[ns] {
-				emit(metricdef.ContainerHostNamespace, 1, ns)
+				emit(metricdef.ContainerHostNamespace, ns)
 			}
 		}
 		for _, m := range metricdef.PostureSensitiveMounts {
 			if p.SensitiveMounts[m] {
-				emit(metricdef.ContainerSensitiveMounts, 1, m)
+				emit(metricdef.ContainerSensitiveMounts, m)
 			}
 		}
 	}

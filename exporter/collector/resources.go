@@ -118,12 +118,6 @@ func hasTracepointBTF(name string) bool {
 	return spec.TypeByName("btf_trace_"+name, &typ) == nil
 }
 
-// cpuModes are the mode label values of rtsec_container_cpu_seconds_total.
-var cpuModes = []struct {
-	mode  string
-	field cgroupstat.Field
-}{{"user", cgroupstat.CPUUserSeconds}, {"system", cgroupstat.CPUSystemSeconds}}
-
 // counterFields are the cgroupstat fields exported as counters.
 var counterFields = []cgroupstat.Field{cgroupstat.CPUPeriods, cgroupstat.CPUThrottledPeriods, cgroupstat.CPUThrottledSeconds, cgroupstat.PidsLimitHits}
 
@@ -159,14 +153,14 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 		}
 		id := cg.Identity
 		// The metrics copy the label values: one slice serves all.
-		labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container, "")
-		for _, m := range cpuModes {
-			if v, ok := stats.Values[m.field]; ok {
-				labels[4] = m.mode
-				ch <- c.cpu.metric(v, labels...)
-			}
+		labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container)
+		// User and system time in one series: the split would cost every
+		// container a series, and no rule reads it.
+		user, okUser := stats.Values[cgroupstat.CPUUserSeconds]
+		system, okSystem := stats.Values[cgroupstat.CPUSystemSeconds]
+		if okUser || okSystem {
+			ch <- c.cpu.metric(user+system, labels...)
 		}
-		labels = labels[:4]
 		for field, desc := range c.fields {
 			v, ok := stats.Values[field]
 			if !ok {

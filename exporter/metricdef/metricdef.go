@@ -95,7 +95,7 @@ var All = slices.Concat(
 	[]Def{ProcessExecs, LabelOverflows},
 	[]Def{ProcessSuspiciousExecs, ProcessClassExecs, PrivilegeChanges, SensitiveSyscalls, Events, EventsLost},
 	[]Def{ContainerInfo},
-	[]Def{ContainerPostureInfo, ContainerDangerousCapabilities, ContainerCapabilities, ContainerHostNamespace, ContainerSensitiveMounts},
+	[]Def{ContainerPostureInfo, ContainerCapabilities, ContainerHostNamespace, ContainerSensitiveMounts},
 	[]Def{BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures},
 	[]Def{NetworkConnections, NetworkListens, NetworkListeningSockets, NetworkRawSockets, NetworkRuntimeSocketConnections, NetworkDNSQueries, NetworkDNSDistinctNames, NetworkDistinctDestinations},
 	[]Def{FileModifications, FileSensitiveReads, FileUnresolvedPaths},

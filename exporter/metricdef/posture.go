@@ -20,10 +20,11 @@ func postureGauge(name, help string, labels ...Label) Def {
 
 // Container posture, measured at each scrape from one process of each live
 // container: what its security context achieved, from the kernel's view.
-// A few series per container: one info series with the yes/no facts, a
-// count of dangerous capabilities, and one series per dangerous
-// capability held, host namespace shared or sensitive mount present, none
-// for those absent (a default container shares only the cgroup namespace).
+// A few series per container: one info series with the yes/no facts and
+// one series per dangerous capability held, host namespace shared or
+// sensitive mount present, none for those absent (a default runc container
+// shares only the cgroup namespace). How many capabilities a container
+// holds is the count of its rtsec_container_capabilities series.
 var (
 	ContainerPostureInfo = postureGauge("rtsec_container_posture_info",
 		"The container's posture, always 1: privileged (holds every capability of rtsec_container_capabilities, as privileged or cap_add ALL give), "+
@@ -31,8 +32,6 @@ var (
 			"readonly_rootfs (its root file system is mounted read-only).",
 		Label{Name: "privileged", Values: PostureBools}, Label{Name: "run_as_root", Values: PostureBools}, Label{Name: "seccomp", Values: PostureBools},
 		Label{Name: "no_new_privs", Values: PostureBools}, Label{Name: "readonly_rootfs", Values: PostureBools})
-	ContainerDangerousCapabilities = postureGauge("rtsec_container_dangerous_capabilities",
-		"How many of the dangerous capabilities of rtsec_container_capabilities the container's process holds in its effective set.")
 	ContainerCapabilities = postureGauge("rtsec_container_capabilities",
 		"A dangerous capability the container's process holds in its effective set: 1, and no series for one it lacks.",
 		Label{Name: "cap", Values: PostureCaps})

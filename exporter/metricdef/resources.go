@@ -8,7 +8,6 @@ import (
 
 // Label values of the resources metrics.
 var (
-	CPUModes = []string{"user", "system"}
 	// MemoryEventNames mirror exporter/cgroupstat.MemoryEvents.
 	MemoryEventNames = []string{"high", "max", "oom", "oom_kill"}
 	// ForkKinds are enum fork of bpf/src/resources.bpf.c.
@@ -27,8 +26,7 @@ func resourcesDef(name string, typ prometheus.ValueType, help string, labels ...
 // exit and OOM kill counts of the kernel's scheduler and mm tracepoints.
 var (
 	ContainerCPUSeconds = resourcesDef("rtsec_container_cpu_seconds_total", prometheus.CounterValue,
-		"CPU time the container's processes used, by mode (cgroup v2 cpu.stat user_usec, system_usec).",
-		Label{Name: "mode", Values: CPUModes})
+		"CPU time the container's processes used, user and system together (cgroup v2 cpu.stat user_usec + system_usec): one series a container, since the rules read only the sum.")
 	ContainerCPUQuota = resourcesDef("rtsec_container_cpu_quota_cores", prometheus.GaugeValue,
 		"CPU quota of the container in cores (quota ÷ period of cpu.max, or cpu.cfs_quota_us on a v1 hierarchy); absent without a quota.")
 	ContainerCPUPeriods = resourcesDef("rtsec_container_cpu_periods_total", prometheus.CounterValue,

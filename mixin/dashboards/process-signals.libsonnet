@@ -53,7 +53,7 @@ local g = import '../lib/grafana.libsonnet';
       [10, [
         g.table('Container posture', [
           g.target(posture('rtsec_container_posture_info', ', privileged, run_as_root, seccomp, no_new_privs, readonly_rootfs'), '', true),
-          g.target(posture('rtsec_container_dangerous_capabilities'), '', true),
+          g.target('count by (%s) (%s{%s, %s}) or 0 * %s' % [c.containerLabels, 'rtsec_container_capabilities', c.rtsecSelector, ns, posture('rtsec_container_posture_info')], '', true),
         ], 'One row per container: A its posture (privileged, root, seccomp, no_new_privs, read-only rootfs), B how many dangerous capabilities it holds.'),
         g.table('Risky posture', [
           g.target(posture('rtsec_container_capabilities', ', cap'), '', true),

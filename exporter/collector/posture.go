@@ -27,12 +27,18 @@ func newPostureCollector(env Env) (Collector, error) {
 		host = os.Getpid()
 		env.Logger.Warn("cannot read pid 1's namespaces: posture compares containers with the exporter's own namespaces instead", "err", err)
 	}
-	c := &postureCollector{resolver: env.Resolver, reader: posture.Reader{Proc: "/proc", HostPid: host}, descs: map[string]*seriesDesc{}}
+	return newPosture(env.Resolver, posture.Reader{Proc: "/proc", HostPid: host}), nil
+}
+
+// newPosture returns the collector of the containers resolver lists,
+// measured by reader.
+func newPosture(resolver *container.Resolver, reader posture.Reader) *postureCollector {
+	c := &postureCollector{resolver: resolver, reader: reader, descs: map[string]*seriesDesc{}}
 	for _, d := range []metricdef.Def{metricdef.ContainerPostureInfo, metricdef.ContainerCapabilities, metricdef.ContainerHostNamespace,
 		metricdef.ContainerSensitiveMounts} {
 		c.descs[d.Name] = newSeriesDesc(d)
 	}
-	return c, nil
+	return c
 }
 
 // postureCollector measures every live container's posture at each scrape.

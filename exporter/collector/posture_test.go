@@ -1,0 +1,110 @@
+package collector
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rtsec/rtsec/exporter/posture"
+)
+
+// The host's mounts, pid 1's in the fake /proc.
+const postureHostMountinfo = `22 27 0:21 / /proc rw,relatime - proc proc rw
+27 1 254:0 / / rw,relatime - ext4 /dev/vda rw
+30 27 0:26 / /run rw,nosuid - tmpfs tmpfs rw
+`
+
+// proc is a fake /proc: status, ns links and mountinfo per pid.
+type proc string
+
+// process writes pid's files; ns maps a namespace link name to its inode,
+// the host's (4026531840 + i) for those not given.
+func (p proc) process(t *testing.T, pid int, status, mountinfo string, ns map[string]int) {
+	t.Helper()
+	dir := filepath.Join(string(p), fmt.Sprint(pid))
+	if err := os.MkdirAll(filepath.Join(dir, "ns"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range posture.Namespaces {
+		ino, ok := ns[n.Link]
+		if !ok {
+			ino = 4026531840 + i
+		}
+		if err := os.Symlink(fmt.Sprintf("%s:[%d]", n.Link, ino), filepath.Join(dir, "ns", n.Link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, data := range map[string]string{"status": status, "mountinfo": mountinfo} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// status is a /proc/<pid>/status of the given effective uid, CapEff,
+// NoNewPrivs and Seccomp mode.
+func status(euid int, capEff string, noNewPrivs, seccomp int) string {
+	return fmt.Sprintf("Name:\tsh\nUid:\t%d\t%d\t%d\t%d\nCapEff:\t%s\nNoNewPrivs:\t%d\nSeccomp:\t%d\n", euid, euid, euid, euid, capEff, noNewPrivs, seccomp)
+}
+
+// privileged writes pid's files as a privileged container's that shares the
+// host's network and has the docker socket and the host's /etc mounted.
+func (p proc) privileged(t *testing.T, pid int) {
+	p.process(t, pid, status(0, "000001ffffffffff", 0, 0), `1 0 0:50 / / rw - overlay overlay rw
+2 1 0:26 /docker.sock /var/run/docker.sock rw - tmpfs tmpfs rw
+3 1 254:0 /etc /host/etc ro - ext4 /dev/vda rw
+`, map[string]int{"pid": 1, "ipc": 2, "uts": 3, "cgroup": 4, "mnt": 5})
+}
+
+// postureNode is a fixed node whose containers' first processes are pids,
+// by cgroup path, and a fake /proc with the host's pid 1.
+func postureNode(t *testing.T, pids map[string]int, extra ...string) (*node, proc) {
+	t.Helper()
+	n := newNode(t, 0, nil, nil, extra...)
+	for cg, pid := range pids {
+		if err := os.WriteFile(filepath.Join(n.root, cg, "cgroup.procs"), []byte(fmt.Sprintf("%d\n", pid)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := proc(t.TempDir())
+	p.process(t, 1, status(0, "000001ffffffffff", 0, 0), postureHostMountinfo, nil)
+	return n, p
+}
+
+// Every live container's posture from one of its processes, against pid
+// 1's: the privileged container gets its capabilities, namespace and
+// mount series; a restricted one only its info series; a container whose
+// process has exited is skipped; a host service is no container.
+func TestPostureGolden(t *testing.T) {
+	const gone = "/docker/cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+	n, p := postureNode(t, map[string]int{cgWeb: 101, cgJob: 102, gone: 103, cgSSH: 105}, gone)
+	p.privileged(t, 101)
+	// Restricted: nobody, no capabilities, seccomp, no_new_privs, a
+	// read-only root, every namespace its own.
+	p.process(t, 102, status(65534, "0000000000000000", 1, 2), "1 0 0:51 / / ro - overlay overlay rw\n",
+		map[string]int{"pid": 11, "net": 12, "ipc": 13, "uts": 14, "cgroup": 15, "mnt": 16})
+	p.process(t, 105, status(0, "000001ffffffffff", 0, 0), postureHostMountinfo, nil)
+	assertGolden(t, &scrape{c: newPosture(n.resolver, posture.Reader{Proc: string(p), HostPid: 1})}, "posture")
+}
+
+// A status the kernel would never write fails the scrape, naming the
+// process and the field, and the other containers are still measured.
+func TestPostureUnreadableStatus(t *testing.T) {
+	const broken = "/docker/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+	n, p := postureNode(t, map[string]int{cgWeb: 101, broken: 104}, broken)
+	p.privileged(t, 101)
+	p.process(t, 104, "Name:\tsh\nUid:\t0\t0\t0\t0\nCapEff:\tnot-hex\nNoNewPrivs:\t0\nSeccomp:\t0\n", "1 0 0:52 / / rw - overlay overlay rw\n", nil)
+	s := &scrape{c: newPosture(n.resolver, posture.Reader{Proc: string(p), HostPid: 1})}
+	out := string(exposition(t, s))
+	if s.err == nil || !strings.Contains(s.err.Error(), "pid 104") || !strings.Contains(s.err.Error(), "CapEff") {
+		t.Errorf("scrape error %v, want one naming pid 104's CapEff", s.err)
+	}
+	if !strings.Contains(out, `rtsec_container_posture_info{container="nginx",container_id="`+hexWeb) {
+		t.Errorf("the readable container's posture is missing:\n%s", out)
+	}
+	if strings.Contains(out, "dddd") {
+		t.Errorf("the unreadable container has series:\n%s", out)
+	}
+}

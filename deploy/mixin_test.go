@@ -188,7 +188,7 @@ func TestChartLinksToTheMixinsOutputs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if info.Mode()&os.ModeSymlink == 0 {
-			t.Errorf("%s is a copy, want a symlink to %s", link, target)
+			t.Errorf("%s is not a symlink (a copy, or a checkout without symlinks), want one to %s", link, target)
 			continue
 		}
 		dest, err := os.Readlink(filepath.Join(root, link))

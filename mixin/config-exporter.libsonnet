@@ -1,5 +1,5 @@
-// _config of the exporter's own health (rtsec_exporter_*, rtsec_bpf_*, up):
-// windows and thresholds of the exporter alerts.
+// _config of the exporter's own health (up, rtsec_scrape_collector_success, rtsec_bpf_*,
+// rtsec_events_lost_total, rtsec_label_overflows_total): windows and thresholds of the exporter alerts.
 {
   _config+:: {
     // Exporter health.

@@ -27,9 +27,13 @@ type ResourcesResourceKey struct {
 const (
 	ResourcesMapResourceCounts    = "resource_counts"
 	ResourcesMapResourceStats     = "resource_stats"
+	ResourcesProgHandleClone3Exit = "handle_clone3_exit"
+	ResourcesProgHandleCloneExit  = "handle_clone_exit"
 	ResourcesProgHandleExit       = "handle_exit"
 	ResourcesProgHandleFork       = "handle_fork"
+	ResourcesProgHandleForkExit   = "handle_fork_exit"
 	ResourcesProgHandleMarkVictim = "handle_mark_victim"
+	ResourcesProgHandleVforkExit  = "handle_vfork_exit"
 )
 
 // LoadResources returns the embedded CollectionSpec for Resources.
@@ -74,9 +78,13 @@ type ResourcesSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ResourcesProgramSpecs struct {
+	HandleClone3Exit *ebpf.ProgramSpec `ebpf:"handle_clone3_exit"`
+	HandleCloneExit  *ebpf.ProgramSpec `ebpf:"handle_clone_exit"`
 	HandleExit       *ebpf.ProgramSpec `ebpf:"handle_exit"`
 	HandleFork       *ebpf.ProgramSpec `ebpf:"handle_fork"`
+	HandleForkExit   *ebpf.ProgramSpec `ebpf:"handle_fork_exit"`
 	HandleMarkVictim *ebpf.ProgramSpec `ebpf:"handle_mark_victim"`
+	HandleVforkExit  *ebpf.ProgramSpec `ebpf:"handle_vfork_exit"`
 }
 
 // ResourcesMapSpecs contains maps before they are loaded into the kernel.
@@ -134,16 +142,24 @@ type ResourcesVariables struct {
 //
 // It can be passed to LoadResourcesObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ResourcesPrograms struct {
+	HandleClone3Exit *ebpf.Program `ebpf:"handle_clone3_exit"`
+	HandleCloneExit  *ebpf.Program `ebpf:"handle_clone_exit"`
 	HandleExit       *ebpf.Program `ebpf:"handle_exit"`
 	HandleFork       *ebpf.Program `ebpf:"handle_fork"`
+	HandleForkExit   *ebpf.Program `ebpf:"handle_fork_exit"`
 	HandleMarkVictim *ebpf.Program `ebpf:"handle_mark_victim"`
+	HandleVforkExit  *ebpf.Program `ebpf:"handle_vfork_exit"`
 }
 
 func (p *ResourcesPrograms) Close() error {
 	return _ResourcesClose(
+		p.HandleClone3Exit,
+		p.HandleCloneExit,
 		p.HandleExit,
 		p.HandleFork,
+		p.HandleForkExit,
 		p.HandleMarkVictim,
+		p.HandleVforkExit,
 	)
 }
 

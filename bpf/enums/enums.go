@@ -345,9 +345,10 @@ var ScResultNames = []string{"ok", "denied", "failed"}
 
 // enum resource_kind (resources.bpf.c): Signals of resource_counts.
 const (
-	ResourceFork       = 1
-	ResourceSignalExit = 2
-	ResourceOOMKill    = 3
+	ResourceFork        = 1
+	ResourceSignalExit  = 2
+	ResourceOOMKill     = 3
+	ResourceForkRefused = 4
 )
 
 // enum fork (resources.bpf.c): RESOURCE_FORK values: the new task's kind (label kind).

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Resource abuse signals counted in the kernel per container key (cgroup v2
- * id): forks and thread clones (sched_process_fork), processes killed by a
- * signal (sched_process_exit) and OOM kills (oom:mark_victim). All three are
- * scheduler or mm tracepoints, not syscall tracepoints, so they add nothing
- * to the cost of other syscalls. The cgroup files (CPU, memory, pids) are
- * read by the exporter at scrape time; only what those files cannot say is
- * counted here: the fork rate, the signal a process died of, and OOM kills
- * that outlive the victim's cgroup. */
+ * id): forks and thread clones (sched_process_fork), forks refused
+ * (clone, clone3, fork and vfork failing with EAGAIN), processes killed by a
+ * signal (sched_process_exit) and OOM kills (oom:mark_victim). The cgroup
+ * files (CPU, memory, pids) are read by the exporter at scrape time; only
+ * what those files cannot say is counted here: the fork rate, the signal a
+ * process died of, and what outlives the container's cgroup (OOM kills, and
+ * refused forks: pids.events is gone with a container that exits before the
+ * next scrape). */
 #include "rtsec.h"
 
 /* Signals of resource_counts. */
@@ -14,6 +15,7 @@ enum resource_kind {
 	RESOURCE_FORK = 1,
 	RESOURCE_SIGNAL_EXIT,
 	RESOURCE_OOM_KILL,
+	RESOURCE_FORK_REFUSED,
 };
 
 /* RESOURCE_FORK values: the new task's kind (label kind). */
@@ -59,6 +61,31 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	count_resource(bpf_get_current_cgroup_id(), RESOURCE_FORK, kind);
 	return 0;
 }
+
+/* A fork refused at a limit: the pids controller (the container's limit
+ * or an ancestor's, a pod's), RLIMIT_NPROC or the system's threads-max all
+ * fail copy_process with EAGAIN. Every successful clone leaves at the first
+ * test; the syscall exit tracepoints of the fork family fire for these four
+ * syscalls only. */
+static __always_inline int count_refused(long ret)
+{
+	if (ret != -EAGAIN)
+		return 0;
+	count_resource(bpf_get_current_cgroup_id(), RESOURCE_FORK_REFUSED, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_clone")
+int handle_clone_exit(struct trace_event_raw_sys_exit *ctx) { return count_refused(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_exit_clone3")
+int handle_clone3_exit(struct trace_event_raw_sys_exit *ctx) { return count_refused(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_exit_fork")
+int handle_fork_exit(struct trace_event_raw_sys_exit *ctx) { return count_refused(ctx->ret); }
+
+SEC("tracepoint/syscalls/sys_exit_vfork")
+int handle_vfork_exit(struct trace_event_raw_sys_exit *ctx) { return count_refused(ctx->ret); }
 
 /* Counts a process (its last thread) that died of a signal. Normal exits
  * carry the signal bits clear and leave at the first test. */

@@ -27,7 +27,7 @@ type countBuffers struct {
 }
 
 // Count returns how many entries the hash map m holds.
-func (c *Counter) Count(m *ebpf.Map) (int, error) {
+func (c *Counter) Count(m Map) (int, error) {
 	if m.Type() == ebpf.PerCPUHash || m.Type() == ebpf.LRUCPUHash {
 		return countKeys(m) // values of every CPU: not worth a buffer
 	}
@@ -50,7 +50,7 @@ func (c *Counter) Count(m *ebpf.Map) (int, error) {
 	}
 }
 
-func (c *Counter) buffersFor(m *ebpf.Map) countBuffers {
+func (c *Counter) buffersFor(m Map) countBuffers {
 	sizes := [2]uint32{m.KeySize(), m.ValueSize()}
 	if b, ok := c.buffers[sizes]; ok {
 		return b
@@ -68,7 +68,7 @@ func (c *Counter) buffersFor(m *ebpf.Map) countBuffers {
 }
 
 // countKeys walks the keys of a hash map without reading the values.
-func countKeys(m *ebpf.Map) (int, error) {
+func countKeys(m Map) (int, error) {
 	key := make([]byte, m.KeySize())
 	next := make([]byte, m.KeySize())
 	n := 0

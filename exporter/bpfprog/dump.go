@@ -24,7 +24,7 @@ type Batch[K comparable, V any] struct {
 
 // Read returns every entry of m: keys[i] maps to values[i]. The slices are
 // the Batch's own, valid until its next Read.
-func (b *Batch[K, V]) Read(m *ebpf.Map) (keys []K, values []V, err error) {
+func (b *Batch[K, V]) Read(m Map) (keys []K, values []V, err error) {
 	keys, values = b.keys[:0], b.values[:0]
 	defer func() { b.keys, b.values = keys[:0], values[:0] }()
 	var cursor ebpf.MapBatchCursor
@@ -53,24 +53,39 @@ func (b *Batch[K, V]) Read(m *ebpf.Map) (keys []K, values []V, err error) {
 	}
 }
 
-// iterate is Read one key at a time.
-func (b *Batch[K, V]) iterate(m *ebpf.Map, keys []K, values []V) ([]K, []V, error) {
+// iterate is Read one key at a time. A key deleted while the walk is at
+// it sends the kernel back to the first key: keys seen are skipped.
+func (b *Batch[K, V]) iterate(m Map, keys []K, values []V) ([]K, []V, error) {
 	var (
 		key   K
 		value V
 	)
-	iter := m.Iterate()
-	for iter.Next(&key, &value) {
+	seen := map[K]bool{}
+	var cur any // nil: start from the first key
+	for {
+		err := m.NextKey(cur, &key)
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			return keys, values, nil
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("read map %s: %w", m, err)
+		}
+		cur = key
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if err := m.Lookup(key, &value); errors.Is(err, ebpf.ErrKeyNotExist) {
+			continue // deleted since
+		} else if err != nil {
+			return nil, nil, fmt.Errorf("read map %s: %w", m, err)
+		}
 		keys, values = append(keys, key), append(values, value)
 	}
-	if err := iter.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read map %s: %w", m, err)
-	}
-	return keys, values, nil
 }
 
 // Dump reads every entry of a hash map into a Go map (see Batch).
-func Dump[K comparable, V any](m *ebpf.Map) (map[K]V, error) {
+func Dump[K comparable, V any](m Map) (map[K]V, error) {
 	var b Batch[K, V]
 	keys, values, err := b.Read(m)
 	if err != nil {
@@ -86,7 +101,7 @@ func Dump[K comparable, V any](m *ebpf.Map) (map[K]V, error) {
 // SumsPerCPU reads a per-CPU array of uint64 counters whole, with one
 // batch lookup where the kernel has them (one lookup per index where it
 // has not), and returns each index's sum over the CPUs.
-func SumsPerCPU(m *ebpf.Map) ([]uint64, error) {
+func SumsPerCPU(m Map) ([]uint64, error) {
 	size := int(m.MaxEntries())
 	cpus, err := ebpf.PossibleCPU()
 	if err != nil {
@@ -119,7 +134,7 @@ func SumsPerCPU(m *ebpf.Map) ([]uint64, error) {
 }
 
 // SumPerCPU reads index of a per-CPU array of uint64 and adds up the CPUs.
-func SumPerCPU(m *ebpf.Map, index uint32) (uint64, error) {
+func SumPerCPU(m Map, index uint32) (uint64, error) {
 	var values []uint64
 	if err := m.Lookup(index, &values); err != nil {
 		return 0, fmt.Errorf("read map %s[%d]: %w", m, index, err)
@@ -132,7 +147,7 @@ func SumPerCPU(m *ebpf.Map, index uint32) (uint64, error) {
 }
 
 // DeleteWhere deletes the entries of a hash map for which drop is true.
-func DeleteWhere[K comparable, V any](m *ebpf.Map, drop func(K, V) bool) error {
+func DeleteWhere[K comparable, V any](m Map, drop func(K, V) bool) error {
 	var b Batch[K, V]
 	keys, values, err := b.Read(m)
 	if err != nil {

@@ -125,3 +125,29 @@ func TestSumsPerCPU(t *testing.T) {
 		}
 	}
 }
+
+// The one-key-at-a-time fallback of Batch reads every entry once.
+func TestBatchIterateFallback(t *testing.T) {
+	const n = 300
+	m := newMap(t, ebpf.Hash, 8, 8, n)
+	for i := range uint64(n) {
+		if err := m.Put(i, i*3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b Batch[uint64, uint64]
+	keys, values, err := b.iterate(m, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[uint64]bool{}
+	for i, k := range keys {
+		if values[i] != k*3 || seen[k] {
+			t.Fatalf("entry %d = %d (seen before: %v), want %d once", k, values[i], seen[k], k*3)
+		}
+		seen[k] = true
+	}
+	if len(seen) != n {
+		t.Errorf("iterate read %d entries, want %d", len(seen), n)
+	}
+}

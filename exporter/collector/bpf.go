@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -25,8 +24,8 @@ func init() {
 // bpfCollector reports on rtsec's own BPF programs and maps: how often they
 // run, the CPU they take, and how full the hash maps are.
 type bpfCollector struct {
-	set    *bpfprog.Set
-	logger *slog.Logger
+	// loaded lists what the collector reports on.
+	loaded func() bpfprog.Inventory
 	// stats keeps the kernel's BPF run-time statistics on while it is open.
 	stats io.Closer
 	// counter counts map entries with buffers kept between scrapes;
@@ -38,14 +37,7 @@ type bpfCollector struct {
 }
 
 func newBPFCollector(env Env) (Collector, error) {
-	c := &bpfCollector{
-		set:      env.BPF,
-		logger:   env.Logger,
-		runs:     metricdef.BPFProgramRuns.Desc(),
-		runTime:  metricdef.BPFProgramRunTime.Desc(),
-		entries:  metricdef.BPFMapEntries.Desc(),
-		capacity: metricdef.BPFMapCapacity.Desc(),
-	}
+	c := newBPF(env.BPF.Inventory)
 	if statsEnabled(statsEnabledPath) {
 		return c, nil // the node keeps them on: no capability needed
 	}
@@ -56,6 +48,17 @@ func newBPFCollector(env Env) (Collector, error) {
 		c.stats = stats
 	}
 	return c, nil
+}
+
+// newBPF returns the bpf collector of what loaded lists.
+func newBPF(loaded func() bpfprog.Inventory) *bpfCollector {
+	return &bpfCollector{
+		loaded:   loaded,
+		runs:     metricdef.BPFProgramRuns.Desc(),
+		runTime:  metricdef.BPFProgramRunTime.Desc(),
+		entries:  metricdef.BPFMapEntries.Desc(),
+		capacity: metricdef.BPFMapCapacity.Desc(),
+	}
 }
 
 // statsEnabledPath is the sysctl that keeps BPF run-time statistics on.
@@ -78,7 +81,8 @@ func (c *bpfCollector) Close() error {
 
 func (c *bpfCollector) Update(ch chan<- prometheus.Metric) error {
 	var errs []error
-	for name, prog := range c.set.Programs() {
+	loaded := c.loaded()
+	for name, prog := range loaded.Programs {
 		stats, err := prog.Stats()
 		if err != nil {
 			errs = append(errs, fmt.Errorf("program %s stats: %w", name, err))
@@ -87,7 +91,7 @@ func (c *bpfCollector) Update(ch chan<- prometheus.Metric) error {
 		ch <- prometheus.MustNewConstMetric(c.runs, prometheus.CounterValue, float64(stats.RunCount), name)
 		ch <- prometheus.MustNewConstMetric(c.runTime, prometheus.CounterValue, stats.Runtime.Seconds(), name)
 	}
-	for name, m := range c.set.Maps() {
+	for name, m := range loaded.Maps {
 		if t := m.Type(); t != ebpf.Hash && t != ebpf.LRUHash && t != ebpf.PerCPUHash && t != ebpf.LRUCPUHash {
 			continue // arrays are always full; only hash maps can run out
 		}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/exporter/bpfprog"
@@ -135,7 +134,7 @@ type Registry struct {
 // New builds the named collectors. Their BPF objects live in env.BPF, which
 // the caller closes.
 func New(env Env, names []string) (*Registry, error) {
-	r := &Registry{logger: env.Logger, resolver: env.Resolver, collectors: map[string]Collector{}}
+	r := newRegistry(env.Logger, env.Resolver, map[string]Collector{})
 	env.events = newEventLog(env.Logger, env.Resolver)
 	for _, name := range names {
 		reg, ok := registrations[name]
@@ -160,6 +159,11 @@ func New(env Env, names []string) (*Registry, error) {
 		r.collectors["events"] = env.events
 	}
 	return r, nil
+}
+
+// newRegistry returns the registry running collectors, by name.
+func newRegistry(logger *slog.Logger, resolver *container.Resolver, collectors map[string]Collector) *Registry {
+	return &Registry{logger: logger, resolver: resolver, collectors: collectors}
 }
 
 var (
@@ -265,7 +269,7 @@ func (r *Registry) Forget(ids []uint64) {
 
 // keyCgroups lists, once each, the container keys (cgroup ids) of the keys
 // of a counts map.
-func keyCgroups[K comparable](m *ebpf.Map, cgroupOf func(K) uint64) ([]uint64, error) {
+func keyCgroups[K comparable](m bpfprog.Map, cgroupOf func(K) uint64) ([]uint64, error) {
 	raw, err := bpfprog.Dump[K, uint64](m)
 	if err != nil {
 		return nil, err

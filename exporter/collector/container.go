@@ -8,9 +8,11 @@ import (
 )
 
 func init() {
-	register("container", true, func(env Env) (Collector, error) {
-		return &containerCollector{resolver: env.Resolver, info: newSeriesDesc(metricdef.ContainerInfo)}, nil
-	})
+	register("container", true, func(env Env) (Collector, error) { return newContainer(env.Resolver), nil })
+}
+
+func newContainer(resolver *container.Resolver) *containerCollector {
+	return &containerCollector{resolver: resolver, info: newSeriesDesc(metricdef.ContainerInfo)}
 }
 
 // containerCollector exposes rtsec_container_info for every container alive.

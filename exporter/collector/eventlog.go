@@ -62,7 +62,9 @@ type eventLog struct {
 
 	mu     sync.Mutex
 	shared map[string]*ebpf.Map // nil until an object is loaded
-	log    *events.Log          // nil with --events.output=none
+	// counts and stats are the shared event_counts and event_stats.
+	counts, stats bpfprog.Map
+	log           *events.Log // nil with --events.output=none
 	// classes names the file classes of file events, set by the file
 	// collector before it loads its object.
 	classes atomic.Pointer[events.FileClasses]
@@ -128,6 +130,7 @@ func (e *eventLog) load(set *bpfprog.Set, spec *ebpf.CollectionSpec, objs io.Clo
 		}
 		e.shared[name] = loaded[name]
 	}
+	e.counts, e.stats = e.shared["event_counts"], e.shared["event_stats"]
 	return e.start()
 }
 
@@ -194,11 +197,11 @@ func (e *eventLog) start() error {
 
 // Update implements Collector: rtsec_events_total and rtsec_events_lost_total.
 func (e *eventLog) Update(ch chan<- prometheus.Metric) error {
-	counts, err := bpfprog.SumsPerCPU(e.shared["event_counts"])
+	counts, err := bpfprog.SumsPerCPU(e.counts)
 	if err != nil {
 		return err
 	}
-	stats, err := bpfprog.SumsPerCPU(e.shared["event_stats"])
+	stats, err := bpfprog.SumsPerCPU(e.stats)
 	if err != nil {
 		return err
 	}

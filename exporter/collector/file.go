@@ -39,7 +39,7 @@ func fileTable() (*fileclass.Table, error) {
 // sensitive files, classified in the kernel (files.bpf.c), and sends the
 // critical ones to the event log.
 type fileCollector struct {
-	objs                bpf.FilesMaps
+	counts, stats       bpfprog.Map
 	resolver            *container.Resolver
 	modNames, readNames []string
 	mods, reads         *aggregate.Table
@@ -52,7 +52,7 @@ type fileCollector struct {
 	modValues [][]string
 	// readMu guards the batch buffers of readCounts.
 	readMu sync.Mutex
-	counts bpfprog.Batch[bpf.FilesFileKey, uint64]
+	batch  bpfprog.Batch[bpf.FilesFileKey, uint64]
 }
 
 func newFileCollector(env Env) (Collector, error) {
@@ -72,15 +72,37 @@ func newFileCollector(env Env) (Collector, error) {
 	if len(missing) > 0 {
 		env.Logger.Info("tracepoints missing from this kernel: those syscalls are not counted", "tracepoints", missing)
 	}
+	// The event log names the classes of the object's first events.
+	modNames, readNames := table.Names(fileclass.Modify), table.Names(fileclass.Read)
+	env.events.classes.Store(&events.FileClasses{Modify: modNames, Read: readNames})
+	var objs bpf.FilesMaps
+	if err := env.events.load(env.BPF, spec, &objs); err != nil {
+		return nil, err
+	}
+	if err := table.Fill(objs.FileClasses, objs.ReadGate, objs.GateFilter); err != nil {
+		return nil, err
+	}
+	// The runtime's own setup of a new container is not the container's.
+	if err := loadRuntimeBinaries(objs.RuntimeBinaries, env.Logger); err != nil {
+		return nil, err
+	}
+	return newFile(objs.FileCounts, objs.FileStats, modNames, readNames, env.Resolver, env.events.exemplars), nil
+}
+
+// newFile returns the file collector of a loaded files object, whose class
+// ids index modNames and readNames.
+func newFile(counts, stats bpfprog.Map, modNames, readNames []string, resolver *container.Resolver, exemplars *events.Exemplars) *fileCollector {
 	// Every value of a fixed label set fits: no overflow to budget.
 	unbounded := func(container.Identity) int { return 1 << 16 }
 	c := &fileCollector{
-		resolver:       env.Resolver,
-		modNames:       table.Names(fileclass.Modify),
-		readNames:      table.Names(fileclass.Read),
+		counts:         counts,
+		stats:          stats,
+		resolver:       resolver,
+		modNames:       modNames,
+		readNames:      readNames,
 		mods:           aggregate.NewTable(unbounded),
 		reads:          aggregate.NewTable(unbounded),
-		exemplars:      env.events.exemplars,
+		exemplars:      exemplars,
 		modDesc:        newSeriesDesc(metricdef.FileModifications),
 		readDesc:       newSeriesDesc(metricdef.FileSensitiveReads),
 		unresolvedDesc: metricdef.FileUnresolvedPaths.Desc(),
@@ -93,18 +115,7 @@ func newFileCollector(env Env) (Collector, error) {
 		}
 		c.modValues = append(c.modValues, values)
 	}
-	env.events.classes.Store(&events.FileClasses{Modify: c.modNames, Read: c.readNames})
-	if err := env.events.load(env.BPF, spec, &c.objs); err != nil {
-		return nil, err
-	}
-	if err := table.Fill(c.objs.FileClasses, c.objs.ReadGate, c.objs.GateFilter); err != nil {
-		return nil, err
-	}
-	// The runtime's own setup of a new container is not the container's.
-	if err := loadRuntimeBinaries(c.objs.RuntimeBinaries, env.Logger); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c
 }
 
 // tableName returns names[id-1], or "" for an id the table does not know.
@@ -120,7 +131,7 @@ func tableName(names []string, id uint8) string {
 func (c *fileCollector) readCounts() (mods, reads map[aggregate.Key]uint64, err error) {
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
-	keys, values, err := c.counts.Read(c.objs.FileCounts)
+	keys, values, err := c.batch.Read(c.counts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -164,7 +175,7 @@ func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
 		m := c.readDesc.metric(float64(s.Count), labels...)
 		ch <- c.exemplars.Attach(m, metricdef.FileSensitiveReads.Name, labels)
 	}
-	stats, err := bpfprog.SumsPerCPU(c.objs.FileStats)
+	stats, err := bpfprog.SumsPerCPU(c.stats)
 	if err != nil {
 		return err
 	}
@@ -177,7 +188,7 @@ func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *fileCollector) CgroupIDs() ([]uint64, error) {
-	return keyCgroups(c.objs.FileCounts, func(k bpf.FilesFileKey) uint64 { return k.CgroupId })
+	return keyCgroups(c.counts, func(k bpf.FilesFileKey) uint64 { return k.CgroupId })
 }
 
 // Forget implements Forgetter: the counts of the gone keys are retired into
@@ -189,5 +200,5 @@ func (c *fileCollector) Forget(gone map[uint64]bool) error {
 	}
 	c.mods.Retire(mods, gone)
 	c.reads.Retire(reads, gone)
-	return bpfprog.DeleteWhere(c.objs.FileCounts, func(k bpf.FilesFileKey, _ uint64) bool { return gone[k.CgroupId] })
+	return bpfprog.DeleteWhere(c.counts, func(k bpf.FilesFileKey, _ uint64) bool { return gone[k.CgroupId] })
 }

@@ -119,6 +119,12 @@ func newIntegrityCollector(env Env) (Collector, error) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	go checker.Run(ctx, *integrityInterval)
+	return newIntegrity(checker, stop), nil
+}
+
+// newIntegrity returns the collector of checker's state; stop stops its
+// checks.
+func newIntegrity(checker *integrity.Checker, stop context.CancelFunc) *integrityCollector {
 	return &integrityCollector{
 		checker:   checker,
 		stop:      stop,
@@ -126,7 +132,7 @@ func newIntegrityCollector(env Env) (Collector, error) {
 		lastCheck: metricdef.FileIntegrityLastCheck.Desc(),
 		checks:    metricdef.FileIntegrityChecks.Desc(),
 		rebuilds:  metricdef.FileIntegrityBaselineRebuilds.Desc(),
-	}, nil
+	}
 }
 
 // Close stops the periodic checks.

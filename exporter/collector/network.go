@@ -25,7 +25,7 @@ func init() {
 
 // networkCollector exports the network signals of network.bpf.c.
 type networkCollector struct {
-	objs     bpf.NetworkObjects
+	maps     networkMaps
 	resolver *container.Resolver
 	counts   *aggregate.Table
 
@@ -38,6 +38,12 @@ type networkCollector struct {
 	readMu sync.Mutex
 	batch  bpfprog.Batch[bpf.NetworkNetKey, uint64]
 	values map[[6]byte]string
+}
+
+// networkMaps are the maps of the network object that the collector reads
+// and deletes from.
+type networkMaps struct {
+	counts, stats, listeners, novelty, noveltyBudgets bpfprog.Map
 }
 
 func newNetworkCollector(env Env) (Collector, error) {
@@ -57,8 +63,20 @@ func newNetworkCollector(env Env) (Collector, error) {
 			return nil, fmt.Errorf("set %s: %w", name, err)
 		}
 	}
-	c := &networkCollector{
-		resolver:       env.Resolver,
+	var objs bpf.NetworkObjects
+	if err := env.BPF.Load(spec, &objs); err != nil {
+		return nil, err
+	}
+	maps := networkMaps{counts: objs.NetCounts, stats: objs.NetStats, listeners: objs.NetListeners,
+		novelty: objs.NetNovelty, noveltyBudgets: objs.NetNoveltyBudgets}
+	return newNetwork(maps, env.Resolver), nil
+}
+
+// newNetwork returns the network collector of a loaded network object.
+func newNetwork(maps networkMaps, resolver *container.Resolver) *networkCollector {
+	return &networkCollector{
+		maps:           maps,
+		resolver:       resolver,
 		counts:         aggregate.NewTable(func(container.Identity) int { return networkCountsPerKeyKind }),
 		connections:    newSeriesDesc(metricdef.NetworkConnections),
 		listens:        newSeriesDesc(metricdef.NetworkListens),
@@ -71,17 +89,13 @@ func newNetworkCollector(env Env) (Collector, error) {
 		overflows:      metricdef.LabelOverflows.Desc(),
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
 	}
-	if err := env.BPF.Load(spec, &c.objs); err != nil {
-		return nil, err
-	}
-	return c, nil
 }
 
 // readCounts reads net_counts; a key's label ids travel as the value string.
 func (c *networkCollector) readCounts() (map[aggregate.Key]uint64, error) {
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
-	keys, counts, err := c.batch.Read(c.objs.NetCounts)
+	keys, counts, err := c.batch.Read(c.maps.counts)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +191,7 @@ func (c *networkCollector) Update(ch chan<- prometheus.Metric) error {
 	}
 	var errs []error
 	errs = append(errs, c.updateListening(ch), c.updateNovelty(ch))
-	stats, err := bpfprog.SumsPerCPU(c.objs.NetStats)
+	stats, err := bpfprog.SumsPerCPU(c.maps.stats)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
 	}
@@ -197,7 +211,7 @@ func (c *networkCollector) Update(ch chan<- prometheus.Metric) error {
 
 // updateListening exports the listening sockets per identity.
 func (c *networkCollector) updateListening(ch chan<- prometheus.Metric) error {
-	listeners, err := bpfprog.Dump[uint64, uint64](c.objs.NetListeners)
+	listeners, err := bpfprog.Dump[uint64, uint64](c.maps.listeners)
 	if err != nil {
 		return err
 	}

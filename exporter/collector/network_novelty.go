@@ -26,7 +26,7 @@ func monotonicNow() (uint64, error) {
 // updateNovelty exports the distinct destinations and DNS names seen within
 // the window, and deletes the entries that fell out of it.
 func (c *networkCollector) updateNovelty(ch chan<- prometheus.Metric) error {
-	entries, err := bpfprog.Dump[bpf.NetworkNoveltyKey, uint64](c.objs.NetNovelty)
+	entries, err := bpfprog.Dump[bpf.NetworkNoveltyKey, uint64](c.maps.novelty)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (c *networkCollector) updateNovelty(ch chan<- prometheus.Metric) error {
 	names := map[container.Identity]int{}
 	for k, seen := range entries {
 		if seen+window < now {
-			if err := c.objs.NetNovelty.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			if err := c.maps.novelty.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 				return fmt.Errorf("expire novelty entry: %w", err)
 			}
 			continue
@@ -68,7 +68,7 @@ func (c *networkCollector) updateNovelty(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *networkCollector) CgroupIDs() ([]uint64, error) {
-	return keyCgroups(c.objs.NetCounts, func(k bpf.NetworkNetKey) uint64 { return k.CgroupId })
+	return keyCgroups(c.maps.counts, func(k bpf.NetworkNetKey) uint64 { return k.CgroupId })
 }
 
 // Forget implements Forgetter: the counts of the gone keys are retired into
@@ -80,9 +80,9 @@ func (c *networkCollector) Forget(gone map[uint64]bool) error {
 	}
 	c.counts.Retire(live, gone)
 	return errors.Join(
-		bpfprog.DeleteWhere(c.objs.NetCounts, func(k bpf.NetworkNetKey, _ uint64) bool { return gone[k.CgroupId] }),
-		bpfprog.DeleteWhere(c.objs.NetNovelty, func(k bpf.NetworkNoveltyKey, _ uint64) bool { return gone[k.CgroupId] }),
-		bpfprog.DeleteWhere(c.objs.NetNoveltyBudgets, func(k bpf.NetworkNoveltyBudgetKey, _ bpf.NetworkNoveltyBudget) bool { return gone[k.CgroupId] }),
-		bpfprog.DeleteWhere(c.objs.NetListeners, func(_ uint64, cgroupID uint64) bool { return gone[cgroupID] }),
+		bpfprog.DeleteWhere(c.maps.counts, func(k bpf.NetworkNetKey, _ uint64) bool { return gone[k.CgroupId] }),
+		bpfprog.DeleteWhere(c.maps.novelty, func(k bpf.NetworkNoveltyKey, _ uint64) bool { return gone[k.CgroupId] }),
+		bpfprog.DeleteWhere(c.maps.noveltyBudgets, func(k bpf.NetworkNoveltyBudgetKey, _ bpf.NetworkNoveltyBudget) bool { return gone[k.CgroupId] }),
+		bpfprog.DeleteWhere(c.maps.listeners, func(_ uint64, cgroupID uint64) bool { return gone[cgroupID] }),
 	)
 }

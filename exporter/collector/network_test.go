@@ -10,18 +10,7 @@ import (
 	"github.com/rtsec/rtsec/bpf/enums"
 	"github.com/rtsec/rtsec/exporter/aggregate"
 	"github.com/rtsec/rtsec/exporter/container"
-	"github.com/rtsec/rtsec/exporter/metricdef"
 )
-
-func testNetworkCollector() *networkCollector {
-	return &networkCollector{
-		connections: newSeriesDesc(metricdef.NetworkConnections),
-		listens:     newSeriesDesc(metricdef.NetworkListens),
-		raw:         newSeriesDesc(metricdef.NetworkRawSockets),
-		runtime:     newSeriesDesc(metricdef.NetworkRuntimeSocketConnections),
-		dns:         newSeriesDesc(metricdef.NetworkDNSQueries),
-	}
-}
 
 func labelsOf(t *testing.T, m prometheus.Metric) map[string]string {
 	t.Helper()
@@ -37,7 +26,7 @@ func labelsOf(t *testing.T, m prometheus.Metric) map[string]string {
 }
 
 func TestNetworkCounterLabels(t *testing.T) {
-	c := testNetworkCollector()
+	c := newNetwork(networkMaps{}, nil)
 	id := container.Identity{ID: "c1", Namespace: "ns", Pod: "p", Container: "app"}
 	cases := []struct {
 		ids  []byte

@@ -3,6 +3,7 @@ package collector
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"os"
 	"strings"
@@ -44,7 +45,8 @@ func init() {
 }
 
 type processCollector struct {
-	objs     bpf.ProcessMaps
+	maps     processMaps
+	logger   *slog.Logger
 	resolver *container.Resolver
 	table    *aggregate.Table
 	signals  *signals
@@ -65,6 +67,13 @@ type processCollector struct {
 	counts  bpfprog.Batch[bpf.ProcessExecKey, uint64]
 	budgets bpfprog.Batch[uint64, bpf.ProcessExecBudget]
 	names   map[[32]int8]string
+}
+
+// processMaps are the maps of the process object that the collector reads
+// and writes once it is loaded.
+type processMaps struct {
+	execCounts, execBudgets, execStats, hostCgroups bpfprog.Map
+	signalCounts, signalStats                       bpfprog.Map
 }
 
 func validateBudget(flag string, v uint32) error {
@@ -99,8 +108,6 @@ func newProcessCollector(env Env) (Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The kernel budgets each cgroup; the table caps the union of an
-	// identity's cgroups (the host has many) in userspace.
 	variables := map[string]any{
 		"binary_budget": *binaryBudget, "host_binary_budget": *hostBinaryBudget,
 		"shell_class": list.ID(classes.Shell), "miner_class": list.ID(classes.Miner),
@@ -119,33 +126,52 @@ func newProcessCollector(env Env) (Collector, error) {
 	if len(missing) > 0 {
 		env.Logger.Info("tracepoints missing from this kernel: those syscalls are not counted", "tracepoints", missing)
 	}
+	var objs bpf.ProcessMaps
+	if err := env.events.load(env.BPF, spec, &objs); err != nil {
+		return nil, err
+	}
+	if err := loadRuntimeBinaries(objs.RuntimeBinaries, env.Logger); err != nil {
+		return nil, err
+	}
+	if err := loadClassNames(objs.ClassNames, list); err != nil {
+		return nil, err
+	}
+	enforcer, err := startEnforcer(env, &objs, list)
+	if err != nil {
+		return nil, err
+	}
+	maps := processMaps{
+		execCounts: objs.ExecCounts, execBudgets: objs.ExecBudgets, execStats: objs.ExecStats, hostCgroups: objs.HostCgroups,
+		signalCounts: objs.SignalCounts, signalStats: objs.SignalStats,
+	}
+	return newProcess(maps, list, env.Logger, env.Resolver, env.events.exemplars, enforcer), nil
+}
+
+// newProcess returns the process collector of a loaded process object.
+func newProcess(maps processMaps, list classes.List, logger *slog.Logger, resolver *container.Resolver,
+	exemplars *events.Exemplars, enforcer *enforce.Enforcer) *processCollector {
 	c := &processCollector{
-		resolver:       env.Resolver,
-		exemplars:      env.events.exemplars,
+		maps:           maps,
+		logger:         logger,
+		resolver:       resolver,
+		exemplars:      exemplars,
+		enforcer:       enforcer,
+		signals:        newSignals(maps.signalCounts, list, resolver),
 		hostCgroups:    map[uint64]bool{},
 		execs:          newSeriesDesc(metricdef.ProcessExecs),
 		overflows:      metricdef.LabelOverflows.Desc(),
 		insertFailures: metricdef.BPFMapInsertFailures.Desc(),
 	}
+	// The kernel budgets each cgroup; the table caps the union of an
+	// identity's cgroups (the host has many) in userspace.
 	c.table = aggregate.NewTable(func(id container.Identity) int {
 		if id.IsHost() {
 			return int(*hostBinaryBudget)
 		}
 		return int(*binaryBudget)
 	})
-	if err := env.events.load(env.BPF, spec, &c.objs); err != nil {
-		return nil, err
-	}
-	if err := loadRuntimeBinaries(c.objs.RuntimeBinaries, env.Logger); err != nil {
-		return nil, err
-	}
-	if c.signals, err = newSignals(&c.objs, list, env.Resolver); err != nil {
-		return nil, err
-	}
-	if c.enforcer, err = startEnforcer(env, &c.objs, list); err != nil {
-		return nil, err
-	}
-	return c, nil
+	resolver.OnHost(c.raiseHostBudget)
+	return c
 }
 
 // binaryName turns the kernel's NUL-padded name into a label value. The
@@ -166,16 +192,16 @@ func binaryName(raw []int8) string {
 // readCounts reads the kernel's counts and name budgets. Execs that found
 // the count map full were kept in the key's budget entry: they count as
 // overflow.
-func (c *processCollector) readCounts() (map[aggregate.Key]uint64, map[uint64]bpf.ProcessExecBudget, error) {
+func (c *processCollector) readCounts() (map[aggregate.Key]uint64, error) {
 	c.readMu.Lock()
 	defer c.readMu.Unlock()
-	keys, values, err := c.counts.Read(c.objs.ExecCounts)
+	keys, values, err := c.counts.Read(c.maps.execCounts)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ids, entries, err := c.budgets.Read(c.objs.ExecBudgets)
+	ids, entries, err := c.budgets.Read(c.maps.execBudgets)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// Binary names keep their label value from one scrape to the next:
 	// the names of this scrape's keys, made once each.
@@ -192,41 +218,36 @@ func (c *processCollector) readCounts() (map[aggregate.Key]uint64, map[uint64]bp
 		live[aggregate.Key{CgroupID: k.CgroupId, Value: name}] += values[i]
 	}
 	c.names = names
-	budgets := make(map[uint64]bpf.ProcessExecBudget, len(ids))
 	for i, id := range ids {
-		b := entries[i]
-		budgets[id] = b
-		if b.Dropped > 0 {
+		if b := entries[i]; b.Dropped > 0 {
 			live[aggregate.Key{CgroupID: id, Value: metricdef.OverflowValue}] += b.Dropped
 		}
 	}
-	return live, budgets, nil
+	return live, nil
 }
 
-// raiseHostBudgets gives the host budget to the cgroups that spent a
-// container's and resolve to the host. Names past the container budget
-// before this scrape were counted as "_other"; new ones are counted again.
-func (c *processCollector) raiseHostBudgets(budgets map[uint64]bpf.ProcessExecBudget) error {
+// raiseHostBudget gives a cgroup that resolves to the host the host's name
+// budget in the kernel (host_cgroups), so that a systemd service or a login
+// session is not held to a container's budget. The resolver calls it when it
+// learns that the cgroup is the host's (Resolver.OnHost), not a scrape:
+// names past the container budget before then were counted as "_other",
+// new ones are counted by name.
+func (c *processCollector) raiseHostBudget(id uint64) {
 	c.hostMu.Lock()
 	defer c.hostMu.Unlock()
-	for id, b := range budgets {
-		if b.Used < *binaryBudget || c.hostCgroups[id] || !c.resolver.Resolve(id).IsHost() {
-			continue
-		}
-		if err := c.objs.HostCgroups.Put(id, uint8(1)); err != nil {
-			return fmt.Errorf("raise the name budget of host cgroup %d: %w", id, err)
-		}
-		c.hostCgroups[id] = true
+	if c.hostCgroups[id] {
+		return
 	}
-	return nil
+	if err := c.maps.hostCgroups.Put(id, uint8(1)); err != nil {
+		c.logger.Warn("cannot give a host cgroup the host's name budget: its names past a container's budget count as _other", "cgroup_id", id, "err", err)
+		return
+	}
+	c.hostCgroups[id] = true
 }
 
 func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
-	live, budgets, err := c.readCounts()
+	live, err := c.readCounts()
 	if err != nil {
-		return err
-	}
-	if err := c.raiseHostBudgets(budgets); err != nil {
 		return err
 	}
 	series, folded := c.table.Sum(live, c.resolver.Resolve)
@@ -237,7 +258,7 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 		ch <- c.execs.metric(float64(s.Count), labels...)
 	}
 
-	stats, err := bpfprog.SumsPerCPU(c.objs.ExecStats)
+	stats, err := bpfprog.SumsPerCPU(c.maps.execStats)
 	if err != nil {
 		return err
 	}
@@ -245,7 +266,7 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 	for mapName, index := range map[string]uint32{"exec_counts": enums.StatExecCountsFull, "exec_budgets": enums.StatExecBudgetFull} {
 		ch <- prometheus.MustNewConstMetric(c.insertFailures, prometheus.CounterValue, float64(statAt(stats, index)), mapName)
 	}
-	n, err := bpfprog.SumPerCPU(c.objs.SignalStats, enums.StatSignalCountsFull)
+	n, err := bpfprog.SumPerCPU(c.maps.signalStats, enums.StatSignalCountsFull)
 	if err != nil {
 		return err
 	}
@@ -260,7 +281,7 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *processCollector) CgroupIDs() ([]uint64, error) {
-	budgets, err := bpfprog.Dump[uint64, bpf.ProcessExecBudget](c.objs.ExecBudgets)
+	budgets, err := bpfprog.Dump[uint64, bpf.ProcessExecBudget](c.maps.execBudgets)
 	if err != nil {
 		return nil, err
 	}
@@ -284,27 +305,17 @@ func (c *processCollector) CgroupIDs() ([]uint64, error) {
 // Forget implements Forgetter: the counts of the gone keys are retired into
 // their identities' sums, then their kernel entries deleted.
 func (c *processCollector) Forget(gone map[uint64]bool) error {
-	live, _, err := c.readCounts()
+	live, err := c.readCounts()
 	if err != nil {
 		return err
 	}
 	c.table.Retire(live, gone)
 	// Delete by the raw kernel keys: label values were cleaned up.
-	if err := bpfprog.DeleteWhere(c.objs.ExecCounts, func(k bpf.ProcessExecKey, _ uint64) bool { return gone[k.CgroupId] }); err != nil {
+	if err := bpfprog.DeleteWhere(c.maps.execCounts, func(k bpf.ProcessExecKey, _ uint64) bool { return gone[k.CgroupId] }); err != nil {
 		return err
 	}
-	c.hostMu.Lock()
-	defer c.hostMu.Unlock()
-	for id := range gone {
-		if err := c.objs.ExecBudgets.Delete(id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-			return fmt.Errorf("forget exec budget: %w", err)
-		}
-		if c.hostCgroups[id] {
-			if err := c.objs.HostCgroups.Delete(id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-				return fmt.Errorf("forget host cgroup: %w", err)
-			}
-			delete(c.hostCgroups, id)
-		}
+	if err := c.forgetBudgets(gone); err != nil {
+		return err
 	}
 	if c.enforcer != nil {
 		if err := c.enforcer.Forget(gone); err != nil {
@@ -312,6 +323,24 @@ func (c *processCollector) Forget(gone map[uint64]bool) error {
 		}
 	}
 	return c.signals.forget(gone)
+}
+
+// forgetBudgets deletes the name budgets of the gone keys, the host's too.
+func (c *processCollector) forgetBudgets(gone map[uint64]bool) error {
+	c.hostMu.Lock()
+	defer c.hostMu.Unlock()
+	for id := range gone {
+		if err := c.maps.execBudgets.Delete(id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			return fmt.Errorf("forget exec budget: %w", err)
+		}
+		if c.hostCgroups[id] {
+			if err := c.maps.hostCgroups.Delete(id); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+				return fmt.Errorf("forget host cgroup: %w", err)
+			}
+			delete(c.hostCgroups, id)
+		}
+	}
+	return nil
 }
 
 // Close stops keeping the enforcement policy current.

@@ -61,7 +61,7 @@ func BenchmarkProcessScrape(b *testing.B) {
 			for k, ch := range fmt.Sprintf("binary-%02d", j) {
 				key.Binary[k] = int8(ch)
 			}
-			if err := pc.objs.ExecCounts.Put(key, uint64(i+j+1)); err != nil {
+			if err := pc.maps.execCounts.Put(key, uint64(i+j+1)); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -28,7 +28,8 @@ func init() {
 // its cgroup files, and the forks, signal deaths and OOM kills the kernel
 // counted for it.
 type resourcesCollector struct {
-	objs     bpf.ResourcesMaps
+	counts   bpfprog.Map
+	stats    bpfprog.Map
 	resolver *container.Resolver
 	layout   cgroupstat.Layout
 	tables   map[uint16]*aggregate.Table
@@ -60,15 +61,28 @@ func newResourcesCollector(env Env) (Collector, error) {
 		delete(spec.Programs, "handle_mark_victim")
 		env.Logger.Info("no oom:mark_victim tracepoint in this kernel: rtsec_container_oom_kills_total stays absent; memory.events oom_kill still counts")
 	}
+	var objs bpf.ResourcesMaps
+	if err := env.BPF.Load(spec, &objs); err != nil {
+		return nil, err
+	}
+	return newResources(objs.ResourceCounts, objs.ResourceStats, layout, env.Resolver), nil
+}
+
+// newResources returns the resources collector of a loaded resources
+// object, reading the cgroup files of layout.
+func newResources(counts, stats bpfprog.Map, layout cgroupstat.Layout, resolver *container.Resolver) *resourcesCollector {
 	c := &resourcesCollector{
-		resolver: env.Resolver,
+		counts:   counts,
+		stats:    stats,
+		resolver: resolver,
 		layout:   layout,
 		dirs:     map[string]cgroupstat.Dirs{},
 		tables:   map[uint16]*aggregate.Table{},
 		descs: map[uint16]*seriesDesc{
-			enums.ResourceFork:       newSeriesDesc(metricdef.ContainerForks),
-			enums.ResourceSignalExit: newSeriesDesc(metricdef.ContainerSignalExits),
-			enums.ResourceOOMKill:    newSeriesDesc(metricdef.ContainerOOMKills),
+			enums.ResourceFork:        newSeriesDesc(metricdef.ContainerForks),
+			enums.ResourceSignalExit:  newSeriesDesc(metricdef.ContainerSignalExits),
+			enums.ResourceOOMKill:     newSeriesDesc(metricdef.ContainerOOMKills),
+			enums.ResourceForkRefused: newSeriesDesc(metricdef.ContainerForksRefused),
 		},
 		fields: map[cgroupstat.Field]*prometheus.Desc{
 			cgroupstat.CPUQuotaCores:       metricdef.ContainerCPUQuota.Desc(),
@@ -90,10 +104,7 @@ func newResourcesCollector(env Env) (Collector, error) {
 	for signal := range c.descs {
 		c.tables[signal] = aggregate.NewTable(func(container.Identity) int { return 1 << 16 })
 	}
-	if err := env.BPF.Load(spec, &c.objs); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return c
 }
 
 // hasTracepointBTF reports whether the kernel's BTF has the tp_btf target
@@ -228,7 +239,7 @@ func labelValue(signal, value uint16) (string, bool) {
 			name = "other"
 		}
 		return name, true
-	case enums.ResourceOOMKill:
+	case enums.ResourceOOMKill, enums.ResourceForkRefused:
 		return "", true
 	}
 	return "", false
@@ -236,7 +247,7 @@ func labelValue(signal, value uint16) (string, bool) {
 
 // read returns the live kernel counts by signal.
 func (c *resourcesCollector) read() (map[uint16]map[aggregate.Key]uint64, error) {
-	raw, err := bpfprog.Dump[bpf.ResourcesResourceKey, uint64](c.objs.ResourceCounts)
+	raw, err := bpfprog.Dump[bpf.ResourcesResourceKey, uint64](c.counts)
 	if err != nil {
 		return nil, err
 	}
@@ -266,13 +277,13 @@ func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
 		for _, s := range series {
 			id := s.Identity
 			labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container)
-			if signal != enums.ResourceOOMKill {
+			if s.Value != "" { // OOM kills and refused forks have no value label
 				labels = append(labels, s.Value)
 			}
 			ch <- c.descs[signal].metric(float64(s.Count), labels...)
 		}
 	}
-	n, err := bpfprog.SumPerCPU(c.objs.ResourceStats, enums.StatResourceCountsFull)
+	n, err := bpfprog.SumPerCPU(c.stats, enums.StatResourceCountsFull)
 	if err != nil {
 		return err
 	}
@@ -282,7 +293,7 @@ func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *resourcesCollector) CgroupIDs() ([]uint64, error) {
-	return keyCgroups(c.objs.ResourceCounts, func(k bpf.ResourcesResourceKey) uint64 { return k.CgroupId })
+	return keyCgroups(c.counts, func(k bpf.ResourcesResourceKey) uint64 { return k.CgroupId })
 }
 
 // Forget implements Forgetter: the counts of gone keys are retired into
@@ -295,5 +306,5 @@ func (c *resourcesCollector) Forget(gone map[uint64]bool) error {
 	for signal, table := range c.tables {
 		table.Retire(live[signal], gone)
 	}
-	return bpfprog.DeleteWhere(c.objs.ResourceCounts, func(k bpf.ResourcesResourceKey, _ uint64) bool { return gone[k.CgroupId] })
+	return bpfprog.DeleteWhere(c.counts, func(k bpf.ResourcesResourceKey, _ uint64) bool { return gone[k.CgroupId] })
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/cilium/ebpf"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/bpf"
@@ -23,12 +22,12 @@ import (
 // and sensitive syscalls. Their label values are bounded by the kernel, so
 // the tables' budgets are never the limit.
 type signals struct {
-	counts, stats *ebpf.Map
-	classes       classes.List
-	resolver      *container.Resolver
-	tables        map[uint16]*aggregate.Table
-	descs         map[uint16]*seriesDesc
-	names         map[uint16]string
+	counts   bpfprog.Map
+	classes  classes.List
+	resolver *container.Resolver
+	tables   map[uint16]*aggregate.Table
+	descs    map[uint16]*seriesDesc
+	names    map[uint16]string
 
 	// mu guards what read keeps between scrapes: the batch buffers and
 	// the label values of each kernel (signal, value), made once.
@@ -45,16 +44,22 @@ type signalValue struct {
 	ok     bool
 }
 
-func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Resolver) (*signals, error) {
+// loadClassNames puts the binary names of the class list into the process
+// object's class_names map.
+func loadClassNames(m bpfprog.Map, list classes.List) error {
 	for name, id := range list.Binaries {
 		var key [enums.BinaryLen]byte
 		copy(key[:], name)
-		if err := maps.ClassNames.Put(key, id); err != nil {
-			return nil, fmt.Errorf("load class of %s: %w", name, err)
+		if err := m.Put(key, id); err != nil {
+			return fmt.Errorf("load class of %s: %w", name, err)
 		}
 	}
+	return nil
+}
+
+func newSignals(counts bpfprog.Map, list classes.List, resolver *container.Resolver) *signals {
 	s := &signals{
-		counts: maps.SignalCounts, stats: maps.SignalStats, classes: list, resolver: resolver,
+		counts: counts, classes: list, resolver: resolver,
 		tables: map[uint16]*aggregate.Table{}, descs: map[uint16]*seriesDesc{}, names: map[uint16]string{},
 		values: map[[2]uint16]signalValue{},
 	}
@@ -69,7 +74,7 @@ func newSignals(maps *bpf.ProcessMaps, list classes.List, resolver *container.Re
 		s.descs[signal] = newSeriesDesc(def)
 		s.names[signal] = def.Name
 	}
-	return s, nil
+	return s
 }
 
 // labelValues turns a kernel value into the label values after the identity.

@@ -92,6 +92,8 @@ type Resolver struct {
 	mu     sync.Mutex
 	cache  map[uint64]entry
 	warned bool // a full cache was logged since the last Expired
+	// onHost are told of the cgroups looked up that resolve to the host.
+	onHost []func(id uint64)
 }
 
 // entry is one cached cgroup id.
@@ -170,8 +172,36 @@ func (r *Resolver) Resolve(id uint64) Identity {
 	if !ok {
 		e = r.lookup(id)
 		r.store(id, e)
+		if e.ident.IsHost() {
+			r.mu.Lock()
+			tell := slices.Clone(r.onHost)
+			r.mu.Unlock()
+			for _, f := range tell {
+				f(id)
+			}
+		}
 	}
 	return r.withMetadata(e.ident)
+}
+
+// OnHost has f called with the id of each cgroup that resolves to the host,
+// the root (id 1) aside: at once for those resolved so far, then as each
+// new one is looked up, on the goroutine that resolves it (a scrape, the
+// reaper, the event log). An id may be told more than once: f must be
+// idempotent, safe for concurrent use, and quick.
+func (r *Resolver) OnHost(f func(id uint64)) {
+	r.mu.Lock()
+	r.onHost = append(r.onHost, f)
+	var known []uint64
+	for id, e := range r.cache {
+		if e.ident.IsHost() {
+			known = append(known, id)
+		}
+	}
+	r.mu.Unlock()
+	for _, id := range known {
+		f(id)
+	}
 }
 
 // lookup resolves id to its path and parses it.

@@ -533,3 +533,27 @@ func unifiedCgroup(t *testing.T, pid int) string {
 	t.Fatalf("no cgroup2 line in /proc/%d/cgroup: %s", pid, b)
 	return ""
 }
+
+// OnHost is told of every host cgroup resolved, before it was asked and
+// after, once while it stays cached, and of no container and not the root.
+func TestResolverOnHost(t *testing.T) {
+	r, cg := tempTree(t, ResolverOptions{})
+	ssh, slice := inode(t, filepath.Join(cg, "/system.slice/ssh.service")), inode(t, filepath.Join(cg, "/system.slice"))
+	docker := inode(t, filepath.Join(cg, "/docker/"+hexA))
+	r.Resolve(ssh)
+	r.Resolve(docker)
+	r.Resolve(hostID)
+	var mu sync.Mutex
+	var told []uint64
+	r.OnHost(func(id uint64) {
+		mu.Lock()
+		defer mu.Unlock()
+		told = append(told, id)
+	})
+	r.Resolve(slice)
+	r.Resolve(slice)
+	r.Resolve(ssh)
+	if want := []uint64{ssh, slice}; !slices.Equal(told, want) {
+		t.Errorf("OnHost told %v, want %v (the host cgroup resolved before, then the new one, once each)", told, want)
+	}
+}

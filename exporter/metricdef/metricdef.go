@@ -100,7 +100,7 @@ var All = slices.Concat(
 	[]Def{NetworkConnections, NetworkListens, NetworkListeningSockets, NetworkRawSockets, NetworkRuntimeSocketConnections, NetworkDNSQueries, NetworkDNSDistinctNames, NetworkDistinctDestinations},
 	[]Def{FileModifications, FileSensitiveReads, FileUnresolvedPaths},
 	[]Def{FileIntegrityChanged, FileIntegrityLastCheck, FileIntegrityChecks, FileIntegrityBaselineRebuilds},
-	[]Def{ContainerCPUSeconds, ContainerCPUQuota, ContainerCPUPeriods, ContainerCPUThrottledPeriods, ContainerCPUThrottledSeconds, ContainerMemory, ContainerMemoryPeak, ContainerMemoryLimit, ContainerMemoryEvents, ContainerPids, ContainerPidsLimit, ContainerPidsLimitHits, ContainerForks, ContainerSignalExits, ContainerOOMKills},
+	[]Def{ContainerCPUSeconds, ContainerCPUQuota, ContainerCPUPeriods, ContainerCPUThrottledPeriods, ContainerCPUThrottledSeconds, ContainerMemory, ContainerMemoryPeak, ContainerMemoryLimit, ContainerMemoryEvents, ContainerPids, ContainerPidsLimit, ContainerPidsLimitHits, ContainerForksRefused, ContainerForks, ContainerSignalExits, ContainerOOMKills},
 	[]Def{EnforcementActions, EnforcementPolicyRules, EnforcementPolicyCgroups, EnforcementPolicyLoadSuccess, EnforcementPolicyLoadTime},
 )
 

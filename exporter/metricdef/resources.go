@@ -52,6 +52,8 @@ var (
 		"Task limit of the container (pids.max); absent without a limit.")
 	ContainerPidsLimitHits = resourcesDef("rtsec_container_pids_limit_hits_total", prometheus.CounterValue,
 		"Forks refused because the container was at its task limit (pids.events max); the series appears at the first one.")
+	ContainerForksRefused = resourcesDef("rtsec_container_forks_refused_total", prometheus.CounterValue,
+		"Forks and clones of the container's processes that failed with EAGAIN: refused at a pids limit (the container's or an ancestor's, e.g. its pod's), by RLIMIT_NPROC or at the system's threads-max. Counted in the kernel, so a container gone before the next scrape keeps its count; the series appears at the first one.")
 	ContainerForks = resourcesDef("rtsec_container_forks_total", prometheus.CounterValue,
 		"New tasks created in the container (sched_process_fork), by kind: process (fork, or clone without CLONE_THREAD) or thread.",
 		Label{Name: "kind", Values: ForkKinds})

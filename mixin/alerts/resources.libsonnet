@@ -70,7 +70,18 @@ local u = import '../lib/utils.libsonnet';
                          // Counts in the window, where a series born within it (a bomb that fills its
                          // limit before the next scrape, a counter that appears at its first event)
                          // counts whole: increase() would drop its first value.
-                         hits: 'sum by (%s) (%s)' % [c.containerLabels, counted(sel('rtsec_container_pids_limit_hits_total'), c.forkBombWindow)],
+                         // Refused forks as the cgroup's pids.events counts them, or as the kernel does (kept for a
+                         // container gone before the next scrape, and for a limit set on its pod): the larger.
+                         hits: u.block(|||
+                           max by (%(containerLabels)s) (
+                             label_replace(%(events)s, "source", "pids.events", "", "")
+                             or
+                             label_replace(%(kernel)s, "source", "kernel", "", "")
+                           )
+                         ||| % (c {
+                                  events: counted(sel('rtsec_container_pids_limit_hits_total'), c.forkBombWindow),
+                                  kernel: counted(sel('rtsec_container_forks_refused_total'), c.forkBombWindow),
+                                }), 4),
                          forks: 'sum by (%s) (%s)' % [c.containerLabels, counted(sel('rtsec_container_forks_total', 'kind="process"'), c.forkBombWindow)],
                          withWorkload: u.block(u.withWorkload(c, r.forkRate), 4),
                          zscore: r.workloadForkRateZScore,

@@ -66,11 +66,16 @@ local u = import '../lib/utils.libsonnet';
               )
               or
               group by (%(containerLabels)s) (
+                %(refused)s > 0
+              )
+              or
+              group by (%(containerLabels)s) (
                 %(ooms)s > 0
               )
             ||| % (c {
                      saturation: r.cpuSaturation,
                      hits: u.block(u.eventIncrease(sel('rtsec_container_pids_limit_hits_total'), c.containerLabels, c.riskWindow), 2),
+                     refused: u.block(u.eventIncrease(sel('rtsec_container_forks_refused_total'), c.containerLabels, c.riskWindow), 2),
                      ooms: u.block(u.eventIncrease(sel('rtsec_container_oom_kills_total'), c.containerLabels, c.riskWindow), 2),
                    }),
           },

@@ -103,9 +103,6 @@ func NewReport(results []Result, started time.Time) Report {
 			if res.NoVariants != "" {
 				r.Totals.LateOnly = append(r.Totals.LateOnly, LateOnly{Name: res.Name, Reason: res.NoVariants})
 			}
-			if res.NoShortLived != "" {
-				r.Totals.LateOnly = append(r.Totals.LateOnly, LateOnly{Name: res.Name, Reason: "no short-lived variant: " + res.NoShortLived})
-			}
 		}
 		v.Attempted++
 		if res.Detected() {

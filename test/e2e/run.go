@@ -430,10 +430,8 @@ type Result struct {
 	// how long a short-lived container lived.
 	AttackAfterStart float64 `json:"attack_after_start_seconds,omitempty"`
 	Lifetime         float64 `json:"lifetime_seconds,omitempty"`
-	// NoVariants is the scenario's reason to run late only; NoShortLived
-	// its reason to run without the short-lived variant.
-	NoVariants   string `json:"no_variants,omitempty"`
-	NoShortLived string `json:"no_short_lived,omitempty"`
+	// NoVariants is the scenario's reason to run late only.
+	NoVariants string `json:"no_variants,omitempty"`
 	// Startup marks the benign startup suite.
 	Startup bool `json:"startup,omitempty"`
 }
@@ -473,7 +471,7 @@ func (r Result) Passed() bool { return r.Detected() && len(r.Forbidden) == 0 }
 // forbidden one counts whenever it arrived.
 func Evaluate(s Scenario, containers []string, action time.Time, ns []Notification) Result {
 	r := Result{Name: s.Name, Variant: Late, Description: s.Description, Benign: s.Benign, Containers: containers, Action: action,
-		NoVariants: s.NoVariants, NoShortLived: s.NoShortLived, Startup: s.Startup,
+		NoVariants: s.NoVariants, Startup: s.Startup,
 		Expected: []Expected{}, Received: []Received{}, Forbidden: []Received{}}
 	seen := map[string]bool{}
 	for _, n := range ns {

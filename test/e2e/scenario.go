@@ -48,9 +48,6 @@ type Scenario struct {
 	// workload's history, acts on the host, or its attack is the start of
 	// containers); "" gives it every variant. Benign scenarios run late.
 	NoVariants string
-	// NoShortLived says why an attack scenario of Steps runs late and as an
-	// entrypoint but not short-lived; "" when it runs short-lived too.
-	NoShortLived string
 	// CRI scenarios have no main runc container: their Action runs pods
 	// through containerd's CRI (Env.RunPod), which gives them Kubernetes
 	// namespace, pod and container names (workloads, replicas).
@@ -101,9 +98,6 @@ var AllVariants = []Variant{Late, Entrypoint, ShortLived}
 func (s Scenario) Variants() []Variant {
 	if s.Benign || s.NoVariants != "" || len(s.Steps) == 0 {
 		return []Variant{Late}
-	}
-	if s.NoShortLived != "" {
-		return []Variant{Late, Entrypoint}
 	}
 	return AllVariants
 }

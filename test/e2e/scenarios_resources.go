@@ -74,13 +74,21 @@ var resourceScenarios = []Scenario{
 		Description: "A shell fork bomb (f(){ f|f& }; f) in a container with pids.max=64: forks refused at the limit while the survivors fork on.",
 		Container:   runc.Options{Limits: runc.Limits{Pids: 64}},
 		// A bomb fills its limit within milliseconds: from the entrypoint's first second, and in a container that
-		// exits and is deleted right after, it is counted as well.
-		Steps: []Step{Cmd("sh", "-c", `(sh -c 'f(){ f|f& }; f' </dev/null >/dev/null 2>&1 &)`)},
-		NoShortLived: "not detected in a container deleted about 1 s after its start: the forks are counted in the kernel " +
-			"and kept until scraped, but the refused forks come from the cgroup's pids.events, read at scrape time, " +
-			"which a container gone before the next scrape no longer has",
+		// exits and is deleted right after, it is counted as well (its refused forks by the kernel, as its
+		// pids.events is gone with it).
+		Steps:  []Step{Cmd("sh", "-c", `(sh -c 'f(){ f|f& }; f' </dev/null >/dev/null 2>&1 &)`)},
 		Expect: []Match{Named(forkBombAlert, "severity", "critical")},
 		Forbid: []Match{Named(oomLoopAlert)},
+	},
+	{
+		Name: "resources-oom-loop",
+		Description: "In a container with memory.max=16MiB, shell strings that double until the OOM killer kills them, four " +
+			"times in a row: a memory bomb (or a crash loop) whose kills the kernel counts, so a container that exits " +
+			"right after is counted as well.",
+		Container: runc.Options{Limits: runc.Limits{MemoryBytes: 16 << 20}},
+		Steps:     []Step{TryCmd("sh", "-c", `i=0; while [ $i -lt 4 ]; do /bin/sh -c 'x=0123456789abcdef; while :; do x="$x$x"; done'; i=$((i+1)); done`)},
+		Expect:    []Match{Named(oomLoopAlert)},
+		Forbid:    []Match{Named(cryptojackingAlert), Named(forkBombAlert)},
 	},
 	{
 		Name: "resources-memory-balloon",

@@ -52,8 +52,10 @@ func TestResourcesLimitsAndUse(t *testing.T) {
 		t.Errorf("rtsec_container_pids{container_id=%q} = %v, want 1..3 (the shell, its sleep, the next sleep)", id, pids)
 	}
 	// Counters of rare events appear at their first one.
-	if _, ok := m.Value(t, "rtsec_container_pids_limit_hits_total", map[string]string{"container_id": id}); ok {
-		t.Errorf("rtsec_container_pids_limit_hits_total{container_id=%q} exported before any fork was refused", id)
+	for _, name := range []string{"rtsec_container_pids_limit_hits_total", "rtsec_container_forks_refused_total"} {
+		if _, ok := m.Value(t, name, map[string]string{"container_id": id}); ok {
+			t.Errorf("%s{container_id=%q} exported before any fork was refused", name, id)
+		}
 	}
 	forksBefore := resourceValue(t, m, "rtsec_container_forks_total", id, map[string]string{"kind": "process"})
 
@@ -68,6 +70,9 @@ func TestResourcesLimitsAndUse(t *testing.T) {
 	hits := resourceValue(t, m, "rtsec_container_pids_limit_hits_total", id, nil)
 	if hits < 1 {
 		t.Errorf("rtsec_container_pids_limit_hits_total{container_id=%q} = %v after forking past pids.max=64, want ≥ 1", id, hits)
+	}
+	if refused := resourceValue(t, m, "rtsec_container_forks_refused_total", id, nil); refused < 1 {
+		t.Errorf("rtsec_container_forks_refused_total{container_id=%q} = %v after forking past pids.max=64, want ≥ 1", id, refused)
 	}
 	// Forks the kernel accepted are counted in the kernel; refused ones
 	// never reach sched_process_fork. The sleeps that fit under the
@@ -96,6 +101,23 @@ func TestResourcesLimitsAndUse(t *testing.T) {
 	}
 	if th := resourceValue(t, m, "rtsec_container_cpu_throttled_periods_total", id, nil); th < 1 {
 		t.Errorf("rtsec_container_cpu_throttled_periods_total = %v after a busy loop under a quota, want ≥ 1", th)
+	}
+}
+
+// A container that forks past its limit and is deleted before the next
+// scrape: its pids.events went with its cgroup, the kernel's count of its
+// refused forks is exported all the same.
+func TestResourcesRefusedForksOutliveTheContainer(t *testing.T) {
+	t.Parallel()
+	e := exporter.Start(t)
+	c := runc.Start(t, runc.Options{Limits: runc.Limits{Pids: 16}, Args: []string{"sh", "-c", "while :; do sleep 1; done"}})
+	id := c.Name()
+	_, _ = c.Exec(t, "sh", "-c", "i=0; while [ $i -lt 40 ]; do sleep 2 & i=$((i+1)); done; wait")
+	c.Delete(t)
+
+	m := e.Scrape(t)
+	if refused := resourceValue(t, m, "rtsec_container_forks_refused_total", id, nil); refused < 1 {
+		t.Errorf("rtsec_container_forks_refused_total{container_id=%q} = %v for a deleted container that forked past pids.max=16, want ≥ 1", id, refused)
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 
+#define EAGAIN 11
 #define EEXIST 17
 
 /* Each object has a per-CPU array of counted failures and overflows (its

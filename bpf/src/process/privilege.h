@@ -40,10 +40,23 @@ struct {
 	__type(value, struct task_creds);
 } task_creds SEC(".maps");
 
+/* task is a BTF pointer (the current task, or a tp_btf argument): its
+ * credentials are read by direct loads, not helper calls. */
+static __always_inline __u32 task_euid(struct task_struct *task)
+{
+	return task->cred->euid.val;
+}
+
 static __always_inline __u64 task_cap_effective(struct task_struct *task)
 {
-	kernel_cap_t caps = BPF_CORE_READ(task, cred, cap_effective);
-	return caps.val;
+	return task->cred->cap_effective.val;
+}
+
+/* Whether last is what the thread holds now: the common case, tested
+ * before anything else. */
+static __always_inline bool creds_same(struct task_creds *last, __u32 euid, __u64 caps)
+{
+	return last && last->euid == euid && last->cap_effective == caps;
 }
 
 static __always_inline void privilege_change(struct task_struct *task, __u32 kind)
@@ -67,14 +80,15 @@ static __always_inline void creds_seen(__u32 tid, __u32 euid, __u64 caps)
 }
 
 /* Checks the current thread against what was last seen and records its
- * credentials now. */
-static __always_inline void creds_check(struct task_struct *task)
+ * credentials now; with skip_runtime, not when the thread is the
+ * runtime's setup (tested only once the credentials differ). */
+static __always_inline void creds_check(struct task_struct *task, bool skip_runtime)
 {
-	__u32 tid = BPF_CORE_READ(task, pid);
-	__u32 euid = BPF_CORE_READ(task, cred, euid.val);
+	__u32 tid = task->pid;
+	__u32 euid = task_euid(task);
 	__u64 caps = task_cap_effective(task);
 	struct task_creds *last = bpf_map_lookup_elem(&task_creds, &tid);
-	if (last && last->euid == euid && last->cap_effective == caps)
+	if (creds_same(last, euid, caps) || (skip_runtime && runtime_setup(task)))
 		return;
 	if (last && last->euid != 0 && euid == 0)
 		privilege_change(task, PRIV_CREDS_TO_ROOT);
@@ -85,37 +99,35 @@ static __always_inline void creds_check(struct task_struct *task)
  * non-root real uid, and its ids changed by this exec (per_clear). */
 static __always_inline void exec_privilege(struct task_struct *task, struct linux_binprm *bprm)
 {
-	__u32 tid = BPF_CORE_READ(task, pid);
-	__u32 euid = BPF_CORE_READ(task, cred, euid.val);
-	__u32 uid = BPF_CORE_READ(task, cred, uid.val);
+	__u32 tid = task->pid;
+	__u32 euid = task_euid(task);
+	__u32 uid = task->cred->uid.val;
 	if (euid == 0 && uid != 0 && BPF_CORE_READ(bprm, per_clear)) {
 		privilege_change(task, PRIV_SETUID_EXEC);
 		creds_seen(tid, euid, task_cap_effective(task));
 		return;
 	}
-	creds_check(task);
+	creds_check(task, false);
 }
 
 /* set*id and capset: the enter records the credentials before the call
- * (after checking them), the exit compares. */
+ * (after checking them), the exit compares. A call that changes nothing
+ * (the credentials as last seen) leaves after one map lookup, before the
+ * runtime test. */
 static __always_inline int setid_enter(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	if (!runtime_setup(task))
-		creds_check(task);
+	creds_check(bpf_get_current_task_btf(), true);
 	return 0;
 }
 
 static __always_inline int setid_exit(long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	if (runtime_setup(task))
-		return 0;
 	__u32 tid = task->pid;
-	__u32 euid = BPF_CORE_READ(task, cred, euid.val);
+	__u32 euid = task_euid(task);
 	__u64 caps = task_cap_effective(task);
 	struct task_creds *before = bpf_map_lookup_elem(&task_creds, &tid);
-	if (before && before->euid == euid && before->cap_effective == caps)
+	if (creds_same(before, euid, caps) || runtime_setup(task))
 		return 0;
 	if (ret == 0 && before && before->euid != 0 && euid == 0)
 		privilege_change(task, PRIV_SETUID_ROOT);
@@ -126,21 +138,22 @@ static __always_inline int setid_exit(long ret)
 static __always_inline int capset_exit(long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	if (runtime_setup(task))
-		return 0;
 	__u32 tid = task->pid;
+	__u32 euid = task_euid(task);
 	__u64 caps = task_cap_effective(task);
 	struct task_creds *before = bpf_map_lookup_elem(&task_creds, &tid);
+	if (creds_same(before, euid, caps) || runtime_setup(task))
+		return 0;
 	if (ret == 0 && before && (caps & ~before->cap_effective))
 		privilege_change(task, PRIV_CAPSET);
-	creds_seen(tid, BPF_CORE_READ(task, cred, euid.val), caps);
+	creds_seen(tid, euid, caps);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_task_exit, struct task_struct *task)
 {
-	__u32 tid = BPF_CORE_READ(task, pid);
+	__u32 tid = task->pid;
 	bpf_map_delete_elem(&task_creds, &tid);
 	return 0;
 }

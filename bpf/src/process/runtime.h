@@ -21,13 +21,16 @@
  * it read-only on a detached mount, and runs that as runc init. An
  * attacker would need that memfd name, or CAP_SYS_ADMIN to detach a
  * mount, to pass for it. */
-static __always_inline bool runtime_clone(struct file *f)
+static __always_inline struct mnt_namespace *file_mnt_ns(struct file *f)
 {
-	if (!f)
-		return false;
 	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
 	struct mount *m = container_of(vm, struct mount, mnt);
-	struct mnt_namespace *ns = BPF_CORE_READ(m, mnt_ns);
+	return BPF_CORE_READ(m, mnt_ns);
+}
+
+/* runtime_clone of f, whose mount's namespace is ns. */
+static __always_inline bool runtime_clone_ns(struct file *f, struct mnt_namespace *ns)
+{
 	if (!ns)
 		return true;
 	/* a memfd lives on a kernel-internal mount (MNT_NS_INTERNAL) */
@@ -58,16 +61,19 @@ struct {
 	__type(value, __u8);
 } runtime_binaries SEC(".maps");
 
+/* Whether the file of inode ino on device dev is one of the runtime
+ * binaries on the host. */
+static __always_inline bool runtime_binary(__u64 ino, __u32 dev)
+{
+	struct runtime_inode key = {.ino = ino, .dev = dev};
+	return bpf_map_lookup_elem(&runtime_binaries, &key);
+}
+
 /* Whether f is one of the runtime binaries or the runtime's clone. */
 static __always_inline bool runtime_file(struct file *f)
 {
-	if (!f)
-		return false;
-	struct runtime_inode key = {
-		.ino = BPF_CORE_READ(f, f_inode, i_ino),
-		.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev),
-	};
-	return bpf_map_lookup_elem(&runtime_binaries, &key) || runtime_clone(f);
+	return f && (runtime_binary(BPF_CORE_READ(f, f_inode, i_ino), BPF_CORE_READ(f, f_inode, i_sb, s_dev)) ||
+		     runtime_clone_ns(f, file_mnt_ns(f)));
 }
 
 /* Whether task is the runtime setting up or entering a container: its
@@ -75,18 +81,22 @@ static __always_inline bool runtime_file(struct file *f)
  * namespace (the host's) than the one the task is in now. */
 static __always_inline bool runtime_setup(struct task_struct *task)
 {
-	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	/* task is a BTF pointer (the current task, or a tp_btf argument):
+	 * direct loads, no helper calls. The executable's mount namespace is
+	 * read once for both tests: these run on every sensitive syscall and
+	 * every set*id call that changes credentials. */
+	struct file *exe = task->mm->exe_file;
 	if (!exe)
 		return false;
-	if (runtime_file(exe))
+	if (runtime_binary(exe->f_inode->i_ino, exe->f_inode->i_sb->s_dev))
 		return true;
-	struct vfsmount *vm = BPF_CORE_READ(exe, f_path.mnt);
-	struct mount *m = container_of(vm, struct mount, mnt);
-	struct mnt_namespace *ns = BPF_CORE_READ(m, mnt_ns);
+	struct mnt_namespace *ns = file_mnt_ns(exe);
+	if (runtime_clone_ns(exe, ns))
+		return true;
 	/* MNT_NS_INTERNAL, an error pointer: a kernel mount (memfd) */
 	if ((unsigned long)ns >= (unsigned long)-MAX_ERRNO)
 		return false;
-	return ns != BPF_CORE_READ(task, nsproxy, mnt_ns);
+	return ns != task->nsproxy->mnt_ns;
 }
 
 #endif

@@ -73,7 +73,7 @@ static __always_inline int sensitive_exit(__u32 syscall, long ret)
 		return 0;
 	__u32 result = ret >= 0 ? SC_RESULT_OK : (ret == -EPERM || ret == -EACCES) ? SC_RESULT_DENIED : SC_RESULT_FAILED;
 	count_signal(bpf_get_current_cgroup_id(), SIGNAL_SENSITIVE_SYSCALL, syscall * SC_RESULTS + result);
-	creds_check(task);
+	creds_check(task, false);
 	struct rtsec_event *e = event_reserve(EVENT_SENSITIVE_SYSCALL, syscall, task);
 	if (!e)
 		return 0;

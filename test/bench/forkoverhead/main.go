@@ -1,7 +1,8 @@
 // Command forkoverhead measures what rtsec's fork and exit hooks
-// (resources.bpf.c on tp_btf/sched_process_fork and sched_process_exit)
-// cost a process that forks children which exit at once: rounds with
-// nothing attached, with an empty program on the same two hooks, and with
+// (resources.bpf.c on tp_btf/sched_process_fork and sched_process_exit, and
+// the exits of clone, clone3, fork and vfork) cost a process that forks
+// children which exit at once: rounds with nothing attached, with an empty
+// program on the same hooks, and with
 // rtsec's programs are interleaved, and the median ratios are printed. The
 // loop is a busybox shell running `( : )` (a fork and an exit, no exec).
 // Run as root; figures, not assertions (the machine is shared).
@@ -25,8 +26,12 @@ import (
 	"github.com/rtsec/rtsec/test/rootfs"
 )
 
-// hooks are the tp_btf tracepoints a fork and an exit run.
-var hooks = []string{"sched_process_fork", "sched_process_exit"}
+// hooks are the tp_btf tracepoints a fork and an exit run; syscallExits
+// the syscall tracepoints of the fork family (refused forks).
+var (
+	hooks        = []string{"sched_process_fork", "sched_process_exit"}
+	syscallExits = []string{"sys_exit_clone", "sys_exit_clone3", "sys_exit_fork", "sys_exit_vfork"}
+)
 
 func main() {
 	rounds := flag.Int("rounds", 7, "interleaved rounds (≥ 5)")
@@ -37,6 +42,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// cloneExitNs is handle_clone_exit's mean run time in the last rtsec round.
+var cloneExitNs float64
 
 func run(rounds, forks int) error {
 	if _, err := os.Stat(rootfs.BusyboxPath); err != nil {
@@ -59,6 +67,7 @@ func run(rounds, forks int) error {
 	fmt.Printf("  ratio rtsec/nothing:             median %.3f× (min %.3f, max %.3f)\n", rtsec.Median(), rtsec.Min(), rtsec.Max())
 	fmt.Printf("  added by rtsec per fork+exit:    median %.2f µs (wall clock, noisy)\n", r.AddedNs(1, forks).Median()/1e3)
 	fmt.Printf("  run time per run (kernel BPF statistics): empty program %.0f ns, rtsec handle_fork %.0f ns\n", r.Figure(0).Median(), r.Figure(1).Median())
+	fmt.Printf("  (the exit of clone, counting refused forks: %.0f ns a run in the last round)\n", cloneExitNs)
 	return nil
 }
 
@@ -99,6 +108,22 @@ func withEmpty(f interleave.Loop) (time.Duration, float64, error) {
 		}
 		defer l.Close()
 	}
+	for _, tp := range syscallExits {
+		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+			Type:         ebpf.TracePoint,
+			License:      "GPL",
+			Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+		})
+		if err != nil {
+			return 0, 0, fmt.Errorf("load empty program on %s: %w", tp, err)
+		}
+		progs = append(progs, prog)
+		l, err := link.Tracepoint("syscalls", tp, prog, nil)
+		if err != nil {
+			return 0, 0, fmt.Errorf("attach empty program to %s: %w", tp, err)
+		}
+		defer l.Close()
+	}
 	d, err := f()
 	if err != nil {
 		return 0, 0, err
@@ -125,5 +150,9 @@ func withRtsec(f interleave.Loop) (time.Duration, float64, error) {
 		return 0, 0, err
 	}
 	mean, err := bpfstats.MeanRun("handle_fork", set.Programs()["handle_fork"])
+	if err != nil {
+		return 0, 0, err
+	}
+	cloneExitNs, err = bpfstats.MeanRun("handle_clone_exit", set.Programs()["handle_clone_exit"])
 	return d, mean, err
 }

@@ -15,32 +15,33 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/bpf"
 	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/test/bench/bpfstats"
 	"github.com/rtsec/rtsec/test/bench/interleave"
 )
 
-// calls are the timed syscalls.
+// calls are the timed syscalls and the programs that run on each.
 var calls = []struct {
-	name string
-	do   func() unix.Errno
+	name  string
+	do    func() unix.Errno
+	progs []string
 }{
 	{"unshare(0) [hooked: sys_exit]", func() unix.Errno {
 		_, _, e := unix.RawSyscall(unix.SYS_UNSHARE, 0, 0, 0)
 		return e
-	}},
+	}, []string{"unshare_exit"}},
 	{"setresuid(-1,-1,-1) [hooked: enter+exit]", func() unix.Errno {
 		keep := ^uintptr(0)
 		_, _, e := unix.RawSyscall(unix.SYS_SETRESUID, keep, keep, keep)
 		return e
-	}},
+	}, []string{"setresuid_enter", "setresuid_exit"}},
 	{"getppid [not hooked]", func() unix.Errno {
 		_, _, e := unix.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
 		return e
-	}},
+	}, nil},
 }
 
 func main() {
@@ -54,28 +55,39 @@ func main() {
 }
 
 func run(rounds, n int) error {
-	if err := rlimit.RemoveMemlock(); err != nil {
+	stats, err := bpfstats.Enable()
+	if err != nil {
 		return err
 	}
+	defer stats.Close()
 	runtime.LockOSThread()
 	fmt.Printf("syscall overhead: %d rounds × %d calls, median per call\n", rounds, n)
 	for _, c := range calls {
-		r, err := interleave.Run(rounds, func() (time.Duration, error) { return loop(c.do, n) }, withPrograms)
+		r, err := interleave.Run(rounds, func() (time.Duration, error) { return loop(c.do, n) }, withPrograms(c.progs))
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
 		ratio := r.Ratio(0)
-		fmt.Printf("  %-42s nothing %6.0f ns, attached %6.0f ns, ratio %.3f× (min %.3f, max %.3f)\n",
+		fmt.Printf("  %-42s nothing %6.0f ns, attached %6.0f ns, ratio %.3f× (min %.3f, max %.3f)",
 			c.name, r.BaseNs(n).Median(), r.AttachedNs(0, n).Median(), ratio.Median(), ratio.Min(), ratio.Max())
+		if len(c.progs) > 0 {
+			fmt.Printf(", programs %.0f ns a call", r.Figure(0).Median())
+		}
+		fmt.Println()
 	}
 	return nil
 }
 
 // withPrograms runs f with the process object attached, event log on at
 // the exporter's default rate limit (nobody reads it: past the limit and a
-// full ring buffer, events are dropped and counted, the cheap path). It has
-// no figure of its own to return: the per-call times are the result.
-func withPrograms(f interleave.Loop) (time.Duration, float64, error) {
+// full ring buffer, events are dropped and counted, the cheap path). Its
+// figure is the mean run time of progs summed (kernel BPF statistics):
+// what the hooked call pays inside the programs.
+func withPrograms(progs []string) interleave.Attachment {
+	return func(f interleave.Loop) (time.Duration, float64, error) { return attached(f, progs) }
+}
+
+func attached(f interleave.Loop, progs []string) (time.Duration, float64, error) {
 	set := bpfprog.NewSet()
 	defer set.Close()
 	spec, err := bpf.LoadProcess()
@@ -96,7 +108,18 @@ func withPrograms(f interleave.Loop) (time.Duration, float64, error) {
 		return 0, 0, err
 	}
 	d, err := f()
-	return d, 0, err
+	if err != nil {
+		return 0, 0, err
+	}
+	var ns float64
+	for _, name := range progs {
+		mean, err := bpfstats.MeanRun(name, set.Programs()[name])
+		if err != nil {
+			return 0, 0, err
+		}
+		ns += mean
+	}
+	return d, ns, nil
 }
 
 func loop(do func() unix.Errno, n int) (time.Duration, error) {

@@ -71,10 +71,10 @@ generate-docs:
 	$(GO) run ./exporter/metricdef/gendoc
 	$(GO) run ./exporter --write-documentation=README.md
 
-# The PrometheusRule and dashboard ConfigMaps of deploy/kubernetes and the
-# Helm chart's copies of both, from alerts/ and dashboards/ (so after
-# generate-mixin).
-generate-deploy: generate-mixin
+# The values table of the Helm chart's README, from its values.yaml. The
+# PrometheusRule and the dashboards are not copied into deploy/: kustomize
+# reads alerts/ and dashboards/, the chart links to them (docs/deploy.md).
+generate-deploy:
 	$(GO) run ./deploy/generate
 
 # Refreshes the CO-RE type header from the running kernel's BTF. Not part of

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/rtsec/rtsec/internal/testenv"
@@ -43,7 +42,7 @@ func TestAlertmanagerRoutesEveryAlert(t *testing.T) {
 	if out, err := exec.Command(amtool, "check-config", config).CombinedOutput(); err != nil {
 		t.Fatalf("amtool check-config: %v\n%s", err, out)
 	}
-	rule := find[*monitoringv1.PrometheusRule](t, decodeAll(t), "base/prometheusrule.yaml")
+	rule, _ := mixinOutputs(t)
 	seen := map[string]bool{}
 	for _, group := range rule.Spec.Groups {
 		for _, r := range group.Rules {

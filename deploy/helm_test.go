@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
@@ -85,6 +86,11 @@ func renderChartWith(values string, apis ...string) (objects, error) {
 	if err != nil {
 		return nil, err
 	}
+	return renderLoaded(chrt, values, apis...)
+}
+
+// renderLoaded renders a loaded chart as renderChartWith does.
+func renderLoaded(chrt *chart.Chart, values string, apis ...string) (objects, error) {
 	vals, err := chartutil.ReadValues([]byte(values))
 	if err != nil {
 		return nil, err

@@ -4,7 +4,7 @@ import "strings"
 
 // builtin is the default list. shell, package_manager and miner are the
 // mixin's shellBinaries, packageManagerBinaries and minerBinaries
-// (mixin/config.libsonnet); network_tool and remote_copy together are its
+// (mixin/config-process-exec.libsonnet); network_tool and remote_copy together are its
 // networkToolBinaries. A test keeps them equal.
 const builtin = `
 shell: sh bash dash ash zsh ksh mksh csh tcsh fish

@@ -13,7 +13,7 @@ import (
 func TestDefaultMatchesMixinLists(t *testing.T) {
 	vm := jsonnet.MakeVM()
 	vm.Importer(&jsonnet.FileImporter{JPaths: []string{"../../mixin"}})
-	out, err := vm.EvaluateAnonymousSnippet("lists.jsonnet", `(import "config.libsonnet")._config`)
+	out, err := vm.EvaluateAnonymousSnippet("lists.jsonnet", `(import "config-process-exec.libsonnet")._config`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,6 @@ local a = import '../lib/alert.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
-  _config+:: {
-    alerts+: {
-      RtsecEnforcementKilled: { severity: 'info', 'for': '0m', category: 'execution', mitre_technique: 'T1059' },
-      RtsecEnforcementWouldKill: { severity: 'warning', 'for': '0m', category: 'execution', mitre_technique: 'T1059' },
-      RtsecEnforcementPolicyLoadFailed: { severity: 'warning', 'for': '0m', category: 'exporter', mitre_technique: 'T1562.001' },
-    },
-  },
   prometheusAlerts+:: {
     local c = $._config,
     local where = '{{ if $labels.container_id }}in container {{ $labels.namespace }}/{{ $labels.pod }}/{{ $labels.container }} (container_id {{ $labels.container_id }}){{ else }}on the host{{ end }} on {{ $labels.instance }}',

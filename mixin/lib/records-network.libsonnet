@@ -19,5 +19,11 @@
     workloadConnRateAvg: '%s_avg_over_time_%s' % [self.workloadConnRate, c.connRateBaselineWindow],
     workloadConnRateStddev: '%s_stddev_over_time_%s' % [self.workloadConnRate, c.connRateBaselineWindow],
     workloadConnRateZScore: self.workloadConnRate + '_zscore',
+    // Startup profile (lib/startup.libsonnet), as records-process-exec.libsonnet's.
+    connStartup: {
+      during: 'namespace_pod_container_direction_scope_port_class:rtsec_network_connections:during_startup',
+      after: 'namespace_pod_container_direction_scope_port_class:rtsec_network_connections:after_startup',
+      unprofiled: 'namespace_workload_pod_container_direction_scope_port_class:rtsec_network_connections:startup_unprofiled',
+    },
   },
 }

@@ -340,7 +340,7 @@ func TestDashboardsMultiCluster(t *testing.T) {
 		hasNamespace := namespaced(t)
 		n := 0
 		for _, name := range SortedNames(files) {
-			if !strings.HasPrefix(name, "dashboards/") {
+			if !strings.HasPrefix(name, "dashboards/") || !strings.HasSuffix(name, ".json") {
 				continue
 			}
 			n++

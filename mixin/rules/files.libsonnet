@@ -6,13 +6,6 @@ local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
 
 {
-  _records+:: {
-    local c = $._config,
-    // File modifications per container, path class and op in eventWindow.
-    fileModIncrease: 'namespace_pod_container_path_class_op:rtsec_file_modifications:increase' + c.eventWindow,
-    // Sensitive reads per container and file class in eventWindow.
-    fileReadIncrease: 'namespace_pod_container_file_class:rtsec_file_sensitive_reads:increase' + c.eventWindow,
-  },
   prometheusRules+:: {
     local c = $._config,
     local r = $._records,

@@ -79,3 +79,12 @@ Called with (list value .); returns "true" or "".
 {{- define "rtsec.serviceMonitor" -}}
 {{- if include "rtsec.service" . }}{{ include "rtsec.operatorObject" (list .Values.serviceMonitor.enabled .) }}{{ end }}
 {{- end }}
+
+{{/*
+The error of a chart whose files/ symlinks (into the repository's alerts/
+and dashboards/) did not resolve: a checkout without symlinks. Called with
+what is wrong.
+*/}}
+{{- define "rtsec.noSymlinks" -}}
+{{ . }}: files/ links to the repository's alerts/ and dashboards/, and this checkout has the links as plain files (git config core.symlinks true, then check out again), or install the packaged chart (docs/deploy.md)
+{{- end }}

@@ -32,11 +32,16 @@
  * are sent only where a count is. Host processes (the initial pid
  * namespace) send them only for the classes marked CF_*_HOST_EVENTS: the
  * host's package manager, kubelet and runtime write and read their own
- * classes all the time. */
+ * classes all the time.
+ *
+ * Under an enforcement policy (enforce.h) a write-open of a modification
+ * class the policy names kills the task at the open's exit: the file is
+ * open (created, or truncated by O_TRUNC) but nothing is written. */
 #include "rtsec.h"
 #include "events.h"
 #include "pt_regs.h"
 #include "process/runtime.h"
+#include "enforce.h"
 
 #define PATH_LEN 256          /* classified prefix of a path (LPM key data) */
 #define BUF_LEN 2048          /* walk and normalisation buffers */

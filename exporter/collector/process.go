@@ -3,7 +3,6 @@ package collector
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -106,7 +105,6 @@ func newProcessCollector(env Env) (Collector, error) {
 		"shell_class": list.ID(classes.Shell), "miner_class": list.ID(classes.Miner),
 		"self_tgid": uint32(os.Getpid()),
 	}
-	maps.Copy(variables, enforceVariables())
 	for name, v := range variables {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return nil, fmt.Errorf("set %s: %w", name, err)

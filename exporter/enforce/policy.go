@@ -29,6 +29,8 @@ var signalNames = map[uint16]string{
 	enums.SignalSuspiciousExec:  metricdef.EnforcementSignals[0],
 	enums.SignalExecClass:       metricdef.EnforcementSignals[1],
 	enums.SignalPrivilegeChange: metricdef.EnforcementSignals[2],
+	// Killed by the files object, at the exit of a write-open.
+	enums.EnforceSignalFileModification: metricdef.EnforcementSignals[3],
 }
 
 // signalIDs are the kernel's ids of the signals, by policy key.
@@ -60,8 +62,8 @@ type Rule struct {
 	Name   string `yaml:"name"`
 	Action Action `yaml:"action"`
 	// Signals maps a signal (suspicious_exec, process_class,
-	// privilege_change) to the label values (reasons, classes, kinds) the
-	// rule acts on.
+	// privilege_change, file_modification) to the label values (reasons,
+	// classes, kinds, path classes) the rule acts on.
 	Signals map[string][]string `yaml:"signals"`
 	// Where selects the workloads: a rule applies to a workload any
 	// selector matches.
@@ -87,6 +89,9 @@ type Selector struct {
 type Vocabulary struct {
 	// Classes are the binary classes in kernel order (classes.List.Classes).
 	Classes []string
+	// FileClasses are the modification path classes in kernel order
+	// (fileclass.Table.Names(fileclass.Modify)).
+	FileClasses []string
 }
 
 func (v Vocabulary) values(signal string) []string {
@@ -95,6 +100,8 @@ func (v Vocabulary) values(signal string) []string {
 		return v.Classes
 	case "privilege_change":
 		return metricdef.PrivilegeChangeKinds
+	case "file_modification":
+		return v.FileClasses
 	}
 	return metricdef.SuspiciousExecReasons
 }
@@ -188,7 +195,7 @@ func (r *Rule) check(node *yaml.Node, v Vocabulary) error {
 		at := line(signals, signal)
 		id, ok := signalIDs[signal]
 		if !ok {
-			return fmt.Errorf("line %d: rule %q: unknown signal %q (known: suspicious_exec, process_class, privilege_change)", at, r.Name, signal)
+			return fmt.Errorf("line %d: rule %q: unknown signal %q (known: suspicious_exec, process_class, privilege_change, file_modification)", at, r.Name, signal)
 		}
 		if len(values) == 0 {
 			return fmt.Errorf("line %d: rule %q: %s: no values", at, r.Name, signal)
@@ -252,7 +259,7 @@ func (r *Rule) applies(id container.Identity) bool {
 // per signal id that kill, and those that are counted in dry run. The
 // zero value does nothing.
 type Actions struct {
-	Kill, DryRun [5]uint32
+	Kill, DryRun [6]uint32
 }
 
 // For is what the policy does to the workload id.

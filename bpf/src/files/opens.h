@@ -137,6 +137,15 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 		walked_event(s, EVENT_FILE_SENSITIVE_READ, file_code(0, rc, traversal));
 }
 
+/* Kills the task whose write-open of class the policy names: at the
+ * open's exit, before any write (enforce.h). The runtime setting up a
+ * container is never killed. */
+static __always_inline void enforce_open(__u8 class)
+{
+	if (enforce_enabled && !by_runtime())
+		enforce_act(ENFORCE_SIGNAL_FILE_MODIFICATION, class_bits(class));
+}
+
 /* An open for writing: counted when its path has a class. A regular file
  * that the open created with an x bit in its mode is drift wherever it is
  * (exec_mode, under "other" outside every class); a created name starting
@@ -156,6 +165,7 @@ static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 	if (gate(name) == GATE_RELEASE_AGENT) {
 		count(0, PATH_CLASS_CGROUP_RELEASE_AGENT, op);
+		enforce_open(PATH_CLASS_CGROUP_RELEASE_AGENT);
 		file_event_walk(EVENT_FILE_MODIFICATION, file_code(op, PATH_CLASS_CGROUP_RELEASE_AGENT, false), f);
 		return;
 	}
@@ -178,6 +188,7 @@ static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 		 * Counted for the host too (writes into a container through
 		 * /proc/<pid>/root); hostPID containers are host processes here. */
 		count(0, PATH_CLASS_PROC_EXE, op);
+		enforce_open(PATH_CLASS_PROC_EXE);
 		walked_event(s, EVENT_FILE_MODIFICATION, file_code(op, PATH_CLASS_PROC_EXE, false));
 		return;
 	}
@@ -196,6 +207,7 @@ static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 	__u8 class = cv->mod_class;
 	bool event = (cv->event_ops & (1 << op)) && event_here(cv->flags, CF_MOD_HOST_EVENTS);
 	count(0, class, op);
+	enforce_open(class);
 	if (exec)
 		count(0, class, FOP_EXEC_MODE);
 	if (hidden && !(cv->flags & CF_DOTFILES))

@@ -26,11 +26,12 @@ import (
 // bpf/src/process/signals.h): their policy key, the value of the signal
 // label (metricdef.EnforcementSignals).
 var signalNames = map[uint16]string{
-	enums.SignalSuspiciousExec:  metricdef.EnforcementSignals[0],
-	enums.SignalExecClass:       metricdef.EnforcementSignals[1],
-	enums.SignalPrivilegeChange: metricdef.EnforcementSignals[2],
+	enums.SignalSuspiciousExec:   metricdef.EnforcementSignals[0],
+	enums.SignalExecClass:        metricdef.EnforcementSignals[1],
+	enums.SignalPrivilegeChange:  metricdef.EnforcementSignals[2],
+	enums.SignalSensitiveSyscall: metricdef.EnforcementSignals[3],
 	// Killed by the files object, at the exit of a write-open.
-	enums.EnforceSignalFileModification: metricdef.EnforcementSignals[3],
+	enums.EnforceSignalFileModification: metricdef.EnforcementSignals[4],
 }
 
 // signalIDs are the kernel's ids of the signals, by policy key.
@@ -62,8 +63,9 @@ type Rule struct {
 	Name   string `yaml:"name"`
 	Action Action `yaml:"action"`
 	// Signals maps a signal (suspicious_exec, process_class,
-	// privilege_change, file_modification) to the label values (reasons,
-	// classes, kinds, path classes) the rule acts on.
+	// privilege_change, sensitive_syscall, file_modification) to the label
+	// values (reasons, classes, kinds, syscalls, path classes) the rule
+	// acts on.
 	Signals map[string][]string `yaml:"signals"`
 	// Where selects the workloads: a rule applies to a workload any
 	// selector matches.
@@ -100,6 +102,8 @@ func (v Vocabulary) values(signal string) []string {
 		return v.Classes
 	case "privilege_change":
 		return metricdef.PrivilegeChangeKinds
+	case "sensitive_syscall":
+		return metricdef.SensitiveSyscallNames
 	case "file_modification":
 		return v.FileClasses
 	}
@@ -195,7 +199,7 @@ func (r *Rule) check(node *yaml.Node, v Vocabulary) error {
 		at := line(signals, signal)
 		id, ok := signalIDs[signal]
 		if !ok {
-			return fmt.Errorf("line %d: rule %q: unknown signal %q (known: suspicious_exec, process_class, privilege_change, file_modification)", at, r.Name, signal)
+			return fmt.Errorf("line %d: rule %q: unknown signal %q (known: suspicious_exec, process_class, privilege_change, sensitive_syscall, file_modification)", at, r.Name, signal)
 		}
 		if len(values) == 0 {
 			return fmt.Errorf("line %d: rule %q: %s: no values", at, r.Name, signal)

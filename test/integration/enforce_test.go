@@ -423,3 +423,35 @@ func TestEnforceFileModification(t *testing.T) {
 			l.PolicyRule == "no-preload" && slices.Contains(l.Reasons, "etc_ld_preload")
 	}, "an enforcement event: killed, etc_ld_preload, rule no-preload")
 }
+
+// A sensitive syscall is killed at its exit: busybox unshare (denied here:
+// no CAP_SYS_ADMIN in the container) never runs its command, its shell
+// sees it killed by SIGKILL (status 137). A container the policy does not
+// name runs the same unshare to its own error.
+func TestEnforceSensitiveSyscall(t *testing.T) {
+	victimName, otherName := "rtsec-enforce-sc-"+randomSuffix(t), "rtsec-enforce-sc-other-"+randomSuffix(t)
+	file := filepath.Join(t.TempDir(), "policy.yaml")
+	policy := fmt.Sprintf("rules:\n  - name: no-unshare\n    action: kill\n    signals:\n      sensitive_syscall: [unshare, mount]\n    where:\n      - container_id: %q\n", victimName)
+	if err := os.WriteFile(file, []byte(policy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := exporter.Start(t, "--enforce.policy-file="+file)
+	victim := runc.Start(t, runc.Options{Name: victimName})
+	other := runc.Start(t, runc.Options{Name: otherName})
+	waitEnforced(t, e, 1)
+
+	attempt := "unshare -m echo unshared; echo rc=$?; mount -t tmpfs none /tmp; echo rc=$?"
+	if out := victim.MustExec(t, "sh", "-c", attempt); strings.Count(out, "rc=137") != 2 || strings.Contains(out, "unshared") {
+		t.Errorf("unshare and mount under a kill policy printed %q, want both killed (rc=137)", out)
+	}
+	if out := other.MustExec(t, "sh", "-c", attempt); strings.Contains(out, "rc=137") {
+		t.Errorf("unshare and mount in a container the policy does not name printed %q, want them not killed", out)
+	}
+	m := e.Scrape(t)
+	if got := actionCounts(m, victimName); got["killed/unshare"] != 1 || got["killed/mount"] != 1 {
+		t.Errorf("%s{container_id=%q} = %v, want killed/unshare 1 and killed/mount 1", enforcementActions, victimName, got)
+	}
+	if got := actionCounts(m, otherName); len(got) != 0 {
+		t.Errorf("%s{container_id=%q} = %v, want none", enforcementActions, otherName, got)
+	}
+}

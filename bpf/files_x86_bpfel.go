@@ -23,6 +23,21 @@ type FilesClassVal struct {
 	Pad2      uint16
 }
 
+type FilesEnforceActions struct {
+	_      structs.HostLayout
+	Kill   [6]uint32
+	DryRun [6]uint32
+}
+
+type FilesEnforceKey struct {
+	_        structs.HostLayout
+	CgroupId uint64
+	Signal   uint16
+	Value    uint16
+	Action   uint8
+	Pad      [3]uint8
+}
+
 type FilesEventPath struct {
 	_    structs.HostLayout
 	Len  uint32
@@ -118,6 +133,9 @@ type FilesScratch struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	FilesMapEnforceCgroups        = "enforce_cgroups"
+	FilesMapEnforceCounts         = "enforce_counts"
+	FilesMapEnforceStats          = "enforce_stats"
 	FilesMapEventBuckets          = "event_buckets"
 	FilesMapEventCounts           = "event_counts"
 	FilesMapEventStats            = "event_stats"
@@ -184,6 +202,8 @@ const (
 	FilesProgFileExitTruncate     = "file_exit_truncate"
 	FilesProgFileExitUnlink       = "file_exit_unlink"
 	FilesProgFileExitUnlinkat     = "file_exit_unlinkat"
+	FilesVarEnforceEnabled        = "enforce_enabled"
+	FilesVarEnforceSelfTgid       = "enforce_self_tgid"
 	FilesVarEventsPerCgroupSecond = "events_per_cgroup_second"
 	FilesVarEventsPerCpuSecond    = "events_per_cpu_second"
 )
@@ -288,6 +308,9 @@ type FilesProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type FilesMapSpecs struct {
+	EnforceCgroups  *ebpf.MapSpec `ebpf:"enforce_cgroups"`
+	EnforceCounts   *ebpf.MapSpec `ebpf:"enforce_counts"`
+	EnforceStats    *ebpf.MapSpec `ebpf:"enforce_stats"`
 	EventBuckets    *ebpf.MapSpec `ebpf:"event_buckets"`
 	EventCounts     *ebpf.MapSpec `ebpf:"event_counts"`
 	EventStats      *ebpf.MapSpec `ebpf:"event_stats"`
@@ -308,6 +331,8 @@ type FilesMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type FilesVariableSpecs struct {
+	EnforceEnabled        *ebpf.VariableSpec `ebpf:"enforce_enabled"`
+	EnforceSelfTgid       *ebpf.VariableSpec `ebpf:"enforce_self_tgid"`
 	EventsPerCgroupSecond *ebpf.VariableSpec `ebpf:"events_per_cgroup_second"`
 	EventsPerCpuSecond    *ebpf.VariableSpec `ebpf:"events_per_cpu_second"`
 }
@@ -332,6 +357,9 @@ func (o *FilesObjects) Close() error {
 //
 // It can be passed to LoadFilesObjects or ebpf.CollectionSpec.LoadAndAssign.
 type FilesMaps struct {
+	EnforceCgroups  *ebpf.Map `ebpf:"enforce_cgroups"`
+	EnforceCounts   *ebpf.Map `ebpf:"enforce_counts"`
+	EnforceStats    *ebpf.Map `ebpf:"enforce_stats"`
 	EventBuckets    *ebpf.Map `ebpf:"event_buckets"`
 	EventCounts     *ebpf.Map `ebpf:"event_counts"`
 	EventStats      *ebpf.Map `ebpf:"event_stats"`
@@ -350,6 +378,9 @@ type FilesMaps struct {
 
 func (m *FilesMaps) Close() error {
 	return _FilesClose(
+		m.EnforceCgroups,
+		m.EnforceCounts,
+		m.EnforceStats,
 		m.EventBuckets,
 		m.EventCounts,
 		m.EventStats,
@@ -371,6 +402,8 @@ func (m *FilesMaps) Close() error {
 //
 // It can be passed to LoadFilesObjects or ebpf.CollectionSpec.LoadAndAssign.
 type FilesVariables struct {
+	EnforceEnabled        *ebpf.Variable `ebpf:"enforce_enabled"`
+	EnforceSelfTgid       *ebpf.Variable `ebpf:"enforce_self_tgid"`
 	EventsPerCgroupSecond *ebpf.Variable `ebpf:"events_per_cgroup_second"`
 	EventsPerCpuSecond    *ebpf.Variable `ebpf:"events_per_cpu_second"`
 }

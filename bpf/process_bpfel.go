@@ -20,8 +20,8 @@ type ProcessArgvScratch struct {
 
 type ProcessEnforceActions struct {
 	_      structs.HostLayout
-	Kill   [5]uint32
-	DryRun [5]uint32
+	Kill   [6]uint32
+	DryRun [6]uint32
 }
 
 type ProcessEnforceKey struct {

@@ -91,6 +91,11 @@ const (
 	GateReleaseAgent = 5
 )
 
+// enum enforce_signal (headers/enforce.h): Enforcement signals of the other objects, after enum signal's.
+const (
+	EnforceSignalFileModification = 5
+)
+
 // enum action (headers/enforce.h): Actions counted (label action). ACTION_SPARED: a kill the policy asked
 // for on a task that is never killed: the host's init, the exporter
 // itself, a kernel thread.

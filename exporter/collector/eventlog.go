@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"regexp"
 	"runtime"
@@ -64,7 +65,10 @@ type eventLog struct {
 	shared map[string]*ebpf.Map // nil until an object is loaded
 	// counts and stats are the shared event_counts and event_stats.
 	counts, stats bpfprog.Map
-	log           *events.Log // nil with --events.output=none
+	// enforceMaps are the enforce.h maps of the first object loaded that
+	// has them: the process and files objects apply one policy.
+	enforceMaps map[string]*ebpf.Map
+	log         *events.Log // nil with --events.output=none
 	// classes names the file classes of file events, set by the file
 	// collector before it loads its object.
 	classes atomic.Pointer[events.FileClasses]
@@ -116,12 +120,22 @@ func (e *eventLog) load(set *bpfprog.Set, spec *ebpf.CollectionSpec, objs io.Clo
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if err := setEnforceVariables(spec); err != nil {
+		return err
+	}
 	if e.shared != nil {
-		return set.LoadWithMaps(spec, objs, e.shared)
+		replacements := maps.Clone(e.shared)
+		maps.Copy(replacements, e.enforceMaps)
+		if err := set.LoadWithMaps(spec, objs, replacements); err != nil {
+			return err
+		}
+		e.shareEnforceMaps(spec, set)
+		return nil
 	}
 	if err := set.Load(spec, objs); err != nil {
 		return err
 	}
+	e.shareEnforceMaps(spec, set)
 	loaded := set.Maps()
 	e.shared = map[string]*ebpf.Map{}
 	for _, name := range sharedEventMaps {

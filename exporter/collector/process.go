@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -113,7 +112,6 @@ func newProcessCollector(env Env) (Collector, error) {
 		"shell_class": list.ID(classes.Shell), "miner_class": list.ID(classes.Miner),
 		"self_tgid": uint32(os.Getpid()),
 	}
-	maps.Copy(variables, enforceVariables())
 	for name, v := range variables {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return nil, fmt.Errorf("set %s: %w", name, err)

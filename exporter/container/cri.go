@@ -378,6 +378,11 @@ func buildCache(pods []*runtimeapi.PodSandbox, ctrs []*runtimeapi.Container, nam
 			Container: clampLabel(name),
 			Image:     clampLabel(imageName(ctr, names)),
 		}
+		if ok {
+			md := cache[ctr.GetId()]
+			md.PodLabels = labels
+			cache[ctr.GetId()] = md
+		}
 	}
 	return cache
 }

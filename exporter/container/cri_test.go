@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,7 +41,12 @@ func TestCRIContainerd(t *testing.T) {
 		got, ok = c.Lookup(id)
 	}
 	want := Metadata{Namespace: "ns1", Pod: "web", Container: "app", Image: containerd.BusyboxImage}
-	if !ok || got != want {
+	// The sandbox's labels, for enforcement's pod_labels selectors.
+	if got.PodLabels[labelPodName] != "web" || got.PodLabels[labelPodNamespace] != "ns1" {
+		t.Errorf("Lookup(%s).PodLabels = %v, want the sandbox's labels", id, got.PodLabels)
+	}
+	got.PodLabels = nil
+	if !ok || !reflect.DeepEqual(got, want) {
 		t.Fatalf("Lookup(%s) = %+v, %v; want %+v, true", id, got, ok, want)
 	}
 	t.Logf("found by Lookup %v after the pod started", time.Since(start).Round(time.Millisecond))
@@ -158,36 +164,42 @@ func TestCRIBuildCache(t *testing.T) {
 		{"kubelet with user-specified image", &runtimeapi.Container{
 			PodSandboxId: "pod1", Metadata: &runtimeapi.ContainerMetadata{Name: "app"},
 			Image: &runtimeapi.ImageSpec{Image: idA, UserSpecifiedImage: "nginx"}, ImageRef: idA,
-		}, Metadata{"ns1", "web", "app", "nginx"}},
+		}, Metadata{"ns1", "web", "app", "nginx", nil}},
 		{"image id resolved to its first tag", &runtimeapi.Container{
 			PodSandboxId: "pod1", Metadata: &runtimeapi.ContainerMetadata{Name: "app"},
 			Image: &runtimeapi.ImageSpec{Image: idA}, ImageRef: idA,
-		}, Metadata{"ns1", "web", "app", "nginx:1.27"}},
+		}, Metadata{"ns1", "web", "app", "nginx:1.27", nil}},
 		{"untagged image id resolved to its digest", &runtimeapi.Container{
 			PodSandboxId: "pod1", Image: &runtimeapi.ImageSpec{Image: idB},
-		}, Metadata{"ns1", "web", "", "docker.io/library/redis@sha256:cc"}},
+		}, Metadata{"ns1", "web", "", "docker.io/library/redis@sha256:cc", nil}},
 		{"unknown image id kept", &runtimeapi.Container{
 			PodSandboxId: "pod1", ImageRef: "sha256:" + strings.Repeat("c", 64),
-		}, Metadata{"ns1", "web", "", "sha256:" + strings.Repeat("c", 64)}},
+		}, Metadata{"ns1", "web", "", "sha256:" + strings.Repeat("c", 64), nil}},
 		{"name in Image.Image", &runtimeapi.Container{
 			PodSandboxId: "pod1", Image: &runtimeapi.ImageSpec{Image: "busybox:1.36"}, ImageRef: idA,
-		}, Metadata{"ns1", "web", "", "busybox:1.36"}},
+		}, Metadata{"ns1", "web", "", "busybox:1.36", nil}},
 		{"repo digest in ImageRef", &runtimeapi.Container{
 			PodSandboxId: "pod1", Image: &runtimeapi.ImageSpec{Image: strings.Repeat("d", 64)}, ImageRef: "quay.io/x/y@sha256:dd",
-		}, Metadata{"ns1", "web", "", "quay.io/x/y@sha256:dd"}},
+		}, Metadata{"ns1", "web", "", "quay.io/x/y@sha256:dd", nil}},
 		{"sandbox not listed: container labels", &runtimeapi.Container{
 			PodSandboxId: "gone",
 			Labels:       map[string]string{labelPodNamespace: "ns2", labelPodName: "db", labelContainerName: "pg"},
-		}, Metadata{"ns2", "db", "pg", ""}},
+		}, Metadata{"ns2", "db", "pg", "", nil}},
 		{"hostile values clamped", &runtimeapi.Container{
 			PodSandboxId: "gone", Metadata: &runtimeapi.ContainerMetadata{Name: hostile},
 			Labels: map[string]string{labelPodName: hostile},
-		}, Metadata{"", clampLabel(hostile), clampLabel(hostile), ""}},
+		}, Metadata{"", clampLabel(hostile), clampLabel(hostile), "", nil}},
 	}
 	for _, tc := range cases {
 		tc.ctr.Id = "c1"
 		got := buildCache(pods, []*runtimeapi.Container{tc.ctr}, names)
-		if len(got) != 1 || got["c1"] != tc.want {
+		md := got["c1"]
+		// A listed sandbox gives its labels, for pod_labels selectors only.
+		if listed := tc.ctr.PodSandboxId == "pod1"; listed != (md.PodLabels != nil) || (listed && md.PodLabels[labelPodName] != "web") {
+			t.Errorf("%s: PodLabels = %v, want the sandbox's labels when it is listed", tc.name, md.PodLabels)
+		}
+		md.PodLabels = nil
+		if len(got) != 1 || !reflect.DeepEqual(md, tc.want) {
 			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)
 		}
 	}

@@ -25,6 +25,9 @@ func (id Identity) IsHost() bool { return id.ID == "" }
 // Metadata is the Kubernetes view of one container, as the CRI runtime reports it.
 type Metadata struct {
 	Namespace, Pod, Container, Image string
+	// PodLabels are the pod sandbox's labels: for enforcement policy
+	// matching only, never exported (unbounded).
+	PodLabels map[string]string
 }
 
 // MetadataSource looks up Kubernetes metadata by runtime container id.

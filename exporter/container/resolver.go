@@ -256,6 +256,16 @@ func (r *Resolver) withMetadata(ident Identity) Identity {
 	return ident
 }
 
+// PodLabels are the labels of ident's pod, nil when the metadata source
+// knows none. For policy matching only: they never become metric labels.
+func (r *Resolver) PodLabels(ident Identity) map[string]string {
+	if r.opts.Metadata == nil || ident.ID == "" || ident.ID == UnknownID {
+		return nil
+	}
+	md, _ := r.opts.Metadata.Lookup(ident.ID)
+	return md.PodLabels
+}
+
 // Live returns one Identity per distinct container whose cgroup exists now,
 // found by walking the cgroup2 tree, and per container resolved earlier
 // whose cgroup is gone but not yet expired (its series are still

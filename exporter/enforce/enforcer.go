@@ -153,7 +153,8 @@ func (e *Enforcer) refresh() error {
 	defer e.mu.Unlock()
 	want := map[uint64]Actions{}
 	for _, id := range ids {
-		if a := e.policy.For(e.opts.Resolver.Resolve(id)); a != (Actions{}) {
+		ident := e.opts.Resolver.Resolve(id)
+		if a := e.policy.For(ident, e.opts.Resolver.PodLabels(ident)); a != (Actions{}) {
 			want[id] = a
 		}
 	}
@@ -284,7 +285,8 @@ func (e *Enforcer) RuleName(cgroupID uint64, signal uint16, values uint32, actio
 	defer e.mu.Unlock()
 	for bit := range uint(32) {
 		if values&(1<<bit) != 0 {
-			return e.policy.RuleFor(e.opts.Resolver.Resolve(cgroupID), signal, bit, action != enums.ActionWouldKill)
+			ident := e.opts.Resolver.Resolve(cgroupID)
+			return e.policy.RuleFor(ident, e.opts.Resolver.PodLabels(ident), signal, bit, action != enums.ActionWouldKill)
 		}
 	}
 	return ""

@@ -26,9 +26,12 @@ import (
 // bpf/src/process/signals.h): their policy key, the value of the signal
 // label (metricdef.EnforcementSignals).
 var signalNames = map[uint16]string{
-	enums.SignalSuspiciousExec:  metricdef.EnforcementSignals[0],
-	enums.SignalExecClass:       metricdef.EnforcementSignals[1],
-	enums.SignalPrivilegeChange: metricdef.EnforcementSignals[2],
+	enums.SignalSuspiciousExec:   metricdef.EnforcementSignals[0],
+	enums.SignalExecClass:        metricdef.EnforcementSignals[1],
+	enums.SignalPrivilegeChange:  metricdef.EnforcementSignals[2],
+	enums.SignalSensitiveSyscall: metricdef.EnforcementSignals[3],
+	// Killed by the files object, at the exit of a write-open.
+	enums.EnforceSignalFileModification: metricdef.EnforcementSignals[4],
 }
 
 // signalIDs are the kernel's ids of the signals, by policy key.
@@ -60,8 +63,9 @@ type Rule struct {
 	Name   string `yaml:"name"`
 	Action Action `yaml:"action"`
 	// Signals maps a signal (suspicious_exec, process_class,
-	// privilege_change) to the label values (reasons, classes, kinds) the
-	// rule acts on.
+	// privilege_change, sensitive_syscall, file_modification) to the label
+	// values (reasons, classes, kinds, syscalls, path classes) the rule
+	// acts on.
 	Signals map[string][]string `yaml:"signals"`
 	// Where selects the workloads: a rule applies to a workload any
 	// selector matches.
@@ -81,12 +85,23 @@ type Selector struct {
 	Pod         string `yaml:"pod"`
 	Container   string `yaml:"container"`
 	Image       string `yaml:"image"`
+	// PodLabels must all match the pod's labels (values are patterns),
+	// read from the CRI runtime's pod sandbox; never exported.
+	PodLabels map[string]string `yaml:"pod_labels"`
+}
+
+// empty reports whether the selector sets nothing but, maybe, host.
+func (s Selector) empty() bool {
+	return s.ContainerID == "" && s.Namespace == "" && s.Pod == "" && s.Container == "" && s.Image == "" && len(s.PodLabels) == 0
 }
 
 // Vocabulary names the values of each signal: the kernel's bit for each.
 type Vocabulary struct {
 	// Classes are the binary classes in kernel order (classes.List.Classes).
 	Classes []string
+	// FileClasses are the modification path classes in kernel order
+	// (fileclass.Table.Names(fileclass.Modify)).
+	FileClasses []string
 }
 
 func (v Vocabulary) values(signal string) []string {
@@ -95,6 +110,10 @@ func (v Vocabulary) values(signal string) []string {
 		return v.Classes
 	case "privilege_change":
 		return metricdef.PrivilegeChangeKinds
+	case "sensitive_syscall":
+		return metricdef.SensitiveSyscallNames
+	case "file_modification":
+		return v.FileClasses
 	}
 	return metricdef.SuspiciousExecReasons
 }
@@ -188,7 +207,7 @@ func (r *Rule) check(node *yaml.Node, v Vocabulary) error {
 		at := line(signals, signal)
 		id, ok := signalIDs[signal]
 		if !ok {
-			return fmt.Errorf("line %d: rule %q: unknown signal %q (known: suspicious_exec, process_class, privilege_change)", at, r.Name, signal)
+			return fmt.Errorf("line %d: rule %q: unknown signal %q (known: suspicious_exec, process_class, privilege_change, sensitive_syscall, file_modification)", at, r.Name, signal)
 		}
 		if len(values) == 0 {
 			return fmt.Errorf("line %d: rule %q: %s: no values", at, r.Name, signal)
@@ -208,13 +227,17 @@ func (r *Rule) check(node *yaml.Node, v Vocabulary) error {
 	where := find(node, "where")
 	for i, s := range r.Where {
 		at := where.Content[i].Line
-		if s.Host && s != (Selector{Host: true}) {
+		if s.Host && !s.empty() {
 			return fmt.Errorf("line %d: rule %q: a host selector selects nothing else", at, r.Name)
 		}
-		if s == (Selector{}) {
+		if !s.Host && s.empty() {
 			return fmt.Errorf("line %d: rule %q: empty selector (container_id: \"*\" selects every container)", at, r.Name)
 		}
-		for _, pattern := range []string{s.ContainerID, s.Namespace, s.Pod, s.Container, s.Image} {
+		patterns := []string{s.ContainerID, s.Namespace, s.Pod, s.Container, s.Image}
+		for _, v := range s.PodLabels {
+			patterns = append(patterns, v)
+		}
+		for _, pattern := range patterns {
 			if _, err := path.Match(pattern, ""); err != nil {
 				return fmt.Errorf("line %d: rule %q: pattern %q: %w", at, r.Name, pattern, err)
 			}
@@ -223,8 +246,9 @@ func (r *Rule) check(node *yaml.Node, v Vocabulary) error {
 	return nil
 }
 
-// matches reports whether the selector selects the workload id.
-func (s Selector) matches(id container.Identity) bool {
+// matches reports whether the selector selects the workload id, whose
+// pod has labels.
+func (s Selector) matches(id container.Identity, labels map[string]string) bool {
 	if id.IsHost() {
 		return s.Host
 	}
@@ -241,26 +265,32 @@ func (s Selector) matches(id container.Identity) bool {
 			return false
 		}
 	}
+	for k, pattern := range s.PodLabels {
+		value, set := labels[k]
+		if ok, _ := path.Match(pattern, value); !set || !ok {
+			return false
+		}
+	}
 	return true
 }
 
-func (r *Rule) applies(id container.Identity) bool {
-	return slices.ContainsFunc(r.Where, func(s Selector) bool { return s.matches(id) })
+func (r *Rule) applies(id container.Identity, labels map[string]string) bool {
+	return slices.ContainsFunc(r.Where, func(s Selector) bool { return s.matches(id, labels) })
 }
 
 // Actions are the kernel's enforce_actions for one workload: value bits
 // per signal id that kill, and those that are counted in dry run. The
 // zero value does nothing.
 type Actions struct {
-	Kill, DryRun [5]uint32
+	Kill, DryRun [6]uint32
 }
 
-// For is what the policy does to the workload id.
-func (p *Policy) For(id container.Identity) Actions {
+// For is what the policy does to the workload id, whose pod has labels.
+func (p *Policy) For(id container.Identity, labels map[string]string) Actions {
 	var a Actions
 	for i := range p.Rules {
 		r := &p.Rules[i]
-		if !r.applies(id) {
+		if !r.applies(id, labels) {
 			continue
 		}
 		for signal, bits := range r.bits {
@@ -276,14 +306,14 @@ func (p *Policy) For(id container.Identity) Actions {
 
 // RuleFor names the first rule that acts (kill, or for dry run dry-run) on
 // value bit of signal for workload id, "" for none.
-func (p *Policy) RuleFor(id container.Identity, signal uint16, bit uint, kill bool) string {
+func (p *Policy) RuleFor(id container.Identity, labels map[string]string, signal uint16, bit uint, kill bool) string {
 	want := DryRun
 	if kill {
 		want = Kill
 	}
 	for i := range p.Rules {
 		r := &p.Rules[i]
-		if r.Action == want && r.bits[signal]&(1<<bit) != 0 && r.applies(id) {
+		if r.Action == want && r.bits[signal]&(1<<bit) != 0 && r.applies(id, labels) {
 			return r.Name
 		}
 	}

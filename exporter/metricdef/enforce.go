@@ -11,8 +11,9 @@ import (
 var (
 	EnforcementActionNames = enums.ActionNames
 	// EnforcementSignals are the signals a policy acts on, SIGNAL_SUSPICIOUS_EXEC,
-	// SIGNAL_EXEC_CLASS and SIGNAL_PRIVILEGE_CHANGE of enum signal.
-	EnforcementSignals = []string{"suspicious_exec", "process_class", "privilege_change"}
+	// SIGNAL_EXEC_CLASS, SIGNAL_PRIVILEGE_CHANGE and SIGNAL_SENSITIVE_SYSCALL of
+	// enum signal, and ENFORCE_SIGNAL_FILE_MODIFICATION of enum enforce_signal.
+	EnforcementSignals = []string{"suspicious_exec", "process_class", "privilege_change", "sensitive_syscall", "file_modification"}
 )
 
 // Opt-in enforcement (--enforce.policy-file).
@@ -23,7 +24,7 @@ var (
 		Labels: withIdentity(
 			Label{Name: "action", Values: EnforcementActionNames},
 			Label{Name: "signal", Values: EnforcementSignals},
-			Label{Name: "reason", Example: "memfd", Bound: "the suspicious exec reasons, the binary classes and the privilege change kinds"},
+			Label{Name: "reason", Example: "memfd", Bound: "the suspicious exec reasons, the binary classes, the privilege change kinds, the sensitive syscalls and the modification path classes"},
 		),
 	}
 	EnforcementPolicyRules = Def{

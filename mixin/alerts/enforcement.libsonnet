@@ -21,7 +21,7 @@ local u = import '../lib/utils.libsonnet';
                 'RtsecEnforcementKilled',
                 actions('killed'),
                 'The enforcement policy killed a process.',
-                'The enforcement policy killed {{ $value | printf "%%.0f" }} process(es) at %s / {{ $labels.reason }} in the last %s %s: the attack was stopped before it ran; the event log names the rule and the command.' % ['{{ $labels.signal }}', c.eventWindow, where]),
+                'The enforcement policy killed {{ $value | printf "%%.0f" }} process(es) at %s / {{ $labels.reason }} in the last %s %s: the process was killed at the step that revealed the attack (an exec, a write-open, a syscall); the event log names the rule and the command.' % ['{{ $labels.signal }}', c.eventWindow, where]),
           a.new(c,
                 'RtsecEnforcementWouldKill',
                 actions('would_kill'),

@@ -1,6 +1,7 @@
 // Process & escape: the process signals classified in the kernel and the
 // containers' posture, per container.
 local g = import '../lib/grafana.libsonnet';
+local u = import '../lib/utils.libsonnet';
 
 {
   grafanaDashboards+:: {
@@ -38,6 +39,16 @@ local g = import '../lib/grafana.libsonnet';
           g.target('sum by (kind) (rate(rtsec_privilege_changes_total{%s, %s}[$__rate_interval]))' % [c.rtsecSelector, ns], '{{kind}}', exemplar=true),
           g.target('sum by (syscall, result) (rate(rtsec_sensitive_syscalls_total{%s, %s}[$__rate_interval]))' % [c.rtsecSelector, ns], '{{syscall}} {{result}}', exemplar=true),
         ], 'ops', 'As the panel to the left, for privilege changes and sensitive syscalls.'),
+      ]],
+      [8, [
+        g.timeseries('Enforcement actions by signal and reason',
+                     [g.target(u.eventIncrease('rtsec_enforcement_actions_total{%s, %s}' % [c.rtsecSelector, ns], 'action, signal, reason', c.eventWindow), '{{action}} {{signal}} / {{reason}}')],
+                     'short',
+                     'Processes the --enforce.policy-file killed (killed), would have killed in dry run (would_kill), or spared (the host init, the exporter, kernel threads), per ' + c.eventWindow + ' (docs/enforcement.md). Empty without a policy.',
+                     true),
+        g.table('Enforcement actions per container in the last ' + c.eventWindow, [
+          g.target(u.eventIncrease('rtsec_enforcement_actions_total{%s, %s}' % [c.rtsecSelector, ns], '%s, action, signal, reason' % c.containerLabels, c.eventWindow), '', true),
+        ]),
       ]],
       [9, [
         g.table('Containers with process events in the last ' + c.eventWindow, [

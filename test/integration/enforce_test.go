@@ -346,3 +346,112 @@ func TestEnforcePrivilegeChange(t *testing.T) {
 		t.Errorf("%s{container_id=%q} = %v, want killed/setuid_root 1", enforcementActions, name, got)
 	}
 }
+
+// A write-open of /etc/ld.so.preload (or of a release_agent) is killed at
+// the open's exit: the shell's append never writes, the file stays as it was. In dry run the
+// write happens and is counted as would_kill; a container the policy does
+// not name is untouched.
+func TestEnforceFileModification(t *testing.T) {
+	victimName, otherName := "rtsec-enforce-file-"+randomSuffix(t), "rtsec-enforce-file-other-"+randomSuffix(t)
+	dryName := "rtsec-enforce-file-dry-" + randomSuffix(t)
+	file := filepath.Join(t.TempDir(), "policy.yaml")
+	policy := fmt.Sprintf(`rules:
+  - name: no-preload
+    action: kill
+    signals:
+      file_modification: [etc_ld_preload, cgroup_release_agent]
+    where:
+      - container_id: %q
+  - name: watch-preload
+    action: dry-run
+    signals:
+      file_modification: [etc_ld_preload]
+    where:
+      - container_id: %q
+`, victimName, dryName)
+	if err := os.WriteFile(file, []byte(policy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := exporter.Start(t, "--enforce.policy-file="+file)
+	start := func(name string) *runc.Container {
+		return runc.Start(t, runc.Options{Name: name, Files: map[string][]byte{"etc/ld.so.preload": []byte("orig\n")}})
+	}
+	victim, other, dry := start(victimName), start(otherName), start(dryName)
+	waitEnforced(t, e, 2)
+
+	content := func(c *runc.Container) string {
+		data, err := os.ReadFile(filepath.Join(c.Rootfs(), "etc/ld.so.preload"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	appendPreload := "echo /tmp/evil.so >> /etc/ld.so.preload; echo written"
+	// Benign writes in the policed container are untouched.
+	if out := victim.MustExec(t, "sh", "-c", "echo ok > /tmp/benign; cat /tmp/benign"); out != "ok\n" {
+		t.Errorf("benign write under the kill policy printed %q", out)
+	}
+	out, err := victim.Exec(t, "sh", "-c", appendPreload)
+	if err == nil || strings.Contains(out, "written") || content(victim) != "orig\n" {
+		t.Errorf("append to /etc/ld.so.preload under a kill policy: %v, printed %q, file %q: want killed, file unchanged", err, out, content(victim))
+	}
+	// The cgroup v1 escape's write of a release_agent, matched by name
+	// wherever the hierarchy is mounted: the open created the file, the
+	// write never came.
+	out, err = victim.Exec(t, "sh", "-c", "echo /tmp/evil > /tmp/release_agent; echo written")
+	agent, _ := os.ReadFile(filepath.Join(victim.Rootfs(), "tmp/release_agent"))
+	if err == nil || strings.Contains(out, "written") || len(agent) != 0 {
+		t.Errorf("write of a release_agent under a kill policy: %v, printed %q, file %q: want killed, nothing written", err, out, agent)
+	}
+	for _, c := range []*runc.Container{other, dry} {
+		if out := c.MustExec(t, "sh", "-c", appendPreload); out != "written\n" || content(c) != "orig\n/tmp/evil.so\n" {
+			t.Errorf("append to /etc/ld.so.preload in %s: printed %q, file %q: want written", c.Name(), out, content(c))
+		}
+	}
+	m := e.Scrape(t)
+	if got := actionCounts(m, victimName); got["killed/etc_ld_preload"] != 1 || got["killed/cgroup_release_agent"] != 1 {
+		t.Errorf("%s{container_id=%q} = %v, want killed/etc_ld_preload 1 and killed/cgroup_release_agent 1", enforcementActions, victimName, got)
+	}
+	if got := actionCounts(m, dryName); got["would_kill/etc_ld_preload"] != 1 || got["killed/etc_ld_preload"] != 0 {
+		t.Errorf("%s{container_id=%q} = %v, want would_kill/etc_ld_preload 1", enforcementActions, dryName, got)
+	}
+	if got := actionCounts(m, otherName); len(got) != 0 {
+		t.Errorf("%s{container_id=%q} = %v, want none", enforcementActions, otherName, got)
+	}
+	assertEvent(t, e, func(l eventLine) bool {
+		return l.Type == "enforcement" && l.ContainerID == victimName && l.Action == "killed" &&
+			l.PolicyRule == "no-preload" && slices.Contains(l.Reasons, "etc_ld_preload")
+	}, "an enforcement event: killed, etc_ld_preload, rule no-preload")
+}
+
+// A sensitive syscall is killed at its exit: busybox unshare (denied here:
+// no CAP_SYS_ADMIN in the container) never runs its command, its shell
+// sees it killed by SIGKILL (status 137). A container the policy does not
+// name runs the same unshare to its own error.
+func TestEnforceSensitiveSyscall(t *testing.T) {
+	victimName, otherName := "rtsec-enforce-sc-"+randomSuffix(t), "rtsec-enforce-sc-other-"+randomSuffix(t)
+	file := filepath.Join(t.TempDir(), "policy.yaml")
+	policy := fmt.Sprintf("rules:\n  - name: no-unshare\n    action: kill\n    signals:\n      sensitive_syscall: [unshare, mount]\n    where:\n      - container_id: %q\n", victimName)
+	if err := os.WriteFile(file, []byte(policy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := exporter.Start(t, "--enforce.policy-file="+file)
+	victim := runc.Start(t, runc.Options{Name: victimName})
+	other := runc.Start(t, runc.Options{Name: otherName})
+	waitEnforced(t, e, 1)
+
+	attempt := "unshare -m echo unshared; echo rc=$?; mount -t tmpfs none /tmp; echo rc=$?"
+	if out := victim.MustExec(t, "sh", "-c", attempt); strings.Count(out, "rc=137") != 2 || strings.Contains(out, "unshared") {
+		t.Errorf("unshare and mount under a kill policy printed %q, want both killed (rc=137)", out)
+	}
+	if out := other.MustExec(t, "sh", "-c", attempt); strings.Contains(out, "rc=137") {
+		t.Errorf("unshare and mount in a container the policy does not name printed %q, want them not killed", out)
+	}
+	m := e.Scrape(t)
+	if got := actionCounts(m, victimName); got["killed/unshare"] != 1 || got["killed/mount"] != 1 {
+		t.Errorf("%s{container_id=%q} = %v, want killed/unshare 1 and killed/mount 1", enforcementActions, victimName, got)
+	}
+	if got := actionCounts(m, otherName); len(got) != 0 {
+		t.Errorf("%s{container_id=%q} = %v, want none", enforcementActions, otherName, got)
+	}
+}

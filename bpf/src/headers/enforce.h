@@ -13,8 +13,14 @@
 #include "rtsec.h"
 #include "events.h"
 
-/* Indexed by the signal ids of process/signals.h (1-4). */
-#define ENFORCE_SIGNALS 5
+/* Indexed by the signal ids of process/signals.h (1-4) and of
+ * enum enforce_signal. */
+#define ENFORCE_SIGNALS 6
+
+/* Enforcement signals of the other objects, after enum signal's. */
+enum enforce_signal {
+	ENFORCE_SIGNAL_FILE_MODIFICATION = 5,
+};
 
 /* Actions counted (label action). ACTION_SPARED: a kill the policy asked
  * for on a task that is never killed: the host's init, the exporter

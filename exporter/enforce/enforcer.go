@@ -31,7 +31,7 @@ type Options struct {
 	Vocabulary Vocabulary
 	Resolver   *container.Resolver
 	// Cgroups is the kernel's enforce_cgroups map, Counts enforce_counts.
-	Cgroups, Counts *ebpf.Map
+	Cgroups, Counts bpfprog.Map
 	// Interval is how often the cgroup tree is walked for new and gone
 	// cgroups.
 	Interval time.Duration

@@ -75,8 +75,9 @@ var resourceScenarios = []Scenario{
 		Container:   runc.Options{Limits: runc.Limits{Pids: 64}},
 		// A bomb fills its limit within milliseconds: from the entrypoint's first second, and in a container that
 		// exits and is deleted right after, it is counted as well (its refused forks by the kernel, as its
-		// pids.events is gone with it).
-		Steps:  []Step{Cmd("sh", "-c", `(sh -c 'f(){ f|f& }; f' </dev/null >/dev/null 2>&1 &)`)},
+		// pids.events is gone with it). The step lasts a second, the bomb's time to fill its limit on a loaded
+		// node before a short-lived container exits; its sleep is forked before the bomb takes every pid.
+		Steps:  []Step{Cmd("sh", "-c", `sleep 1 & (sh -c 'f(){ f|f& }; f' </dev/null >/dev/null 2>&1 &); wait`)},
 		Expect: []Match{Named(forkBombAlert, "severity", "critical")},
 		Forbid: []Match{Named(oomLoopAlert)},
 	},

@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"strconv"
 	"testing"
@@ -74,6 +76,10 @@ func limitedCgroup(t *testing.T, name string) ([]string, string) {
 			testenv.Unavailable(t, "needs the cgroup v1 %s controller (this machine's hybrid layout)", c.dir)
 		}
 		dir := c.dir + "/" + name
+		// An interrupted run leaves its empty cgroup behind: removed first.
+		if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("%s, left by an earlier run, cannot be removed: %v", dir, err)
+		}
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}

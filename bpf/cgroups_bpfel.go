@@ -24,6 +24,7 @@ type CgroupsCgroupPath struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	CgroupsMapCgroupBirths       = "cgroup_births"
 	CgroupsMapCgroupPaths        = "cgroup_paths"
 	CgroupsMapCgroupScratch      = "cgroup_scratch"
 	CgroupsProgHandleCgroupMkdir = "handle_cgroup_mkdir"
@@ -80,6 +81,7 @@ type CgroupsProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type CgroupsMapSpecs struct {
+	CgroupBirths  *ebpf.MapSpec `ebpf:"cgroup_births"`
 	CgroupPaths   *ebpf.MapSpec `ebpf:"cgroup_paths"`
 	CgroupScratch *ebpf.MapSpec `ebpf:"cgroup_scratch"`
 }
@@ -110,12 +112,14 @@ func (o *CgroupsObjects) Close() error {
 //
 // It can be passed to LoadCgroupsObjects or ebpf.CollectionSpec.LoadAndAssign.
 type CgroupsMaps struct {
+	CgroupBirths  *ebpf.Map `ebpf:"cgroup_births"`
 	CgroupPaths   *ebpf.Map `ebpf:"cgroup_paths"`
 	CgroupScratch *ebpf.Map `ebpf:"cgroup_scratch"`
 }
 
 func (m *CgroupsMaps) Close() error {
 	return _CgroupsClose(
+		m.CgroupBirths,
 		m.CgroupPaths,
 		m.CgroupScratch,
 	)

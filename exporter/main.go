@@ -159,7 +159,7 @@ func run() int {
 	if err != nil {
 		return fail("container resolver: %s", err)
 	}
-	signals, err := collector.New(collector.Env{Logger: logger, BPF: set, Resolver: resolver}, collector.Enabled())
+	signals, err := collector.New(collector.Env{Logger: logger, BPF: set, Resolver: resolver, Recorder: recorder}, collector.Enabled())
 	if err != nil {
 		return fail("%s", err)
 	}

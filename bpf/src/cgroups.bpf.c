@@ -6,7 +6,11 @@
  * cgroup_rmdir stamps an entry with the time its cgroup went away; the
  * exporter deletes the entries gone for longer than the gone grace, so the
  * map holds live cgroups and the recently dead, not every cgroup since
- * boot. */
+ * boot.
+ * Each new cgroup's id also goes to cgroup_births, which the enforcer reads
+ * to apply its policy before the container's entrypoint runs, rather than
+ * at its next walk of the tree. Nothing reads it without a policy; a full
+ * ring buffer drops the record, and mkdir is rare. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
@@ -27,6 +31,11 @@ struct {
 	__type(key, __u64);
 	__type(value, struct cgroup_path);
 } cgroup_paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16384);
+} cgroup_births SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -52,6 +61,7 @@ int BPF_PROG(handle_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	if (bpf_probe_read_kernel_str(value->path, sizeof(value->path), path) < 0)
 		return 0;
 	bpf_map_update_elem(&cgroup_paths, &id, value, BPF_ANY);
+	bpf_ringbuf_output(&cgroup_births, &id, sizeof(id), 0);
 	return 0;
 }
 

@@ -5,9 +5,11 @@ package cgrouppaths
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"time"
 
+	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 
 	"github.com/rtsec/rtsec/bpf"
@@ -81,6 +83,37 @@ func (r *Recorder) ForgetRemoved(grace time.Duration) (int, error) {
 	}
 	return n, nil
 }
+
+// Births tells of each cgroup v2 directory as the kernel makes it.
+type Births struct {
+	rd *ringbuf.Reader
+}
+
+// Births opens the ring buffer of new cgroups' ids. It has one reader:
+// the enforcer.
+func (r *Recorder) Births() (*Births, error) {
+	rd, err := ringbuf.NewReader(r.objs.CgroupBirths)
+	if err != nil {
+		return nil, fmt.Errorf("read cgroup_births: %w", err)
+	}
+	return &Births{rd: rd}, nil
+}
+
+// Next waits for the next new cgroup and returns its id; after Close it
+// returns an error wrapping ringbuf.ErrClosed.
+func (b *Births) Next() (uint64, error) {
+	rec, err := b.rd.Read()
+	if err != nil {
+		return 0, err
+	}
+	if len(rec.RawSample) < 8 {
+		return 0, fmt.Errorf("cgroup_births: a record of %d bytes", len(rec.RawSample))
+	}
+	return binary.NativeEndian.Uint64(rec.RawSample), nil
+}
+
+// Close ends a Next in progress and the ones after it.
+func (b *Births) Close() error { return b.rd.Close() }
 
 // cString returns the NUL-terminated string in raw, and whether it ended
 // before the buffer's last byte (so it was not cut short).

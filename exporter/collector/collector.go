@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/exporter/bpfprog"
+	"github.com/rtsec/rtsec/exporter/cgrouppaths"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 )
@@ -40,6 +41,9 @@ type Env struct {
 	Logger   *slog.Logger
 	BPF      *bpfprog.Set
 	Resolver *container.Resolver
+	// Recorder is the cgroups object; the enforcer reads its births of
+	// cgroups. Optional.
+	Recorder *cgrouppaths.Recorder
 	// events is the event log the collectors' objects share; New makes it.
 	events *eventLog
 }
@@ -83,6 +87,9 @@ func Validate(names []string) error {
 				return err
 			}
 		}
+	}
+	if err := validateEnforcement(names); err != nil {
+		return err
 	}
 	return validateEventFlags()
 }

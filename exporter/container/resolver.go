@@ -184,6 +184,24 @@ func (r *Resolver) Resolve(id uint64) Identity {
 	return r.withMetadata(e.ident)
 }
 
+// ResolveBorn resolves a cgroup made a moment ago. Its runtime may not yet
+// have written what tells it is a container (runc's state.json, under a
+// cgroup systemd made), so only a container is remembered: anything else
+// is looked up again on the next Resolve.
+func (r *Resolver) ResolveBorn(id uint64) Identity {
+	r.mu.Lock()
+	e, ok := r.cache[id]
+	r.mu.Unlock()
+	if !ok {
+		e = r.lookup(id)
+		if e.ident.IsHost() || e.ident.ID == UnknownID {
+			return e.ident
+		}
+		r.store(id, e)
+	}
+	return r.withMetadata(e.ident)
+}
+
 // OnHost has f called with the id of each cgroup that resolves to the host,
 // the root (id 1) aside: at once for those resolved so far, then as each
 // new one is looked up, on the goroutine that resolves it (a scrape, the

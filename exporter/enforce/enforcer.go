@@ -35,7 +35,18 @@ type Options struct {
 	// Interval is how often the cgroup tree is walked for new and gone
 	// cgroups.
 	Interval time.Duration
-	Logger   *slog.Logger
+	// Births, when set, tells of each new cgroup as the kernel makes it, so
+	// that a container is policed from its entrypoint's first instruction
+	// rather than from the next walk. The Enforcer closes it.
+	Births Births
+	Logger *slog.Logger
+}
+
+// Births tells of new cgroups (cgrouppaths.Births).
+type Births interface {
+	// Next waits for a new cgroup's id; it fails once Close was called.
+	Next() (uint64, error)
+	Close() error
 }
 
 // Enforcer keeps the kernel's enforce_cgroups map equal to what the policy
@@ -79,11 +90,35 @@ func New(opts Options) (*Enforcer, error) {
 	}
 	opts.Logger.Info("enforcement policy loaded", "file", opts.File, "rules", len(p.Rules))
 	signal.Notify(e.hup, syscall.SIGHUP)
-	go e.run()
+	born := make(chan uint64, 64)
+	if opts.Births != nil {
+		go e.listen(born)
+	}
+	go e.run(born)
 	return e, nil
 }
 
-func (e *Enforcer) run() {
+// listen passes the ids of new cgroups to run until Births is closed.
+func (e *Enforcer) listen(born chan<- uint64) {
+	for {
+		id, err := e.opts.Births.Next()
+		if err != nil {
+			select {
+			case <-e.stop:
+			default:
+				e.opts.Logger.Warn("enforcement: new cgroups are applied at the next walk only", "err", err)
+			}
+			return
+		}
+		select {
+		case born <- id:
+		case <-e.stop:
+			return
+		}
+	}
+}
+
+func (e *Enforcer) run(born <-chan uint64) {
 	defer close(e.done)
 	tick := time.NewTicker(e.opts.Interval)
 	defer tick.Stop()
@@ -91,6 +126,11 @@ func (e *Enforcer) run() {
 		select {
 		case <-e.stop:
 			return
+		case id := <-born:
+			if err := e.apply(id); err != nil {
+				e.opts.Logger.Warn("enforcement: apply the policy to a new cgroup", "cgroup_id", id, "err", err)
+			}
+			continue
 		case <-e.hup:
 			e.Reload()
 		case <-tick.C:
@@ -182,13 +222,34 @@ func (e *Enforcer) refresh() error {
 	return errors.Join(errs...)
 }
 
+// apply writes the policy's actions for a cgroup just made, before its
+// first task runs (the next refresh deletes them if it is gone by then).
+func (e *Enforcer) apply(id uint64) error {
+	ident := e.opts.Resolver.ResolveBorn(id)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.policy.For(ident, e.opts.Resolver.PodLabels(ident))
+	if a == (Actions{}) || e.written[id] == a {
+		return nil
+	}
+	if err := e.opts.Cgroups.Put(id, bpf.ProcessEnforceActions{Kill: a.Kill, DryRun: a.DryRun}); err != nil {
+		return err
+	}
+	e.written[id] = a
+	return nil
+}
+
 // Close stops keeping the map current. The programs keep the entries
 // written until they are unloaded with the exporter.
 func (e *Enforcer) Close() error {
 	signal.Stop(e.hup)
 	close(e.stop)
+	var err error
+	if e.opts.Births != nil {
+		err = e.opts.Births.Close()
+	}
 	<-e.done
-	return nil
+	return err
 }
 
 // counts reads the kernel's action counts, keyed by cgroup and by

@@ -155,3 +155,78 @@ type collector struct {
 func (collector) Describe(chan<- *prometheus.Desc) {}
 
 func (c collector) Collect(ch chan<- prometheus.Metric) { *c.err = c.e.Update(ch) }
+
+// births is Births fed by a test.
+type births struct {
+	ids    chan uint64
+	closed chan struct{}
+}
+
+func (b births) Next() (uint64, error) {
+	select {
+	case id := <-b.ids:
+		return id, nil
+	case <-b.closed:
+		return 0, os.ErrClosed
+	}
+}
+
+func (b births) Close() error { close(b.closed); return nil }
+
+// A cgroup made after the last walk of the tree is policed as soon as the
+// kernel tells of it, not at the next walk (an hour away here); a host
+// cgroup told of is not.
+func TestEnforcerAppliesBornCgroups(t *testing.T) {
+	root := t.TempDir()
+	resolver, err := container.NewResolver(container.ResolverOptions{
+		CgroupRoot: root, RuncRoots: []string{t.TempDir()}, Logger: slog.New(slog.DiscardHandler),
+		Metadata: metadata{hexWeb: {Namespace: "shop", Pod: "web-0", Container: "nginx"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte("rules:\n  - name: no-fileless\n    action: kill\n    signals:\n      suspicious_exec: [memfd]\n    where:\n      - namespace: shop\n      - container: \"*\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cgroups := bpfprogtest.Hash[uint64, bpf.ProcessEnforceActions](64, nil)
+	b := births{ids: make(chan uint64), closed: make(chan struct{})}
+	e, err := New(Options{File: policy, Vocabulary: vocabulary, Resolver: resolver, Cgroups: cgroups,
+		Counts: bpfprogtest.Hash[bpf.ProcessEnforceKey, uint64](64, nil), Interval: time.Hour,
+		Logger: slog.New(slog.DiscardHandler), Births: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mkdir := func(p string) uint64 {
+		if err := os.MkdirAll(filepath.Join(root, p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(filepath.Join(root, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Sys().(*syscall.Stat_t).Ino
+	}
+	host, web := mkdir(cgSSH), mkdir(cgWeb)
+	b.ids <- host
+	b.ids <- web
+	deadline := time.Now().Add(5 * time.Second)
+	for !cgroups.Has(web) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	var got bpf.ProcessEnforceActions
+	if err := cgroups.Lookup(web, &got); err != nil || got.Kill[enums.SignalSuspiciousExec] != 1<<enums.ReasonMemfd {
+		t.Errorf("the new container's actions = %+v (%v), want memfd killed", got, err)
+	}
+	if cgroups.Has(host) {
+		t.Error("a host cgroup told of was given the containers' actions")
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-b.closed:
+	default:
+		t.Error("Close left Births open")
+	}
+}

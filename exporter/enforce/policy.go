@@ -31,8 +31,12 @@ var signalNames = map[uint16]string{
 	enums.SignalPrivilegeChange:  metricdef.EnforcementSignals[2],
 	enums.SignalSensitiveSyscall: metricdef.EnforcementSignals[3],
 	// Killed by the files object, at the exit of a write-open.
-	enums.EnforceSignalFileModification: metricdef.EnforcementSignals[4],
+	enums.EnforceSignalFileModification: FileModification,
 }
+
+// FileModification is the signal the file collector's programs act on;
+// the others are the process collector's.
+var FileModification = metricdef.EnforcementSignals[4]
 
 // signalIDs are the kernel's ids of the signals, by policy key.
 var signalIDs = func() map[string]uint16 {

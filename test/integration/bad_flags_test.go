@@ -31,41 +31,48 @@ func TestBadFlags(t *testing.T) {
 		return path
 	}
 	comments := file("comments", "# nothing but a comment\n\n")
+	protect := file("protect.yaml", "rules:\n  - name: protect-passwd\n    action: kill\n    signals:\n      file_modification: [etc_passwd]\n    where:\n      - namespace: prod\n")
 	cases := []struct {
 		arg, flag string
+		// with are more flags, given after arg.
+		with []string
 	}{
-		{"--web.telemetry-path=metrics", "--web.telemetry-path"},
-		{"--web.telemetry-path=", "--web.telemetry-path"},
-		{"--web.listen-address=nope", "--web.listen-address"},
-		{"--web.listen-address=:99999", "--web.listen-address"},
-		{"--web.config.file=/dev/zero", "--web.config.file"},
-		{"--web.config.file=" + filepath.Join(dir, "missing.yml"), "--web.config.file"},
-		{"--web.config.file=" + file("web.yml", "tls_server_config:\n  cert_file: /nonexistent\n"), "--web.config.file"},
-		{"--web.config.file=" + file("bad.yml", "basic_auth_users: [\n"), "--web.config.file"},
-		{"--web.max-requests=-1", "--web.max-requests"},
-		{"--web.scrape-share-window=-1s", "--web.scrape-share-window"},
-		{"--collector.file.classes-file=/dev/zero", "--collector.file.classes-file"},
-		{"--collector.file.classes-file=" + comments, "--collector.file.classes-file"},
-		{"--collector.process.classes-file=/dev/zero", "--collector.process.classes-file"},
-		{"--collector.process.classes-file=" + comments, "--collector.process.classes-file"},
-		{"--collector.process.binary-budget=0", "--collector.process.binary-budget"},
-		{"--collector.integrity.state-file=/dev/zero", "--collector.integrity.state-file"},
-		{"--collector.integrity.interval=0s", "--collector.integrity.interval"},
-		{"--collector.network.cluster-cidr=bad", "--collector.network.cluster-cidr"},
-		{"--collector.network.novelty-budget=0", "--collector.network.novelty-budget"},
-		{"--events.redact=(", "--events.redact"},
-		{"--events.rate-limit=0", "--events.rate-limit"},
-		{"--container.gone-grace=-1s", "--container.gone-grace"},
-		{"--host.actors=daemon:/system.slice/x.service", "--host.actors"},
-		{"--host.actors=runtime:containerd.service", "--host.actors"},
-		{"--runtime.cri-socket=" + filepath.Join(dir, "no.sock"), "--runtime.cri-socket"},
-		{"--no-such-flag", "--no-such-flag"},
+		{"--web.telemetry-path=metrics", "--web.telemetry-path", nil},
+		{"--web.telemetry-path=", "--web.telemetry-path", nil},
+		{"--web.listen-address=nope", "--web.listen-address", nil},
+		{"--web.listen-address=:99999", "--web.listen-address", nil},
+		{"--web.config.file=/dev/zero", "--web.config.file", nil},
+		{"--web.config.file=" + filepath.Join(dir, "missing.yml"), "--web.config.file", nil},
+		{"--web.config.file=" + file("web.yml", "tls_server_config:\n  cert_file: /nonexistent\n"), "--web.config.file", nil},
+		{"--web.config.file=" + file("bad.yml", "basic_auth_users: [\n"), "--web.config.file", nil},
+		{"--web.max-requests=-1", "--web.max-requests", nil},
+		{"--web.scrape-share-window=-1s", "--web.scrape-share-window", nil},
+		{"--collector.file.classes-file=/dev/zero", "--collector.file.classes-file", nil},
+		{"--collector.file.classes-file=" + comments, "--collector.file.classes-file", nil},
+		{"--collector.process.classes-file=/dev/zero", "--collector.process.classes-file", nil},
+		{"--collector.process.classes-file=" + comments, "--collector.process.classes-file", nil},
+		{"--collector.process.binary-budget=0", "--collector.process.binary-budget", nil},
+		{"--collector.integrity.state-file=/dev/zero", "--collector.integrity.state-file", nil},
+		{"--collector.integrity.interval=0s", "--collector.integrity.interval", nil},
+		{"--collector.network.cluster-cidr=bad", "--collector.network.cluster-cidr", nil},
+		{"--collector.network.novelty-budget=0", "--collector.network.novelty-budget", nil},
+		{"--events.redact=(", "--events.redact", nil},
+		{"--events.rate-limit=0", "--events.rate-limit", nil},
+		{"--container.gone-grace=-1s", "--container.gone-grace", nil},
+		{"--host.actors=daemon:/system.slice/x.service", "--host.actors", nil},
+		{"--host.actors=runtime:containerd.service", "--host.actors", nil},
+		{"--runtime.cri-socket=" + filepath.Join(dir, "no.sock"), "--runtime.cri-socket", nil},
+		{"--no-such-flag", "--no-such-flag", nil},
+		{"--enforce.policy-file=" + file("typo.yaml", "rules:\n  - name: x\n    action: kil\n"), "--enforce.policy-file", nil},
+		// Enforcement needs the collectors whose programs act.
+		{"--enforce.policy-file=" + protect, "--collector.process", []string{"--no-collector.process"}},
+		{"--enforce.policy-file=" + protect, "--collector.file", []string{"--no-collector.file"}},
 	}
 	for _, c := range cases {
-		t.Run(c.arg, func(t *testing.T) {
+		t.Run(strings.Join(append([]string{c.arg}, c.with...), " "), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, binary, "--web.listen-address=127.0.0.1:0", c.arg)
+			cmd := exec.CommandContext(ctx, binary, append([]string{"--web.listen-address=127.0.0.1:0", c.arg}, c.with...)...)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			begin := time.Now()

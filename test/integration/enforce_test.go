@@ -455,3 +455,50 @@ func TestEnforceSensitiveSyscall(t *testing.T) {
 		t.Errorf("%s{container_id=%q} = %v, want none", enforcementActions, otherName, got)
 	}
 }
+
+// A container is policed from its entrypoint's first instruction: the
+// kernel tells the enforcer of its cgroup at mkdir, before runc starts the
+// entrypoint. The walk of the cgroup tree is set to an hour, so only that
+// wake-up can apply the policy in time.
+func TestEnforceFromTheEntrypoint(t *testing.T) {
+	name := "rtsec-enforce-entry-" + randomSuffix(t)
+	e := exporter.Start(t, "--enforce.policy-file="+enforcePolicy(t, "kill", name), "--enforce.refresh-interval=1h")
+	// A script: the shell's own arguments would name the pool.
+	entrypoint := "/bin/rtsec-attack memfd /bin/busybox touch /tmp/memfd-ran\n" +
+		"/bin/touch /tmp/miner-ran stratum+tcp://pool.example:3333\n" +
+		"touch /tmp/entrypoint-done\nexec sleep 1000000\n"
+	defer func() {
+		if t.Failed() {
+			for _, l := range strings.Split(e.Output(), "\n") {
+				if strings.Contains(l, name) {
+					t.Log(l)
+				}
+			}
+		}
+	}()
+	c := runc.Start(t, runc.Options{Name: name, HostNetwork: true, Args: []string{"/bin/sh", "/entrypoint.sh"},
+		Files: map[string][]byte{"bin/rtsec-attack": attack.Program(t), "entrypoint.sh": []byte(entrypoint)}})
+	exists := func(name string) bool {
+		_, err := os.Stat(filepath.Join(c.Rootfs(), "tmp", name))
+		return err == nil
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !exists("entrypoint-done") {
+		if time.Now().After(deadline) {
+			stdio, _ := os.ReadFile(filepath.Join(filepath.Dir(c.Rootfs()), "stdio.log"))
+			t.Fatalf("the entrypoint never finished; it printed %q", stdio)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, marker := range []string{"memfd-ran", "miner-ran"} {
+		if exists(marker) {
+			t.Errorf("the entrypoint's attack ran under the kill policy: /tmp/%s exists", marker)
+		}
+	}
+	counts := actionCounts(e.Scrape(t), name)
+	for _, want := range []string{"killed/memfd", "killed/miner"} {
+		if counts[want] != 1 {
+			t.Errorf("%s{container_id=%q}: %s = %v, want 1 (all: %v)", enforcementActions, name, want, counts[want], counts)
+		}
+	}
+}

@@ -47,6 +47,9 @@ type PodOptions struct {
 	// Args are the container's arguments (after the image's entrypoint when
 	// RunPodWith gets no command).
 	Args []string
+	// Labels are the pod's own labels, set on its sandbox beside the
+	// kubelet's io.kubernetes.pod.* ones.
+	Labels map[string]string
 }
 
 // RunPodWith is RunPod with opts.
@@ -59,6 +62,15 @@ func (d *Daemon) RunPodWith(t testing.TB, opts PodOptions, namespace, pod, conta
 	d.podUIDs = append(d.podUIDs, uid)
 	d.mu.Unlock()
 	labels := map[string]string{labelPodName: pod, labelPodNamespace: namespace, labelPodUID: uid}
+	// The pod's labels are the sandbox's; its containers carry the
+	// kubelet's only.
+	sandboxLabels := map[string]string{}
+	for k, v := range opts.Labels {
+		sandboxLabels[k] = v
+	}
+	for k, v := range labels {
+		sandboxLabels[k] = v
+	}
 	nsOpts := &runtimeapi.NamespaceOption{Network: runtimeapi.NamespaceMode_POD, Pid: runtimeapi.NamespaceMode_CONTAINER, Ipc: runtimeapi.NamespaceMode_POD}
 	if opts.HostPID {
 		nsOpts.Pid = runtimeapi.NamespaceMode_NODE
@@ -79,7 +91,7 @@ func (d *Daemon) RunPodWith(t testing.TB, opts PodOptions, namespace, pod, conta
 		Metadata:     &runtimeapi.PodSandboxMetadata{Name: pod, Namespace: namespace, Uid: uid},
 		Hostname:     hostname,
 		LogDirectory: filepath.Join(d.dir, "pods", namespace+"_"+pod+"_"+uid),
-		Labels:       labels,
+		Labels:       sandboxLabels,
 		Linux: &runtimeapi.LinuxPodSandboxConfig{
 			CgroupParent:    "/kubepods/besteffort/pod" + uid,
 			SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{NamespaceOptions: nsOpts},

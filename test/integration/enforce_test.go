@@ -17,9 +17,11 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/rtsec/rtsec/internal/testenv"
 	"github.com/rtsec/rtsec/test/attack"
+	"github.com/rtsec/rtsec/test/containerd"
 	"github.com/rtsec/rtsec/test/exporter"
 	"github.com/rtsec/rtsec/test/runc"
 )
@@ -499,6 +501,71 @@ func TestEnforceFromTheEntrypoint(t *testing.T) {
 	for _, want := range []string{"killed/memfd", "killed/miner"} {
 		if counts[want] != 1 {
 			t.Errorf("%s{container_id=%q}: %s = %v, want 1 (all: %v)", enforcementActions, name, want, counts[want], counts)
+		}
+	}
+}
+
+// Through containerd's CRI, as on a Kubernetes node: a rule naming a
+// namespace and a pod label kills the memfd exec that the selected pod's
+// entrypoint makes in its first second, and touches neither the same
+// workload in another namespace nor another pod of the namespace. The walk
+// is an hour away: the kernel's report of the new cgroup and the CRI
+// runtime's labels are what apply the policy.
+func TestEnforceNamespaceAndPodLabelsThroughCRI(t *testing.T) {
+	d := containerd.Start(t)
+	policy := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(policy, []byte(`rules:
+  - name: shop-web-fileless
+    action: kill
+    signals:
+      suspicious_exec: [memfd]
+    where:
+      - namespace: shop
+        pod_labels: {app: web}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := exporter.Start(t, "--enforce.policy-file="+policy, "--enforce.refresh-interval=1h", "--runtime.cri-socket="+d.Socket())
+	tools := t.TempDir()
+	if err := os.WriteFile(filepath.Join(tools, "rtsec-attack"), attack.Program(t), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := func(namespace, pod, app string) string {
+		opts := containerd.PodOptions{Labels: map[string]string{"app": app},
+			Mounts: []*runtimeapi.Mount{{HostPath: tools, ContainerPath: "/tools", Readonly: true}}}
+		return d.RunPodWith(t, opts, namespace, pod, "main", "sh", "-c",
+			"/tools/rtsec-attack memfd /bin/busybox touch /tmp/memfd-ran; touch /tmp/done; exec sleep 1000000")
+	}
+	web, elsewhere, db := run("shop", "web-0", "web"), run("staging", "web-0", "web"), run("shop", "db-0", "db")
+	ran := func(id string) bool {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			out := d.Exec(t, id, "ls", "/tmp")
+			if strings.Contains(out, "done") {
+				return strings.Contains(out, "memfd-ran")
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the entrypoint of %s never finished: /tmp holds %q", id, out)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if ran(web) {
+		t.Error("shop/web-0 (app=web): the entrypoint's memfd exec ran under the kill policy")
+	}
+	if !ran(elsewhere) {
+		t.Error("staging/web-0: the policy names namespace shop, yet the memfd exec was killed")
+	}
+	if !ran(db) {
+		t.Error("shop/db-0 (app=db): the policy names app=web, yet the memfd exec was killed")
+	}
+	m := e.Scrape(t)
+	if got := actionCounts(m, web); got["killed/memfd"] != 1 {
+		t.Errorf("%s of shop/web-0 = %v, want killed/memfd 1", enforcementActions, got)
+	}
+	for _, id := range []string{elsewhere, db} {
+		if got := actionCounts(m, id); len(got) != 0 {
+			t.Errorf("%s{container_id=%q} = %v, want none", enforcementActions, id, got)
 		}
 	}
 }

@@ -42,8 +42,8 @@ func rows(dir string, scale float64) ([]row, func(), error) {
 	n := func(ops int) int { return max(1, int(float64(ops)*scale)) }
 	return []row{
 		{"openat+close, read-only, unwatched file", n(20000), func(n int) error { return openLoop(plain, unix.O_RDONLY, n) }},
-		{"open O_WRONLY|O_CREAT+close, watched path below /etc", n(20000), func(n int) error { return openLoop(watched, unix.O_WRONLY|unix.O_CREAT, n) }},
-		{"open O_WRONLY|O_CREAT+close, unwatched tmp file", n(20000), func(n int) error { return openLoop(created, unix.O_WRONLY|unix.O_CREAT, n) }},
+		{"write-open O_WRONLY,O_CREAT+close, watched path below /etc", n(20000), func(n int) error { return openLoop(watched, unix.O_WRONLY|unix.O_CREAT, n) }},
+		{"write-create open O_WRONLY,O_CREAT+close, unwatched tmp file", n(20000), func(n int) error { return openLoop(created, unix.O_WRONLY|unix.O_CREAT, n) }},
 		{"getpid (not hooked)", n(50000), func(n int) error { return syscallLoop(unix.SYS_GETPID, 0, n) }},
 		{"fork+exec /bin/true", n(100), execLoop},
 		{"TCP connect+accept, loopback", n(1000), connectLoop},

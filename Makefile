@@ -132,13 +132,11 @@ k8s-test: deps k8s-tools
 scenario:
 	$(GO) run ./test/e2e/cmd/scenario $(NAME)
 
+# The overhead table (test/bench/overhead, docs/benchmarks.md: "The overhead
+# table") and the collectors' Go benchmarks. Root; not part of `make test`.
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime 20x ./exporter/...
-	$(GO) run ./test/bench/execoverhead
-	$(GO) run ./test/bench/netoverhead
-	$(GO) run ./test/bench/fileoverhead
-	$(GO) run ./test/bench/syscalloverhead
-	$(GO) run ./test/bench/forkoverhead
+	$(GO) run ./test/bench/overhead
 
 # The cost of one whole /metrics scrape at 100, 1 000 and 5 000 containers,
 # and the exporter's CPU under a storm of 100 000 counted events/s

@@ -68,7 +68,7 @@ func (s *Set) LoadWithMaps(spec *ebpf.CollectionSpec, objs io.Closer, replacemen
 
 	var links []io.Closer
 	for name, prog := range programs {
-		l, err := attach(spec.Programs[name].SectionName, prog)
+		l, err := Attach(spec.Programs[name].SectionName, prog)
 		if err != nil {
 			closeAll(links)
 			objs.Close()
@@ -117,11 +117,11 @@ func (s *Set) Close() error {
 	return errors.Join(errs...)
 }
 
-// attach attaches prog to the hook named by its ELF section: tp_btf/NAME,
+// Attach attaches prog to the hook named by its ELF section: tp_btf/NAME,
 // raw_tp/NAME or raw_tracepoint/NAME, tracepoint/GROUP/NAME or tp/GROUP/NAME.
 // These are the hooks that work under kernel lockdown; anything else is a
 // programming error.
-func attach(section string, prog *ebpf.Program) (link.Link, error) {
+func Attach(section string, prog *ebpf.Program) (link.Link, error) {
 	kind, hook, _ := strings.Cut(section, "/")
 	switch kind {
 	case "tp_btf":

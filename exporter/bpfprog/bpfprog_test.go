@@ -107,8 +107,8 @@ func TestDropMissingTracepoints(t *testing.T) {
 
 func TestAttachRefusesOtherHooks(t *testing.T) {
 	for _, section := range []string{"kprobe/do_sys_open", "fentry/do_unlinkat", "lsm/bprm_check_security", "tracepoint/nogroup"} {
-		if _, err := attach(section, nil); err == nil {
-			t.Errorf("attach(%q) succeeded, want an error: rtsec attaches only to tracepoints", section)
+		if _, err := Attach(section, nil); err == nil {
+			t.Errorf("Attach(%q) succeeded, want an error: rtsec attaches only to tracepoints", section)
 		}
 	}
 }

@@ -6,6 +6,7 @@ package interleave
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 )
@@ -112,4 +113,25 @@ func perOp(ds []time.Duration, n int) Sample {
 		s[k] = float64(d.Nanoseconds()) / float64(n)
 	}
 	return s
+}
+
+// bootstrapResamples is how many resamples an interval is drawn from.
+const bootstrapResamples = 2000
+
+// MedianInterval returns a 95 % bootstrap interval of the median: the
+// 2.5th and 97.5th percentiles of the medians of resamples of s (rounds
+// drawn with replacement). The generator has a fixed seed, so the same
+// figures give the same interval.
+func (s Sample) MedianInterval() (lo, hi float64) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	medians := make(Sample, bootstrapResamples)
+	resample := make(Sample, len(s))
+	for i := range medians {
+		for k := range resample {
+			resample[k] = s[rng.IntN(len(s))]
+		}
+		medians[i] = resample.Median()
+	}
+	slices.Sort(medians)
+	return medians[bootstrapResamples*25/1000], medians[bootstrapResamples*975/1000]
 }

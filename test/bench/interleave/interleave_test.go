@@ -83,3 +83,29 @@ func TestSample(t *testing.T) {
 		}
 	}
 }
+
+func TestMedianInterval(t *testing.T) {
+	cases := []struct {
+		name string
+		s    Sample
+		// The interval must lie within [lo, hi] and hold the median;
+		// wide says it must not be a single point.
+		lo, hi float64
+		wide   bool
+	}{
+		{"constant", Sample{2, 2, 2, 2, 2, 2, 2, 2, 2}, 2, 2, false},
+		{"spread", Sample{1, 2, 3, 4, 5, 6, 7, 8, 9}, 2, 8, true},
+		// One outlier moves the median's interval by one rank at most.
+		{"outlier", Sample{10, 10, 10, 10, 11, 11, 11, 11, 100}, 10, 11, false},
+	}
+	for _, c := range cases {
+		lo, hi := c.s.MedianInterval()
+		m := c.s.Median()
+		if lo > m || hi < m || lo < c.lo || hi > c.hi {
+			t.Errorf("%s: MedianInterval = [%v, %v], want within [%v, %v] around the median %v", c.name, lo, hi, c.lo, c.hi, m)
+		}
+		if c.wide && lo == hi {
+			t.Errorf("%s: MedianInterval = [%v, %v], want a spread", c.name, lo, hi)
+		}
+	}
+}

@@ -41,12 +41,17 @@ func nothing() (*attached, error) {
 
 // defaultFlags sets rtsec's flags to their defaults, but for the
 // integrity baseline, kept in dir rather than below /var/lib, and the event
-// log, written to a file in dir rather than over the table.
-func defaultFlags(dir string) error {
-	_, err := kingpin.CommandLine.Parse([]string{
+// log, written to a file in dir rather than over the table; with a policy
+// file, the enforcement policy too.
+func defaultFlags(dir, policy string) error {
+	args := []string{
 		"--collector.integrity.state-file=" + filepath.Join(dir, "integrity.json"),
 		"--events.output=file:" + filepath.Join(dir, "events.log"),
-	})
+	}
+	if policy != "" {
+		args = append(args, "--enforce.policy-file="+policy)
+	}
+	_, err := kingpin.CommandLine.Parse(args)
 	return err
 }
 

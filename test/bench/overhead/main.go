@@ -26,17 +26,25 @@ import (
 func main() {
 	rounds := flag.Int("rounds", 9, "interleaved rounds (≥ 9)")
 	scale := flag.Float64("scale", 1, "multiplies every row's operations per round (0.01-100)")
+	policy := flag.String("policy", "", "an enforcement policy file the rtsec column loads, as --enforce.policy-file does (docs/enforcement.md)")
 	flag.Parse()
-	if err := run(*rounds, *scale); err != nil {
+	if err := run(*rounds, *scale, *policy); err != nil {
 		fmt.Fprintln(os.Stderr, "overhead:", err)
 		os.Exit(1)
 	}
 }
 
+func rtsecName(policy string) string {
+	if policy == "" {
+		return "rtsec"
+	}
+	return "rtsec, policy loaded"
+}
+
 // minRounds is the fewest rounds the table's medians and intervals take.
 const minRounds = 9
 
-func run(rounds int, scale float64) error {
+func run(rounds int, scale float64, policy string) error {
 	if rounds < minRounds {
 		return fmt.Errorf("-rounds=%d: want at least %d", rounds, minRounds)
 	}
@@ -53,7 +61,7 @@ func run(rounds int, scale float64) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if err := defaultFlags(dir); err != nil {
+	if err := defaultFlags(dir, policy); err != nil {
 		return err
 	}
 	rs, cleanup, err := rows(dir, scale)
@@ -78,7 +86,7 @@ func run(rounds int, scale float64) error {
 	columns := []column{
 		{"nothing", nothing},
 		{"empty programs (floor)", floor},
-		{"rtsec", rtsec},
+		{rtsecName(policy), rtsec},
 		{"per-event ring buffer", ring},
 	}
 	// One thread: the syscall loops run where the timer reads.

@@ -1,0 +1,207 @@
+package posture
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Cache measures containers scrape after scrape, re-reading only what may
+// have changed: the kernel generates mountinfo anew at each read (the
+// largest cost of a posture at a thousand containers), so each container's
+// stays open and is read again only when poll(2) on it reports a change of
+// its mount table (POLLPRI, proc(5)), or when the host's mounts changed;
+// the namespace links are read again only when the container's process or
+// its mount namespace changes. Status (capabilities, uid, seccomp,
+// no_new_privs) is read at every scrape: capset(2) raises effective
+// capabilities within the permitted set, and an exec of a setuid binary
+// changes the uid, with no other sign. A Cache is safe for concurrent use.
+type Cache struct {
+	reader Reader
+
+	mu      sync.Mutex
+	scrape  uint64
+	host    host
+	hostMnt *mountinfoFile
+	// hostGen counts the changes of the host's mounts.
+	hostGen uint64
+	entries map[string]*entry
+	buf     []byte
+}
+
+// entry is what a container's posture kept from earlier scrapes.
+type entry struct {
+	pid  int
+	seen uint64
+	// mntLink is the mount namespace link the entry was read in.
+	mntLink   string
+	hostNS    map[string]bool
+	mountinfo *mountinfoFile
+	hostGen   uint64
+	readonly  bool
+	sensitive map[string]bool
+}
+
+// NewCache returns an empty cache reading from reader.
+func NewCache(reader Reader) *Cache {
+	return &Cache{reader: reader, entries: map[string]*entry{}}
+}
+
+// Begin starts a scrape: it reads the host's namespaces and, when they
+// changed, its mounts.
+func (c *Cache) Begin() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.scrape++
+	dir := filepath.Join(c.reader.Proc, strconv.Itoa(c.reader.HostPid))
+	namespaces, err := readLinks(dir)
+	if err != nil {
+		return fmt.Errorf("posture of host pid %d: %w", c.reader.HostPid, err)
+	}
+	c.host.namespaces = namespaces
+	if c.hostMnt == nil {
+		if c.hostMnt, err = openMountinfo(filepath.Join(dir, "mountinfo")); err != nil {
+			return fmt.Errorf("posture: %w", err)
+		}
+	}
+	b, changed, err := c.hostMnt.read(&c.buf)
+	if err != nil {
+		c.hostMnt.close()
+		c.hostMnt = nil
+		return fmt.Errorf("posture of host pid %d: %w", c.reader.HostPid, err)
+	}
+	if !changed && c.host.mounts != nil {
+		return nil
+	}
+	mounts, err := parseMountinfo(string(b))
+	if err != nil {
+		return fmt.Errorf("posture of host pid %d: %w", c.reader.HostPid, err)
+	}
+	c.host.mounts = mounts
+	c.hostGen++
+	return nil
+}
+
+// Read measures the container id whose process is pid, against the host
+// as Begin read it.
+func (c *Cache) Read(id string, pid int) (Posture, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	dir := filepath.Join(c.reader.Proc, strconv.Itoa(pid))
+	status, err := readInto(filepath.Join(dir, "status"), &c.buf)
+	if err != nil {
+		return Posture{}, fmt.Errorf("posture: %w", err)
+	}
+	p, err := parseStatus(string(status))
+	if err != nil {
+		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
+	}
+	e := c.entries[id]
+	mnt, err := readLink(dir, "mnt")
+	if err != nil {
+		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
+	}
+	if e == nil || e.pid != pid || e.mntLink != mnt {
+		if e != nil {
+			e.close()
+		}
+		if e, err = c.open(dir, pid, mnt); err != nil {
+			return Posture{}, err
+		}
+		c.entries[id] = e
+	}
+	e.seen = c.scrape
+	b, changed, err := e.mountinfo.read(&c.buf)
+	if err != nil {
+		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
+	}
+	if changed || e.hostGen != c.hostGen {
+		mounts, err := parseMountinfo(string(b))
+		if err != nil {
+			return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
+		}
+		e.readonly = readonlyRoot(mounts)
+		e.sensitive = sensitiveMounts(mounts, c.host.mounts)
+		e.hostGen = c.hostGen
+	}
+	p.HostNamespaces = e.hostNS
+	p.ReadonlyRootfs = e.readonly
+	p.SensitiveMounts = e.sensitive
+	return p, nil
+}
+
+// open makes the entry of pid, whose process directory is dir, reading its
+// namespaces.
+func (c *Cache) open(dir string, pid int, mnt string) (*entry, error) {
+	links, err := readLinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("posture of pid %d: %w", pid, err)
+	}
+	e := &entry{pid: pid, mntLink: mnt, hostNS: make(map[string]bool, len(Namespaces))}
+	for i, ns := range Namespaces {
+		e.hostNS[ns.Label] = links[i] == c.host.namespaces[i]
+	}
+	if e.mountinfo, err = openMountinfo(filepath.Join(dir, "mountinfo")); err != nil {
+		return nil, fmt.Errorf("posture: %w", err)
+	}
+	return e, nil
+}
+
+// End ends a scrape: the containers Read did not see are forgotten and
+// their mountinfo closed.
+func (c *Cache) End() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, e := range c.entries {
+		if e.seen != c.scrape {
+			e.close()
+			delete(c.entries, id)
+		}
+	}
+}
+
+// Close closes every file the cache holds open.
+func (c *Cache) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, e := range c.entries {
+		e.close()
+		delete(c.entries, id)
+	}
+	if c.hostMnt != nil {
+		c.hostMnt.close()
+		c.hostMnt = nil
+	}
+}
+
+func (e *entry) close() {
+	if e.mountinfo != nil {
+		e.mountinfo.close()
+	}
+}
+
+// readLinks reads the namespace links of the process directory dir, in
+// the order of Namespaces.
+func readLinks(dir string) ([]string, error) {
+	out := make([]string, len(Namespaces))
+	for i, ns := range Namespaces {
+		link, err := readLink(dir, ns.Link)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = link
+	}
+	return out, nil
+}
+
+func readLink(dir, ns string) (string, error) {
+	var b [64]byte
+	n, err := unix.Readlink(filepath.Join(dir, "ns", ns), b[:])
+	if err != nil {
+		return "", fmt.Errorf("namespace %s: %w", ns, err)
+	}
+	return string(b[:n]), nil
+}

@@ -22,20 +22,15 @@ type Process struct {
 // listed in its cgroup, or in a cgroup below it. Containers with no process
 // (exiting) are left out.
 func (r *Resolver) LiveProcesses() ([]Process, error) {
-	state := memoState(r.runcState)
-	found := map[string]Process{}
-	err := r.walk(func(path string, _ uint64) (bool, error) {
-		ident, ok := parseCgroupPath(path, state)
-		if !ok {
-			return true, nil
-		}
-		if pid, ok := firstPid(filepath.Join(r.root, path)); ok {
-			found[ident.ID] = Process{Identity: ident, Pid: pid}
-		}
-		return false, nil
-	})
+	dirs, err := r.containerDirs()
 	if err != nil {
 		return nil, err
+	}
+	found := map[string]Process{}
+	for _, d := range dirs {
+		if pid, ok := firstPid(filepath.Join(r.root, d.path)); ok {
+			found[d.ident.ID] = Process{Identity: d.ident, Pid: pid}
+		}
 	}
 	out := make([]Process, 0, len(found))
 	for _, id := range slices.Sorted(maps.Keys(found)) {

@@ -1,7 +1,9 @@
 package posture
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -10,15 +12,18 @@ import (
 )
 
 // Cache measures containers scrape after scrape, re-reading only what may
-// have changed: the kernel generates mountinfo anew at each read (the
+// have changed. The kernel generates mountinfo anew at each read (the
 // largest cost of a posture at a thousand containers), so each container's
 // stays open and is read again only when poll(2) on it reports a change of
-// its mount table (POLLPRI, proc(5)), or when the host's mounts changed;
-// the namespace links are read again only when the container's process or
-// its mount namespace changes. Status (capabilities, uid, seccomp,
-// no_new_privs) is read at every scrape: capset(2) raises effective
-// capabilities within the permitted set, and an exec of a setuid binary
-// changes the uid, with no other sign. A Cache is safe for concurrent use.
+// its mount table (POLLPRI, proc(5)), or when the host's mounts changed.
+// The namespace links are read again only when the container's process or
+// its mount namespace changes: a process that moves itself to other
+// namespaces of another kind (setns, unshare) keeps the posture it had
+// until its container's first process changes. Status (capabilities, uid,
+// seccomp, no_new_privs) is read at every scrape, from a descriptor kept
+// open: capset(2) raises effective capabilities within the permitted set,
+// and an exec of a setuid binary changes the uid, with no other sign. A
+// Cache is safe for concurrent use.
 type Cache struct {
 	reader Reader
 
@@ -39,6 +44,7 @@ type entry struct {
 	// mntLink is the mount namespace link the entry was read in.
 	mntLink   string
 	hostNS    map[string]bool
+	status    *procFile
 	mountinfo *mountinfoFile
 	hostGen   uint64
 	readonly  bool
@@ -67,7 +73,7 @@ func (c *Cache) Begin() error {
 			return fmt.Errorf("posture: %w", err)
 		}
 	}
-	b, changed, err := c.hostMnt.read(&c.buf)
+	b, changed, err := c.hostMnt.readChanged(&c.buf)
 	if err != nil {
 		c.hostMnt.close()
 		c.hostMnt = nil
@@ -90,8 +96,37 @@ func (c *Cache) Begin() error {
 func (c *Cache) Read(id string, pid int) (Posture, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	p, err := c.read(id, pid)
+	if errors.Is(err, unix.ESRCH) {
+		// The process the entry's files were opened on exited, and pid
+		// is now another's: open them again.
+		c.entries[id].close()
+		delete(c.entries, id)
+		p, err = c.read(id, pid)
+	}
+	if errors.Is(err, unix.ESRCH) {
+		return Posture{}, fmt.Errorf("posture of pid %d: %w: %w", pid, os.ErrNotExist, err)
+	}
+	return p, err
+}
+
+func (c *Cache) read(id string, pid int) (Posture, error) {
 	dir := filepath.Join(c.reader.Proc, strconv.Itoa(pid))
-	status, err := readInto(filepath.Join(dir, "status"), &c.buf)
+	e := c.entries[id]
+	if e != nil && e.pid != pid {
+		e.close()
+		delete(c.entries, id)
+		e = nil
+	}
+	if e == nil {
+		var err error
+		if e, err = c.open(dir, pid); err != nil {
+			return Posture{}, err
+		}
+		c.entries[id] = e
+	}
+	e.seen = c.scrape
+	status, err := e.status.read(&c.buf)
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture: %w", err)
 	}
@@ -99,22 +134,18 @@ func (c *Cache) Read(id string, pid int) (Posture, error) {
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
 	}
-	e := c.entries[id]
+	// A process that entered another mount namespace (setns, unshare)
+	// keeps its mountinfo, which shows the one it was opened in.
 	mnt, err := readLink(dir, "mnt")
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
 	}
-	if e == nil || e.pid != pid || e.mntLink != mnt {
-		if e != nil {
-			e.close()
+	if mnt != e.mntLink {
+		if err := c.reopenNamespaces(e, dir); err != nil {
+			return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
 		}
-		if e, err = c.open(dir, pid, mnt); err != nil {
-			return Posture{}, err
-		}
-		c.entries[id] = e
 	}
-	e.seen = c.scrape
-	b, changed, err := e.mountinfo.read(&c.buf)
+	b, changed, err := e.mountinfo.readChanged(&c.buf)
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
 	}
@@ -133,21 +164,38 @@ func (c *Cache) Read(id string, pid int) (Posture, error) {
 	return p, nil
 }
 
-// open makes the entry of pid, whose process directory is dir, reading its
-// namespaces.
-func (c *Cache) open(dir string, pid int, mnt string) (*entry, error) {
-	links, err := readLinks(dir)
+// open makes the entry of pid, whose process directory is dir.
+func (c *Cache) open(dir string, pid int) (*entry, error) {
+	status, err := openProcFile(filepath.Join(dir, "status"))
 	if err != nil {
-		return nil, fmt.Errorf("posture of pid %d: %w", pid, err)
-	}
-	e := &entry{pid: pid, mntLink: mnt, hostNS: make(map[string]bool, len(Namespaces))}
-	for i, ns := range Namespaces {
-		e.hostNS[ns.Label] = links[i] == c.host.namespaces[i]
-	}
-	if e.mountinfo, err = openMountinfo(filepath.Join(dir, "mountinfo")); err != nil {
 		return nil, fmt.Errorf("posture: %w", err)
 	}
+	e := &entry{pid: pid, status: status}
+	if err := c.reopenNamespaces(e, dir); err != nil {
+		e.close()
+		return nil, fmt.Errorf("posture of pid %d: %w", pid, err)
+	}
 	return e, nil
+}
+
+// reopenNamespaces reads e's namespace links and opens its mountinfo again.
+func (c *Cache) reopenNamespaces(e *entry, dir string) error {
+	links, err := readLinks(dir)
+	if err != nil {
+		return err
+	}
+	e.hostNS = make(map[string]bool, len(Namespaces))
+	for i, ns := range Namespaces {
+		e.hostNS[ns.Label] = links[i] == c.host.namespaces[i]
+		if ns.Link == "mnt" {
+			e.mntLink = links[i]
+		}
+	}
+	if e.mountinfo != nil {
+		e.mountinfo.close()
+	}
+	e.mountinfo, err = openMountinfo(filepath.Join(dir, "mountinfo"))
+	return err
 }
 
 // End ends a scrape: the containers Read did not see are forgotten and
@@ -178,6 +226,7 @@ func (c *Cache) Close() {
 }
 
 func (e *entry) close() {
+	e.status.close()
 	if e.mountinfo != nil {
 		e.mountinfo.close()
 	}

@@ -1,6 +1,7 @@
 package posture
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"strconv"
@@ -54,7 +55,7 @@ func TestCacheMountChange(t *testing.T) {
 		t.Errorf("first read: %+v, want the host's pid namespace, its own mount namespace, no sensitive mount", p)
 	}
 	var buf []byte
-	if _, changed, err := c.entries["c"].mountinfo.read(&buf); err != nil || changed {
+	if _, changed, err := c.entries["c"].mountinfo.readChanged(&buf); err != nil || changed {
 		t.Errorf("mountinfo unchanged since the last read: read again %v (%v), want not", changed, err)
 	}
 	if out, err := exec.Command("nsenter", "-t", strconv.Itoa(pid), "-m", "mount", "--bind", "/etc", "/mnt").CombinedOutput(); err != nil {
@@ -63,4 +64,15 @@ func TestCacheMountChange(t *testing.T) {
 	if p := read("after a mount"); !p.SensitiveMounts["etc"] {
 		t.Errorf("after /etc was bind-mounted: sensitive mounts %v, want etc", p.SensitiveMounts)
 	}
+	// The process exits: its kept files fail, and so does the read, as
+	// for a process that is gone.
+	cmd.Process.Kill()
+	cmd.Wait()
+	if err := c.Begin(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Read("c", pid); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("read of an exited process: %v, want one that is os.ErrNotExist", err)
+	}
+	c.End()
 }

@@ -3,13 +3,12 @@
 // and uid from /proc/<pid>/status, namespaces shared with the host from
 // /proc/<pid>/ns, and its mounts from /proc/<pid>/mountinfo compared with
 // the host's. It is what the pod's security context achieved, whatever the
-// manifest said.
+// manifest said. A Cache keeps each container's measure between scrapes and
+// reads again only what may have changed.
 package posture
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -54,31 +53,6 @@ type Reader struct {
 type host struct {
 	namespaces []string // links, in the order of Namespaces
 	mounts     []mount
-}
-
-// readInto reads the file at path whole into *buf, grown as needed: proc
-// files report no size, so os.ReadFile would grow a new buffer for each.
-func readInto(path string, buf *[]byte) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b := (*buf)[:0]
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := f.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			*buf = b
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
 }
 
 // parseStatus reads CapEff, Seccomp, NoNewPrivs and Uid.

@@ -34,7 +34,9 @@ type Cache struct {
 	// hostGen counts the changes of the host's mounts.
 	hostGen uint64
 	entries map[string]*entry
-	buf     []byte
+	// max bounds len(entries).
+	max int
+	buf []byte
 }
 
 // entry is what a container's posture kept from earlier scrapes.
@@ -53,7 +55,19 @@ type entry struct {
 
 // NewCache returns an empty cache reading from reader.
 func NewCache(reader Reader) *Cache {
-	return &Cache{reader: reader, entries: map[string]*entry{}}
+	return &Cache{reader: reader, entries: map[string]*entry{}, max: maxEntries()}
+}
+
+// maxEntries bounds the containers whose files stay open (two descriptors
+// each) so that they hold at most half of those the process may open,
+// leaving the rest to the other collectors: past it, a container is
+// measured without keeping its files.
+func maxEntries() int {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
+	}
+	return int(min(lim.Cur, 1<<30) / 4)
 }
 
 // Begin starts a scrape: it reads the host's namespaces and, when they
@@ -123,7 +137,11 @@ func (c *Cache) read(id string, pid int) (Posture, error) {
 		if e, err = c.open(dir, pid); err != nil {
 			return Posture{}, err
 		}
-		c.entries[id] = e
+		if len(c.entries) < c.max {
+			c.entries[id] = e
+		} else {
+			defer e.close() // measured without keeping its files
+		}
 	}
 	e.seen = c.scrape
 	status, err := e.status.read(&c.buf)

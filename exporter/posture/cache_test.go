@@ -64,6 +64,15 @@ func TestCacheMountChange(t *testing.T) {
 	if p := read("after a mount"); !p.SensitiveMounts["etc"] {
 		t.Errorf("after /etc was bind-mounted: sensitive mounts %v, want etc", p.SensitiveMounts)
 	}
+	// Past the bound on kept files, a container is measured all the same.
+	c.max = 0
+	c.entries["c"].close()
+	delete(c.entries, "c")
+	if p := read("past the bound"); !p.SensitiveMounts["etc"] || len(c.entries) != 0 {
+		t.Errorf("past the bound: sensitive mounts %v, %d entries kept; want etc, none kept", p.SensitiveMounts, len(c.entries))
+	}
+	c.max = 1
+
 	// The process exits: its kept files fail, and so does the read, as
 	// for a process that is gone.
 	cmd.Process.Kill()

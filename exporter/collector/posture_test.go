@@ -112,7 +112,8 @@ func TestPostureUnreadableStatus(t *testing.T) {
 // The posture cache between scrapes: a container's namespaces are read
 // again when its first process changes (not while the same process runs),
 // its mounts and its capabilities at the next scrape after they changed,
-// and its mounts again when the host's changed.
+// its mounts again when the host's changed, and its namespaces when the
+// host's changed.
 func TestPostureCache(t *testing.T) {
 	n, p := postureNode(t, map[string]int{cgWeb: 101})
 	p.privileged(t, 101)
@@ -166,4 +167,15 @@ func TestPostureCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	series("pid change", "rtsec_container_host_namespace", `ns="net"`, false)
+
+	// The host's namespaces change (the exporter compares with its own
+	// when pid 1's are unreadable): every container's are compared again.
+	hostNet := filepath.Join(string(p), "1", "ns", "net")
+	if err := os.Remove(hostNet); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("net:[12]", hostNet); err != nil {
+		t.Fatal(err)
+	}
+	series("host namespace change", "rtsec_container_host_namespace", `ns="net"`, true)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -71,7 +72,8 @@ func maxEntries() int {
 }
 
 // Begin starts a scrape: it reads the host's namespaces and, when they
-// changed, its mounts.
+// changed, its mounts. When the host's namespaces changed (they do not on
+// a running host), every container's are read again.
 func (c *Cache) Begin() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -80,6 +82,9 @@ func (c *Cache) Begin() error {
 	namespaces, err := readLinks(dir)
 	if err != nil {
 		return fmt.Errorf("posture of host pid %d: %w", c.reader.HostPid, err)
+	}
+	if !slices.Equal(namespaces, c.host.namespaces) {
+		c.drop()
 	}
 	c.host.namespaces = namespaces
 	if c.hostMnt == nil {
@@ -98,6 +103,8 @@ func (c *Cache) Begin() error {
 	}
 	mounts, err := parseMountinfo(string(b))
 	if err != nil {
+		c.hostMnt.close() // read again at the next scrape
+		c.hostMnt = nil
 		return fmt.Errorf("posture of host pid %d: %w", c.reader.HostPid, err)
 	}
 	c.host.mounts = mounts
@@ -114,9 +121,11 @@ func (c *Cache) Read(id string, pid int) (Posture, error) {
 	if errors.Is(err, unix.ESRCH) {
 		// The process the entry's files were opened on exited, and pid
 		// is now another's: open them again.
-		c.entries[id].close()
-		delete(c.entries, id)
+		c.forget(id)
 		p, err = c.read(id, pid)
+	}
+	if err != nil {
+		c.forget(id) // what it kept may be half updated
 	}
 	if errors.Is(err, unix.ESRCH) {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w: %w", pid, os.ErrNotExist, err)
@@ -128,8 +137,7 @@ func (c *Cache) read(id string, pid int) (Posture, error) {
 	dir := filepath.Join(c.reader.Proc, strconv.Itoa(pid))
 	e := c.entries[id]
 	if e != nil && e.pid != pid {
-		e.close()
-		delete(c.entries, id)
+		c.forget(id)
 		e = nil
 	}
 	if e == nil {
@@ -216,6 +224,21 @@ func (c *Cache) reopenNamespaces(e *entry, dir string) error {
 	return err
 }
 
+// forget closes and deletes the entry of id, if any.
+func (c *Cache) forget(id string) {
+	if e := c.entries[id]; e != nil {
+		e.close()
+		delete(c.entries, id)
+	}
+}
+
+// drop forgets every entry.
+func (c *Cache) drop() {
+	for id := range c.entries {
+		c.forget(id)
+	}
+}
+
 // End ends a scrape: the containers Read did not see are forgotten and
 // their mountinfo closed.
 func (c *Cache) End() {
@@ -223,8 +246,7 @@ func (c *Cache) End() {
 	defer c.mu.Unlock()
 	for id, e := range c.entries {
 		if e.seen != c.scrape {
-			e.close()
-			delete(c.entries, id)
+			c.forget(id)
 		}
 	}
 }
@@ -233,10 +255,7 @@ func (c *Cache) End() {
 func (c *Cache) Close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for id, e := range c.entries {
-		e.close()
-		delete(c.entries, id)
-	}
+	c.drop()
 	if c.hostMnt != nil {
 		c.hostMnt.close()
 		c.hostMnt = nil

@@ -194,7 +194,7 @@ type listsContainers interface {
 
 // Collect implements prometheus.Collector: it runs every collector in
 // parallel, once every container key in the kernel is resolved, then the
-// collectors that list containers. A container that came and went since
+// collectors that list containers, sharing one walk of the cgroup tree. A container that came and went since
 // the last scrape is so listed in rtsec_container_info in the same scrape
 // as its first events A gone container is kept until a scrape like this one has
 // exported it (Resolver.Scraped).
@@ -211,10 +211,16 @@ func (r *Registry) Collect(ch chan<- prometheus.Metric) {
 		wg.Go(func() { r.update(name, c, ch) })
 	}
 	wg.Wait()
+	if r.resolver != nil {
+		r.resolver.BeginListing()
+	}
 	for _, name := range listing {
 		wg.Go(func() { r.update(name, r.collectors[name], ch) })
 	}
 	wg.Wait()
+	if r.resolver != nil {
+		r.resolver.EndListing()
+	}
 	// Gone containers' last counts are out: they may now expire.
 	if r.resolver != nil {
 		r.resolver.Scraped(start)

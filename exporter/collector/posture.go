@@ -33,7 +33,7 @@ func newPostureCollector(env Env) (Collector, error) {
 // newPosture returns the collector of the containers resolver lists,
 // measured by reader.
 func newPosture(resolver *container.Resolver, reader posture.Reader) *postureCollector {
-	c := &postureCollector{resolver: resolver, reader: reader, descs: map[string]*seriesDesc{}}
+	c := &postureCollector{resolver: resolver, cache: posture.NewCache(reader), descs: map[string]*seriesDesc{}}
 	for _, d := range []metricdef.Def{metricdef.ContainerPostureInfo, metricdef.ContainerCapabilities, metricdef.ContainerHostNamespace,
 		metricdef.ContainerSensitiveMounts} {
 		c.descs[d.Name] = newSeriesDesc(d)
@@ -41,10 +41,11 @@ func newPosture(resolver *container.Resolver, reader posture.Reader) *postureCol
 	return c
 }
 
-// postureCollector measures every live container's posture at each scrape.
+// postureCollector measures every live container's posture at each scrape,
+// re-reading what the cache says may have changed.
 type postureCollector struct {
 	resolver *container.Resolver
-	reader   posture.Reader
+	cache    *posture.Cache
 	// descs are the descriptors of the metrics, by name.
 	descs map[string]*seriesDesc
 }
@@ -59,17 +60,16 @@ func (c *postureCollector) Update(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
-	host, err := c.reader.ReadHost()
-	if err != nil {
+	if err := c.cache.Begin(); err != nil {
 		return err
 	}
+	defer c.cache.End()
 	var (
 		errs   []error
-		buf    []byte
 		labels []string
 	)
 	for _, proc := range procs {
-		p, err := c.reader.ReadAgainst(proc.Pid, host, &buf)
+		p, err := c.cache.Read(proc.Identity.ID, proc.Pid)
 		if errors.Is(err, os.ErrNotExist) {
 			continue // the process exited since the cgroup was read
 		}

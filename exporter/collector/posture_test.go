@@ -108,3 +108,74 @@ func TestPostureUnreadableStatus(t *testing.T) {
 		t.Errorf("the unreadable container has series:\n%s", out)
 	}
 }
+
+// The posture cache between scrapes: a container's namespaces are read
+// again when its first process changes (not while the same process runs),
+// its mounts and its capabilities at the next scrape after they changed,
+// its mounts again when the host's changed, and its namespaces when the
+// host's changed.
+func TestPostureCache(t *testing.T) {
+	n, p := postureNode(t, map[string]int{cgWeb: 101})
+	p.privileged(t, 101)
+	s := &scrape{c: newPosture(n.resolver, posture.Reader{Proc: string(p), HostPid: 1})}
+	series := func(step, name, label string, want bool) {
+		t.Helper()
+		out := string(exposition(t, s, name))
+		if s.err != nil {
+			t.Fatalf("%s: %v", step, s.err)
+		}
+		if got := strings.Contains(out, label); got != want {
+			t.Errorf("%s: %s has %s: %v, want %v:\n%s", step, name, label, got, want, out)
+		}
+	}
+	series("first scrape", "rtsec_container_host_namespace", `ns="net"`, true)
+	series("first scrape", "rtsec_container_sensitive_mounts", `mount="docker_sock"`, true)
+
+	// The same process in a namespace of its own: the links are not read
+	// again while its process and mount namespace are the same.
+	link := filepath.Join(string(p), "101", "ns", "net")
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("net:[99]", link); err != nil {
+		t.Fatal(err)
+	}
+	series("same pid", "rtsec_container_host_namespace", `ns="net"`, true)
+
+	// Its mounts and capabilities change: the next scrape sees them.
+	write := func(pid int, name, data string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(string(p), fmt.Sprint(pid), name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(101, "mountinfo", "1 0 0:50 / / rw - overlay overlay rw\n3 1 254:0 /etc /host/etc ro - ext4 /dev/vda rw\n")
+	write(101, "status", status(0, "0000000000000000", 0, 0))
+	series("mount change", "rtsec_container_sensitive_mounts", `mount="docker_sock"`, false)
+	series("mount change", "rtsec_container_sensitive_mounts", `mount="etc"`, true)
+	series("capability change", "rtsec_container_capabilities", `cap="sys_admin"`, false)
+
+	// The host's disk is now mounted at /data: the container's mount of
+	// its /etc shows the host's /data/etc.
+	write(1, "mountinfo", "27 1 254:9 / / rw - ext4 /dev/vdb rw\n28 27 254:0 / /data rw - ext4 /dev/vda rw\n")
+	series("host mount change", "rtsec_container_sensitive_mounts", `mount="etc"`, false)
+
+	// Another first process, in its own namespaces: they are read again.
+	p.process(t, 106, status(0, "0000000000000000", 0, 0), "1 0 0:50 / / rw - overlay overlay rw\n",
+		map[string]int{"pid": 11, "net": 12, "ipc": 13, "uts": 14, "cgroup": 15, "mnt": 16})
+	if err := os.WriteFile(filepath.Join(n.root, cgWeb, "cgroup.procs"), []byte("106\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	series("pid change", "rtsec_container_host_namespace", `ns="net"`, false)
+
+	// The host's namespaces change (the exporter compares with its own
+	// when pid 1's are unreadable): every container's are compared again.
+	hostNet := filepath.Join(string(p), "1", "ns", "net")
+	if err := os.Remove(hostNet); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("net:[12]", hostNet); err != nil {
+		t.Fatal(err)
+	}
+	series("host namespace change", "rtsec_container_host_namespace", `ns="net"`, true)
+}

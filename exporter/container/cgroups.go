@@ -20,20 +20,15 @@ func (r *Resolver) Root() string { return r.root }
 // container with several directories (none on the layouts rtsec knows) is
 // listed with the first one found.
 func (r *Resolver) LiveCgroups() ([]Cgroup, error) {
-	state := memoState(r.runcState)
-	found := map[string]Cgroup{}
-	err := r.walk(func(path string, _ uint64) (bool, error) {
-		ident, ok := parseCgroupPath(path, state)
-		if !ok {
-			return true, nil
-		}
-		if _, seen := found[ident.ID]; !seen {
-			found[ident.ID] = Cgroup{Identity: ident, Path: path}
-		}
-		return false, nil
-	})
+	dirs, err := r.containerDirs()
 	if err != nil {
 		return nil, err
+	}
+	found := map[string]Cgroup{}
+	for _, d := range dirs {
+		if _, seen := found[d.ident.ID]; !seen {
+			found[d.ident.ID] = Cgroup{Identity: d.ident, Path: d.path}
+		}
 	}
 	out := make([]Cgroup, 0, len(found))
 	for _, id := range slices.Sorted(maps.Keys(found)) {

@@ -1,8 +1,9 @@
 package container
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -22,20 +23,15 @@ type Process struct {
 // listed in its cgroup, or in a cgroup below it. Containers with no process
 // (exiting) are left out.
 func (r *Resolver) LiveProcesses() ([]Process, error) {
-	state := memoState(r.runcState)
-	found := map[string]Process{}
-	err := r.walk(func(path string, _ uint64) (bool, error) {
-		ident, ok := parseCgroupPath(path, state)
-		if !ok {
-			return true, nil
-		}
-		if pid, ok := firstPid(filepath.Join(r.root, path)); ok {
-			found[ident.ID] = Process{Identity: ident, Pid: pid}
-		}
-		return false, nil
-	})
+	dirs, err := r.containerDirs()
 	if err != nil {
 		return nil, err
+	}
+	found := map[string]Process{}
+	for _, d := range dirs {
+		if pid, ok := firstPid(filepath.Join(r.root, d.path)); ok {
+			found[d.ident.ID] = Process{Identity: d.ident, Pid: pid}
+		}
 	}
 	out := make([]Process, 0, len(found))
 	for _, id := range slices.Sorted(maps.Keys(found)) {
@@ -49,25 +45,35 @@ func (r *Resolver) LiveProcesses() ([]Process, error) {
 // firstPid returns the first pid in dir's cgroup.procs, else in those of
 // its descendants.
 func firstPid(dir string) (int, bool) {
+	if pid, ok := procsHead(dir); ok {
+		return pid, true // the usual case: no walk below the container's own
+	}
 	pid := 0
 	stop := errors.New("found")
 	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
+		if err != nil || !d.IsDir() || p == dir {
 			return nil
 		}
-		f, err := os.Open(filepath.Join(p, "cgroup.procs"))
-		if err != nil {
-			return nil
-		}
-		defer f.Close()
-		s := bufio.NewScanner(f)
-		if s.Scan() {
-			if n, err := strconv.Atoi(s.Text()); err == nil && n > 0 {
-				pid = n
-				return stop
-			}
+		if n, ok := procsHead(p); ok {
+			pid = n
+			return stop
 		}
 		return nil
 	})
 	return pid, pid > 0
+}
+
+// procsHead returns the first pid of dir's cgroup.procs, reading only its
+// first line.
+func procsHead(dir string) (int, bool) {
+	f, err := os.Open(filepath.Join(dir, "cgroup.procs"))
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	var b [32]byte
+	n, _ := io.ReadFull(f, b[:])
+	line, _, _ := bytes.Cut(b[:n], []byte("\n"))
+	pid, err := strconv.Atoi(string(line))
+	return pid, err == nil && pid > 0
 }

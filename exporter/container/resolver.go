@@ -94,6 +94,8 @@ type Resolver struct {
 	warned bool // a full cache was logged since the last Expired
 	// onHost are told of the cgroups looked up that resolve to the host.
 	onHost []func(id uint64)
+	// listing is the walk shared between BeginListing and EndListing.
+	listing *listing
 }
 
 // entry is one cached cgroup id.
@@ -289,17 +291,13 @@ func (r *Resolver) PodLabels(ident Identity) map[string]string {
 // whose cgroup is gone but not yet expired (its series are still
 // exported), with metadata merged.
 func (r *Resolver) Live() ([]Identity, error) {
-	state := memoState(r.runcState)
-	found := map[string]Identity{}
-	err := r.walk(func(path string, _ uint64) (bool, error) {
-		ident, ok := parseCgroupPath(path, state)
-		if ok {
-			found[ident.ID] = ident
-		}
-		return !ok, nil
-	})
+	dirs, err := r.containerDirs()
 	if err != nil {
 		return nil, err
+	}
+	found := map[string]Identity{}
+	for _, d := range dirs {
+		found[d.ident.ID] = d.ident
 	}
 	r.mu.Lock()
 	for _, e := range r.cache {

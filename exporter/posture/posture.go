@@ -3,14 +3,12 @@
 // and uid from /proc/<pid>/status, namespaces shared with the host from
 // /proc/<pid>/ns, and its mounts from /proc/<pid>/mountinfo compared with
 // the host's. It is what the pod's security context achieved, whatever the
-// manifest said.
+// manifest said. A Cache keeps each container's measure between scrapes and
+// reads again only what may have changed.
 package posture
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -50,102 +48,11 @@ type Reader struct {
 	HostPid int
 }
 
-// Host is the host's side of the comparison, its namespaces and mounts:
-// read once (ReadHost) for all the containers of a scrape.
-type Host struct {
+// host is the host's side of the comparison, its namespaces and mounts,
+// read once a scrape for all the containers.
+type host struct {
 	namespaces []string // links, in the order of Namespaces
 	mounts     []mount
-}
-
-// ReadHost reads the host's namespaces and mounts, from HostPid.
-func (r Reader) ReadHost() (Host, error) {
-	dir := filepath.Join(r.Proc, strconv.Itoa(r.HostPid))
-	h := Host{namespaces: make([]string, len(Namespaces))}
-	for i, ns := range Namespaces {
-		link, err := os.Readlink(filepath.Join(dir, "ns", ns.Link))
-		if err != nil {
-			return Host{}, fmt.Errorf("posture of host pid %d: namespace %s: %w", r.HostPid, ns.Link, err)
-		}
-		h.namespaces[i] = link
-	}
-	mountinfo, err := os.ReadFile(filepath.Join(dir, "mountinfo"))
-	if err != nil {
-		return Host{}, fmt.Errorf("posture: %w", err)
-	}
-	if h.mounts, err = parseMountinfo(string(mountinfo)); err != nil {
-		return Host{}, fmt.Errorf("posture of host pid %d: %w", r.HostPid, err)
-	}
-	return h, nil
-}
-
-// Read measures the container whose process is pid against the host as it
-// is now.
-func (r Reader) Read(pid int) (Posture, error) {
-	host, err := r.ReadHost()
-	if err != nil {
-		return Posture{}, err
-	}
-	var buf []byte
-	return r.ReadAgainst(pid, host, &buf)
-}
-
-// ReadAgainst measures the container whose process is pid against host,
-// reading its proc files into *buf (grown as needed, kept by the caller
-// for the next container).
-func (r Reader) ReadAgainst(pid int, host Host, buf *[]byte) (Posture, error) {
-	dir := filepath.Join(r.Proc, strconv.Itoa(pid))
-	status, err := readInto(filepath.Join(dir, "status"), buf)
-	if err != nil {
-		return Posture{}, fmt.Errorf("posture: %w", err)
-	}
-	p, err := parseStatus(string(status))
-	if err != nil {
-		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
-	}
-	p.HostNamespaces = make(map[string]bool, len(Namespaces))
-	for i, ns := range Namespaces {
-		mine, err := os.Readlink(filepath.Join(dir, "ns", ns.Link))
-		if err != nil {
-			return Posture{}, fmt.Errorf("posture of pid %d: namespace %s: %w", pid, ns.Link, err)
-		}
-		p.HostNamespaces[ns.Label] = mine == host.namespaces[i]
-	}
-	mine, err := readInto(filepath.Join(dir, "mountinfo"), buf)
-	if err != nil {
-		return Posture{}, fmt.Errorf("posture: %w", err)
-	}
-	mounts, err := parseMountinfo(string(mine))
-	if err != nil {
-		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
-	}
-	p.ReadonlyRootfs = readonlyRoot(mounts)
-	p.SensitiveMounts = sensitiveMounts(mounts, host.mounts)
-	return p, nil
-}
-
-// readInto reads the file at path whole into *buf, grown as needed: proc
-// files report no size, so os.ReadFile would grow a new buffer for each.
-func readInto(path string, buf *[]byte) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b := (*buf)[:0]
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		n, err := f.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			*buf = b
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
 }
 
 // parseStatus reads CapEff, Seccomp, NoNewPrivs and Uid.

@@ -223,11 +223,14 @@ func substitutes(hooks map[string]*ebpf.ProgramSpec, body asm.Instructions, ring
 	return attach, coll.Close, nil
 }
 
-// runNs returns the programs' total run time so far (kernel BPF
-// statistics).
-func runNs(programs map[string]*ebpf.Program) (float64, error) {
+// runNs returns the total run time so far (kernel BPF statistics) of the
+// programs on the sections hooks names, of all with hooks nil.
+func runNs(programs map[string]*ebpf.Program, sections map[string]*ebpf.ProgramSpec, hooks []string) (float64, error) {
 	var total float64
 	for _, name := range slices.Sorted(maps.Keys(programs)) {
+		if hooks != nil && !slices.Contains(hooks, sections[name].SectionName) {
+			continue
+		}
 		st, err := programs[name].Stats()
 		if err != nil {
 			return 0, fmt.Errorf("%s statistics: %w", name, err)

@@ -95,7 +95,7 @@ func run(rounds int, scale float64, policy string) error {
 	m := newMeasurement(len(rs), len(columns))
 	for round := range rounds {
 		for c, col := range columns {
-			if err := m.column(round, c, col, rs); err != nil {
+			if err := m.column(round, c, col, rs, hooks); err != nil {
 				return fmt.Errorf("%s: %w", col.name, err)
 			}
 		}

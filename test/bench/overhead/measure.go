@@ -4,6 +4,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/cilium/ebpf"
+
 	"github.com/rtsec/rtsec/test/bench/interleave"
 )
 
@@ -26,13 +28,13 @@ func newMeasurement(rows, columns int) *measurement {
 // column attaches col, times every row under it reading its programs' run
 // time around each, detaches it, and times the control loop (the first
 // row's) with nothing attached.
-func (m *measurement) column(round, c int, col column, rs []row) error {
+func (m *measurement) column(round, c int, col column, rs []row, hooks map[string]*ebpf.ProgramSpec) error {
 	a, err := col.attach()
 	if err != nil {
 		return err
 	}
 	for r, row := range rs {
-		before, err := runNs(a.programs)
+		before, err := runNs(a.programs, hooks, row.hooks)
 		if err != nil {
 			return errors.Join(err, a.close())
 		}
@@ -41,7 +43,7 @@ func (m *measurement) column(round, c int, col column, rs []row) error {
 			return errors.Join(err, a.close())
 		}
 		d := time.Since(begin)
-		after, err := runNs(a.programs)
+		after, err := runNs(a.programs, hooks, row.hooks)
 		if err != nil {
 			return errors.Join(err, a.close())
 		}

@@ -16,6 +16,20 @@ type row struct {
 	name string
 	ops  int
 	loop func(n int) error
+	// hooks are the sections of the programs the loop's syscalls run,
+	// whose run time the program column sums: the other processes of a
+	// busy machine run every other program meanwhile. nil: every program
+	// (exec, fork and connect run many).
+	hooks []string
+}
+
+// syscallHooks names the tracepoint sections of syscalls' enter or exit.
+func syscallHooks(names ...string) []string {
+	hooks := []string{}
+	for _, n := range names {
+		hooks = append(hooks, "tracepoint/syscalls/"+n)
+	}
+	return hooks
 }
 
 // rows returns the table's loops, with ops scaled by scale, their files
@@ -41,17 +55,17 @@ func rows(dir string, scale float64) ([]row, func(), error) {
 	cleanup = func() { os.Remove(watched); udp.close() }
 	n := func(ops int) int { return max(1, int(float64(ops)*scale)) }
 	return []row{
-		{"openat+close, read-only, unwatched file", n(20000), func(n int) error { return openLoop(plain, unix.O_RDONLY, n) }},
-		{"write-open O_WRONLY,O_CREAT+close, watched path below /etc", n(20000), func(n int) error { return openLoop(watched, unix.O_WRONLY|unix.O_CREAT, n) }},
-		{"write-create open O_WRONLY,O_CREAT+close, unwatched tmp file", n(20000), func(n int) error { return openLoop(created, unix.O_WRONLY|unix.O_CREAT, n) }},
-		{"getpid (not hooked)", n(50000), func(n int) error { return syscallLoop(unix.SYS_GETPID, 0, n) }},
-		{"fork+exec /bin/true", n(100), execLoop},
-		{"TCP connect+accept, loopback", n(1000), connectLoop},
-		{"UDP sendto, loopback, non-DNS port", n(20000), func(n int) error { return udp.send(udp.plain, n) }},
-		{"UDP sendto, loopback, DNS port 53", n(20000), func(n int) error { return udp.send(udp.dns, n) }},
-		{"fork+exit (busybox sh \"( : )\")", n(200), forkLoop},
-		{"setresuid(-1,-1,-1)", n(50000), func(n int) error { return syscallLoop(unix.SYS_SETRESUID, ^uintptr(0), n) }},
-		{"unshare(0)", n(50000), func(n int) error { return syscallLoop(unix.SYS_UNSHARE, 0, n) }},
+		{"openat+close, read-only, unwatched file", n(20000), func(n int) error { return openLoop(plain, unix.O_RDONLY, n) }, syscallHooks("sys_exit_openat")},
+		{"write-open O_WRONLY,O_CREAT+close, watched path below /etc", n(20000), func(n int) error { return openLoop(watched, unix.O_WRONLY|unix.O_CREAT, n) }, syscallHooks("sys_exit_openat")},
+		{"write-create open O_WRONLY,O_CREAT+close, unwatched tmp file", n(20000), func(n int) error { return openLoop(created, unix.O_WRONLY|unix.O_CREAT, n) }, syscallHooks("sys_exit_openat")},
+		{"getpid (not hooked)", n(50000), func(n int) error { return syscallLoop(unix.SYS_GETPID, 0, n) }, syscallHooks()},
+		{"fork+exec /bin/true", n(100), execLoop, nil},
+		{"TCP connect+accept, loopback", n(1000), connectLoop, nil},
+		{"UDP sendto, loopback, non-DNS port", n(20000), func(n int) error { return udp.send(udp.plain, n) }, syscallHooks("sys_enter_sendto")},
+		{"UDP sendto, loopback, DNS port 53", n(20000), func(n int) error { return udp.send(udp.dns, n) }, syscallHooks("sys_enter_sendto")},
+		{"fork+exit (busybox sh \"( : )\")", n(200), forkLoop, nil},
+		{"setresuid(-1,-1,-1)", n(50000), func(n int) error { return syscallLoop(unix.SYS_SETRESUID, ^uintptr(0), n) }, syscallHooks("sys_enter_setresuid", "sys_exit_setresuid")},
+		{"unshare(0)", n(50000), func(n int) error { return syscallLoop(unix.SYS_UNSHARE, 0, n) }, syscallHooks("sys_exit_unshare")},
 	}, cleanup, nil
 }
 

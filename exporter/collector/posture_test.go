@@ -110,8 +110,8 @@ func TestPostureUnreadableStatus(t *testing.T) {
 }
 
 // The posture cache between scrapes: a container's namespaces are read
-// again when its first process changes (not while the same process runs),
-// its mounts and its capabilities at the next scrape after they changed,
+// at every scrape (its process joined the host's network: seen at once),
+// again when its first process changes, its mounts and its capabilities at the next scrape after they changed,
 // its mounts again when the host's changed, and its namespaces when the
 // host's changed.
 func TestPostureCache(t *testing.T) {
@@ -131,16 +131,26 @@ func TestPostureCache(t *testing.T) {
 	series("first scrape", "rtsec_container_host_namespace", `ns="net"`, true)
 	series("first scrape", "rtsec_container_sensitive_mounts", `mount="docker_sock"`, true)
 
-	// The same process in a namespace of its own: the links are not read
-	// again while its process and mount namespace are the same.
+	// The same process moves to a network namespace of its own, then back
+	// to the host's (setns): each is seen at the next scrape.
 	link := filepath.Join(string(p), "101", "ns", "net")
-	if err := os.Remove(link); err != nil {
+	relink := func(target string) {
+		t.Helper()
+		if err := os.Remove(link); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	relink("net:[99]")
+	series("same pid, own network", "rtsec_container_host_namespace", `ns="net"`, false)
+	hostNet, err := os.Readlink(filepath.Join(string(p), "1", "ns", "net"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink("net:[99]", link); err != nil {
-		t.Fatal(err)
-	}
-	series("same pid", "rtsec_container_host_namespace", `ns="net"`, true)
+	relink(hostNet)
+	series("same pid, joined the host's network", "rtsec_container_host_namespace", `ns="net"`, true)
 
 	// Its mounts and capabilities change: the next scrape sees them.
 	write := func(pid int, name, data string) {
@@ -170,11 +180,11 @@ func TestPostureCache(t *testing.T) {
 
 	// The host's namespaces change (the exporter compares with its own
 	// when pid 1's are unreadable): every container's are compared again.
-	hostNet := filepath.Join(string(p), "1", "ns", "net")
-	if err := os.Remove(hostNet); err != nil {
+	hostNetLink := filepath.Join(string(p), "1", "ns", "net")
+	if err := os.Remove(hostNetLink); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink("net:[12]", hostNet); err != nil {
+	if err := os.Symlink("net:[12]", hostNetLink); err != nil {
 		t.Fatal(err)
 	}
 	series("host namespace change", "rtsec_container_host_namespace", `ns="net"`, true)

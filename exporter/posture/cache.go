@@ -17,10 +17,9 @@ import (
 // largest cost of a posture at a thousand containers), so each container's
 // stays open and is read again only when poll(2) on it reports a change of
 // its mount table (POLLPRI, proc(5)), or when the host's mounts changed.
-// The namespace links are read again only when the container's process or
-// its mount namespace changes: a process that moves itself to other
-// namespaces of another kind (setns, unshare) keeps the posture it had
-// until its container's first process changes. Status (capabilities, uid,
+// The namespace links are read at every scrape (six readlinks: a process
+// that joins the host's network with setns shows at the next scrape), and
+// mountinfo opened again when the mount namespace changed. Status (capabilities, uid,
 // seccomp, no_new_privs) is read at every scrape, from a descriptor kept
 // open: capset(2) raises effective capabilities within the permitted set,
 // and an exec of a setuid binary changes the uid, with no other sign. A
@@ -44,8 +43,9 @@ type Cache struct {
 type entry struct {
 	pid  int
 	seen uint64
-	// mntLink is the mount namespace link the entry was read in.
-	mntLink   string
+	// links are the namespace links the entry was read with (Namespaces'
+	// order).
+	links     []string
 	hostNS    map[string]bool
 	status    *procFile
 	mountinfo *mountinfoFile
@@ -160,13 +160,13 @@ func (c *Cache) read(id string, pid int) (Posture, error) {
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
 	}
-	// A process that entered another mount namespace (setns, unshare)
-	// keeps its mountinfo, which shows the one it was opened in.
-	mnt, err := readLink(dir, "mnt")
+	// A process that entered other namespaces (setns, unshare): compared
+	// again; its open mountinfo shows the mount namespace it was opened in.
+	links, err := readLinks(dir)
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
 	}
-	if mnt != e.mntLink {
+	if !slices.Equal(links, e.links) {
 		if err := c.reopenNamespaces(e, dir); err != nil {
 			return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
 		}
@@ -210,12 +210,10 @@ func (c *Cache) reopenNamespaces(e *entry, dir string) error {
 	if err != nil {
 		return err
 	}
+	e.links = links
 	e.hostNS = make(map[string]bool, len(Namespaces))
 	for i, ns := range Namespaces {
 		e.hostNS[ns.Label] = links[i] == c.host.namespaces[i]
-		if ns.Link == "mnt" {
-			e.mntLink = links[i]
-		}
 	}
 	if e.mountinfo != nil {
 		e.mountinfo.close()

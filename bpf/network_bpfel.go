@@ -112,6 +112,7 @@ const (
 	NetworkProgHandleSendto       = "handle_sendto"
 	NetworkProgHandleSockState    = "handle_sock_state"
 	NetworkProgHandleSocket       = "handle_socket"
+	NetworkVarDnsBloom            = "dns_bloom"
 	NetworkVarNoveltyBudget       = "novelty_budget"
 	NetworkVarNoveltyWindowNs     = "novelty_window_ns"
 )
@@ -185,6 +186,7 @@ type NetworkMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type NetworkVariableSpecs struct {
+	DnsBloom        *ebpf.VariableSpec `ebpf:"dns_bloom"`
 	NoveltyBudget   *ebpf.VariableSpec `ebpf:"novelty_budget"`
 	NoveltyWindowNs *ebpf.VariableSpec `ebpf:"novelty_window_ns"`
 }
@@ -238,6 +240,7 @@ func (m *NetworkMaps) Close() error {
 //
 // It can be passed to LoadNetworkObjects or ebpf.CollectionSpec.LoadAndAssign.
 type NetworkVariables struct {
+	DnsBloom        *ebpf.Variable `ebpf:"dns_bloom"`
 	NoveltyBudget   *ebpf.Variable `ebpf:"novelty_budget"`
 	NoveltyWindowNs *ebpf.Variable `ebpf:"novelty_window_ns"`
 }

@@ -89,6 +89,15 @@ const (
 	GateProcMem      = 3
 	GateKcore        = 4
 	GateReleaseAgent = 5
+	GateMask         = 127
+	GateFirst        = 128
+)
+
+// enum gate_filter_index (files.bpf.c): gate_filter's entries: the read gate's filter, the first-component
+// filter, and a flag that makes every write-open walk (a class "/").
+const (
+	GateFilterFirst = 16
+	GateFilterAll   = 32
 )
 
 // enum enforce_signal (headers/enforce.h): Enforcement signals of the other objects, after enum signal's.

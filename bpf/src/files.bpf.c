@@ -164,7 +164,17 @@ enum gate {
 	GATE_PROC_MEM,      /* on procfs */
 	GATE_KCORE,         /* on procfs */
 	GATE_RELEASE_AGENT, /* a cgroup release agent, when written */
+	GATE_MASK = 0x7f,   /* the read gate's value */
+	GATE_FIRST = 0x80,  /* or'ed in: the first component of a modification class's prefix */
 };
+
+/* gate_filter's entries: the read gate's filter, the first-component
+ * filter, and a flag that makes every write-open walk (a class "/"). */
+enum gate_filter_index {
+	GATE_FILTER_FIRST = 16,
+	GATE_FILTER_ALL = 32,
+};
+_Static_assert(GATE_FILTER_FIRST == GATE_LEN && GATE_FILTER_ALL == 2 * GATE_LEN, "gate_filter layout");
 
 struct file_key {
 	__u64 cgroup_id;
@@ -210,16 +220,17 @@ struct gate_key {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256);
+	__uint(max_entries, 512);
 	__type(key, struct gate_key);
 	__type(value, __u8);
 } read_gate SEC(".maps");
 
 /* A cheap filter before read_gate: bit (first byte & 63) of entry
- * min(name length, GATE_LEN - 1) is set for every name in the gate. */
+ * min(name length, GATE_LEN - 1) is set for every name in the read gate,
+ * of entry GATE_FILTER_FIRST + min(...) for every first component. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, GATE_LEN);
+	__uint(max_entries, GATE_FILTER_ALL + 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } gate_filter SEC(".maps");

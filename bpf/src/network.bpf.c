@@ -182,6 +182,19 @@ struct {
 	__type(value, __u8);
 } net_dns_socks SEC(".maps");
 
+/* A filter before net_dns_socks, so that a send() on any other socket
+ * (every TCP send) costs a few instructions, not a hash lookup: bit
+ * dns_bit(tgid, fd) is set before a socket enters the map and is never
+ * cleared, so a socket in the map always finds its bit set. A stale bit
+ * only costs the lookup it saves. */
+#define DNS_BLOOM_WORDS 1024 /* 65536 bits */
+__u64 dns_bloom[DNS_BLOOM_WORDS];
+
+static __always_inline __u32 dns_bit(__u32 tgid, __s32 fd)
+{
+	return (((__u64)tgid << 16 ^ (__u32)fd) * 0x9e3779b97f4a7c15ULL) >> 48;
+}
+
 /* Set by the exporter before loading. */
 volatile const __u64 novelty_window_ns = 60ULL * 1000000000ULL;
 volatile const __u64 novelty_budget = 1024;
@@ -374,6 +387,8 @@ int handle_connect_exit(struct trace_event_raw_sys_exit *ctx)
 		if (ret == 0 && a->proto == PROTOCOL_UDP && a->ep.port_class == PORT_CLASS_DNS) {
 			struct dns_sock ds = { .tgid = id >> 32, .fd = a->fd };
 			__u8 one = 1;
+			__u32 bit = dns_bit(ds.tgid, ds.fd);
+			__sync_fetch_and_or(&dns_bloom[(bit / 64) % DNS_BLOOM_WORDS], 1ULL << (bit % 64));
 			bpf_map_update_elem(&net_dns_socks, &ds, &one, BPF_ANY);
 		}
 	}
@@ -472,6 +487,9 @@ static __always_inline void record_dns_name(__u64 cgroup_id, const __u8 *buf, __
 static __always_inline bool is_dns_sock(int fd)
 {
 	struct dns_sock ds = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
+	__u32 bit = dns_bit(ds.tgid, ds.fd);
+	if (!(dns_bloom[(bit / 64) % DNS_BLOOM_WORDS] & (1ULL << (bit % 64))))
+		return false;
 	return bpf_map_lookup_elem(&net_dns_socks, &ds) != NULL;
 }
 

@@ -187,3 +187,45 @@ func TestCritical(t *testing.T) {
 		}
 	}
 }
+
+// The write gate lets through the first component of every modification
+// prefix, and only those; a class "/" makes every write-open walk.
+func TestFirstComponentGate(t *testing.T) {
+	table, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate, filter := table.Gate(), table.GateFilter()
+	for _, name := range []string{"etc", "var", "usr", "root", "home", "proc", "sys", "dev", "run", "boot", "lib64"} {
+		if gate[name]&enums.GateFirst == 0 {
+			t.Errorf("gate[%q] = %#x: no GateFirst", name, gate[name])
+		}
+		if filter[enums.GateFilterFirst+len(name)]&(1<<(name[0]&63)) == 0 {
+			t.Errorf("first-component filter misses %q", name)
+		}
+	}
+	for _, name := range []string{"tmp", "data", "opt", "srv"} {
+		if gate[name]&enums.GateFirst != 0 {
+			t.Errorf("gate[%q] = %#x: %s starts no modification class", name, gate[name], name)
+		}
+	}
+	if filter[enums.GateFilterAll] != 0 {
+		t.Error("the default table walks every write-open")
+	}
+	// A read class alone makes no first component.
+	reads := &Table{Classes: []Class{{Name: "r", Kind: Read, Prefixes: []string{"/srv/secret"}}}}
+	if g := reads.Gate()["srv"]; g&enums.GateFirst != 0 {
+		t.Errorf("read-only class: gate[srv] = %#x", g)
+	}
+	// Cut to GateLen like the kernel's key, and "/" covers every path.
+	long := &Table{Classes: []Class{
+		{Name: "l", Kind: Modify, Prefixes: []string{"/a-very-long-first-component/x"}},
+		{Name: "all", Kind: Modify, Prefixes: []string{"/"}},
+	}}
+	if g := long.Gate()["a-very-long-fir"]; g&enums.GateFirst == 0 {
+		t.Errorf("long first component not cut to %d bytes in the gate", GateLen)
+	}
+	if long.GateFilter()[enums.GateFilterAll] != 1 {
+		t.Error(`class "/" does not make every write-open walk`)
+	}
+}

@@ -148,15 +148,53 @@ func (t *Table) Gate() map[string]uint8 {
 	} {
 		add(name, v)
 	}
+	first, _ := t.firstComponents()
+	for name := range first {
+		gate[name] |= enums.GateFirst
+	}
 	return gate
 }
 
-// GateFilter returns the kernel's cheap pre-check of the read gate: entry
-// min(len, GateLen) has bit (first byte & 63) set for each gate name.
-func (t *Table) GateFilter() [GateLen + 1]uint64 {
-	var filter [GateLen + 1]uint64
-	for name := range t.Gate() {
-		filter[min(len(name), GateLen)] |= 1 << (name[0] & 63)
+// firstComponents returns the first components (cut to GateLen bytes) of
+// the trie keys that have a modification class, and whether a key covers
+// every path ("/"). A write-open whose path starts with none of them has
+// no class (may_have_class in files.bpf.c): every key is "/", a first
+// component and then '/' or the NUL of an exact path.
+func (t *Table) firstComponents() (map[string]bool, bool) {
+	first := map[string]bool{}
+	all := false
+	for _, e := range t.Entries() {
+		if e.ModClass == 0 {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(e.Key, "/"), "/")
+		name = strings.TrimSuffix(name, "\x00")
+		if name == "" {
+			all = true
+			continue
+		}
+		first[name[:min(len(name), GateLen)]] = true
+	}
+	return first, all
+}
+
+// GateFilter returns the kernel's cheap pre-checks of the gate: entry
+// min(len, GateLen) has bit (first byte & 63) set for each read gate
+// name, entry GateFilterFirst + min(len, GateLen) for each first
+// component of a modification class, and entry GateFilterAll is 1 when a
+// class covers every path.
+func (t *Table) GateFilter() [enums.GateFilterAll + 1]uint64 {
+	var filter [enums.GateFilterAll + 1]uint64
+	for name, v := range t.Gate() {
+		if v&enums.GateMask != 0 {
+			filter[min(len(name), GateLen)] |= 1 << (name[0] & 63)
+		}
+		if v&enums.GateFirst != 0 {
+			filter[enums.GateFilterFirst+min(len(name), GateLen)] |= 1 << (name[0] & 63)
+		}
+	}
+	if _, all := t.firstComponents(); all {
+		filter[enums.GateFilterAll] = 1
 	}
 	return filter
 }

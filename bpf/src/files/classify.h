@@ -197,17 +197,19 @@ static __always_inline __u8 gate(const unsigned char *name)
 	return v ? *v : 0;
 }
 
-/* The read gate's answer for a dentry's name, read from the name stored
- * inline in the dentry (names shorter than 40 bytes) with plain loads. */
-static __always_inline __u8 gate_dentry(struct dentry *d)
+/* The gate's value for a dentry's name, read from the name stored inline
+ * in the dentry (names shorter than 40 bytes) with plain loads, when the
+ * filter at filter_base lets the name through, else 0. */
+static __always_inline __u8 gate_value(struct dentry *d, __u32 filter_base)
 {
 	__u32 len = d->d_name.len;
+	__u32 idx = len < GATE_LEN - 1 ? len : GATE_LEN - 1;
 	if (len >= sizeof(d->d_shortname.string))
 		return gate(BPF_CORE_READ(d, d_name.name));
 	struct gate_key k;
 	__u64 *w = (__u64 *)k.name;
 	w[0] = d->d_shortname.words[0];
-	__u32 idx = len < GATE_LEN - 1 ? len : GATE_LEN - 1;
+	idx += filter_base;
 	__u64 *bits = bpf_map_lookup_elem(&gate_filter, &idx);
 	if (!bits || !(*bits & (1ULL << (w[0] & 63))))
 		return 0;
@@ -223,6 +225,69 @@ static __always_inline __u8 gate_dentry(struct dentry *d)
 	}
 	__u8 *v = bpf_map_lookup_elem(&read_gate, &k);
 	return v ? *v : 0;
+}
+
+/* The read gate's answer for a dentry's name. */
+static __always_inline __u8 gate_dentry(struct dentry *d)
+{
+	return gate_value(d, 0) & GATE_MASK;
+}
+
+/* Whether a write-open of f may have a modification class, decided
+ * without building its path: false only when the first component of its
+ * path below the task's root is the first component of no class prefix.
+ *
+ * Sound because every trie key starts with "/", a first component and
+ * then '/' or the NUL of an exact path (fileclass keys()): a path whose
+ * first component is none of the keys' first components is covered by no
+ * key, however deep it is and whenever its directories were made, so a
+ * recursive class (/var/log/ for /var/log/nginx/x.log) is found by "var".
+ * Normalisation replaces components below /home and /proc only, never the
+ * first. Everything the dentry walk alone cannot settle walks the whole
+ * path as before: procfs, sysfs and cgroupfs (named from their mount
+ * point), a file outside the task's root (outside), a path deeper than
+ * the walk, a class "/" (GATE_FILTER_ALL). The gate is written with the
+ * trie by fileclass.Fill, so a class filled later is gated in too.
+ * Plain loads through BTF pointers: no helper call, no name copied. */
+static __noinline bool may_have_class(struct file *f)
+{
+	struct dentry *d = f->f_path.dentry;
+	unsigned long magic = d->d_sb->s_magic;
+	if (magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC || magic == CGROUP_SUPER_MAGIC ||
+	    magic == CGROUP2_SUPER_MAGIC)
+		return true;
+	__u32 all = GATE_FILTER_ALL;
+	__u64 *every = bpf_map_lookup_elem(&gate_filter, &all);
+	if (!every || *every)
+		return true;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 root_d = (__u64)task->fs->root.dentry;
+	__u64 root_m = (__u64)task->fs->root.mnt;
+	struct vfsmount *vm = f->f_path.mnt;
+	struct mount *m = bpf_rdonly_cast((void *)((__u64)vm - offsetof(struct mount, mnt)),
+					  bpf_core_type_id_kernel(struct mount));
+	struct dentry *first = NULL;
+	for (int i = 0; i < MAX_DEPTH * 2; i++) {
+		if ((__u64)d == root_d && (__u64)&m->mnt == root_m) {
+			if (!first)
+				return true;
+			return gate_value(first, GATE_FILTER_FIRST) & GATE_FIRST;
+		}
+		if (d == m->mnt.mnt_root) {
+			struct mount *parent = m->mnt_parent;
+			if (!parent || parent == m)
+				return true; /* outside the task's root */
+			d = m->mnt_mountpoint;
+			m = parent;
+			continue;
+		}
+		struct dentry *parent = d->d_parent;
+		if (!parent || parent == d)
+			return true;
+		first = d;
+		d = parent;
+	}
+	return true; /* deeper than the walk */
 }
 
 #endif

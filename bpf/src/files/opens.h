@@ -152,24 +152,29 @@ static __always_inline void enforce_open(__u8 class)
  * with '.' in a class is hidden. */
 static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 {
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	__u32 fmode = BPF_CORE_READ(f, f_mode);
+	struct dentry *d = f->f_path.dentry;
+	bool created = f->f_mode & FMODE_CREATED;
+	bool release_agent = gate_dentry(d) == GATE_RELEASE_AGENT;
+	bool exec = created && (mode & S_IFMT) == S_IFREG && (mode & S_IXUGO);
+	/* The hot path: a write-open no class can cover, rejected before any
+	 * path is built. Drift (exec) counts outside every class: it walks. */
+	if (!release_agent && !exec && !may_have_class(f))
+		return;
 	const char *upath;
 	__u64 flags;
 	open_args(kind, &upath, &flags);
 	__u8 op = FOP_WRITE;
-	if (fmode & FMODE_CREATED)
+	if (created)
 		op = FOP_CREATE;
 	else if (flags & O_TRUNC)
 		op = FOP_TRUNCATE;
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
-	if (gate(name) == GATE_RELEASE_AGENT) {
+	if (release_agent) {
 		count(0, PATH_CLASS_CGROUP_RELEASE_AGENT, op);
 		enforce_open(PATH_CLASS_CGROUP_RELEASE_AGENT);
 		file_event_walk(EVENT_FILE_MODIFICATION, file_code(op, PATH_CLASS_CGROUP_RELEASE_AGENT, false), f);
 		return;
 	}
-	bool exec = op == FOP_CREATE && (mode & S_IFMT) == S_IFREG && (mode & S_IXUGO);
 	bool hidden = false;
 	if (op == FOP_CREATE) {
 		char first = 0;

@@ -70,8 +70,8 @@ func (c *postureCollector) Update(ch chan<- prometheus.Metric) error {
 	)
 	for _, proc := range procs {
 		p, err := c.cache.Read(proc.Identity.ID, proc.Pid)
-		if errors.Is(err, os.ErrNotExist) {
-			continue // the process exited since the cgroup was read
+		if errors.Is(err, os.ErrNotExist) || errors.Is(err, posture.ErrSettingUp) {
+			continue // the process exited since the cgroup was read, or is not the container's yet
 		}
 		if err != nil {
 			errs = append(errs, err)

@@ -156,6 +156,9 @@ func (c *Cache) read(id string, pid int) (Posture, error) {
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture: %w", err)
 	}
+	if runtimeInit(string(status), dir) {
+		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, ErrSettingUp)
+	}
 	p, err := parseStatus(string(status))
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)

@@ -8,9 +8,16 @@
 package posture
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // DangerousCaps are the capabilities reported one by one, by their bit
@@ -56,6 +63,61 @@ type host struct {
 }
 
 // parseStatus reads CapEff, Seccomp, NoNewPrivs and Uid.
+// ErrSettingUp is returned for a container whose first process is still
+// the runtime's init: before it drops capabilities and pivots into the
+// container's root it has the host's mounts and every capability, and a
+// posture read then would report a privileged container.
+var ErrSettingUp = errors.New("the container runtime is still setting the container up")
+
+// settingUpFor bounds how long a process named as the runtime's init is
+// not measured: a container's own process renamed so cannot hide its
+// posture for longer.
+const settingUpFor = 10 * time.Second
+
+// runtimeInit reports whether the process of status, whose /proc directory
+// is dir, is runc's init setting a container up (runc names its stages
+// "runc:[0:PARENT]", "runc:[1:CHILD]", "runc:[2:INIT]"; crun and youki run
+// the same way under their own names), for less than settingUpFor.
+func runtimeInit(status, dir string) bool {
+	name, _, _ := strings.Cut(strings.TrimPrefix(status, "Name:\t"), "\n")
+	runtime, stage, _ := strings.Cut(name, ":[")
+	if (runtime != "runc" && runtime != "youki" || stage == "") && name != "crun" {
+		return false
+	}
+	// Its executable says nothing more: runc runs a copy of itself, which
+	// once it pivots into the container's root reads as "/".
+	age, ok := processAge(dir)
+	return ok && age < settingUpFor
+}
+
+// processAge returns how long ago the process of dir started, from its
+// stat's starttime (clock ticks after boot, USER_HZ = 100 on every Linux
+// ABI) and CLOCK_BOOTTIME.
+func processAge(dir string) (time.Duration, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return 0, false
+	}
+	// comm may hold spaces and parentheses: the fields follow its last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	fields := strings.Fields(string(b[i+1:]))
+	if len(fields) < 20 {
+		return 0, false
+	}
+	ticks, err := strconv.ParseUint(fields[19], 10, 64) // field 22, starttime
+	if err != nil {
+		return 0, false
+	}
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts); err != nil {
+		return 0, false
+	}
+	return time.Duration(ts.Nano()) - time.Duration(ticks)*10*time.Millisecond, true
+}
+
 func parseStatus(status string) (Posture, error) {
 	wanted := []string{"CapEff", "Seccomp", "NoNewPrivs", "Uid"}
 	var values [4]string

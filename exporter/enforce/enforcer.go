@@ -203,11 +203,9 @@ func (e *Enforcer) refresh() error {
 		if old, ok := e.written[id]; ok && old == a {
 			continue
 		}
-		if err := e.opts.Cgroups.Put(id, bpf.ProcessEnforceActions{Kill: a.Kill, DryRun: a.DryRun}); err != nil {
+		if err := e.write(id, a); err != nil {
 			errs = append(errs, fmt.Errorf("cgroup %d: %w", id, err))
-			continue
 		}
-		e.written[id] = a
 	}
 	for id := range e.written {
 		if _, ok := want[id]; ok {
@@ -232,6 +230,12 @@ func (e *Enforcer) apply(id uint64) error {
 	if a == (Actions{}) || e.written[id] == a {
 		return nil
 	}
+	return e.write(id, a)
+}
+
+// write puts a cgroup's actions in the kernel's map and remembers them
+// (called with e.mu held).
+func (e *Enforcer) write(id uint64, a Actions) error {
 	if err := e.opts.Cgroups.Put(id, bpf.ProcessEnforceActions{Kill: a.Kill, DryRun: a.DryRun}); err != nil {
 		return err
 	}

@@ -34,6 +34,20 @@ func (m metadata) Lookup(id string) (container.Metadata, bool) {
 	return md, ok
 }
 
+// shopResolver resolves the cgroups below root, the web container's as
+// shop/web-0's nginx.
+func shopResolver(t *testing.T, root string) *container.Resolver {
+	t.Helper()
+	resolver, err := container.NewResolver(container.ResolverOptions{
+		CgroupRoot: root, RuncRoots: []string{t.TempDir()}, Logger: slog.New(slog.DiscardHandler),
+		Metadata: metadata{hexWeb: {Namespace: "shop", Pod: "web-0", Container: "nginx"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resolver
+}
+
 // The enforcer writes each live cgroup's actions as the policy gives them
 // (and none for the cgroups it names not), and exports the kernel's action
 // counts per container with the policy's own figures: a node of a
@@ -52,13 +66,7 @@ func TestEnforcerWritesAndExports(t *testing.T) {
 		}
 		ids[p] = fi.Sys().(*syscall.Stat_t).Ino
 	}
-	resolver, err := container.NewResolver(container.ResolverOptions{
-		CgroupRoot: root, RuncRoots: []string{t.TempDir()}, Logger: slog.New(slog.DiscardHandler),
-		Metadata: metadata{hexWeb: {Namespace: "shop", Pod: "web-0", Container: "nginx"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	resolver := shopResolver(t, root)
 	policy := filepath.Join(t.TempDir(), "policy.yaml")
 	if err := os.WriteFile(policy, []byte(`rules:
   - name: no-fileless
@@ -178,13 +186,7 @@ func (b births) Close() error { close(b.closed); return nil }
 // cgroup told of is not.
 func TestEnforcerAppliesBornCgroups(t *testing.T) {
 	root := t.TempDir()
-	resolver, err := container.NewResolver(container.ResolverOptions{
-		CgroupRoot: root, RuncRoots: []string{t.TempDir()}, Logger: slog.New(slog.DiscardHandler),
-		Metadata: metadata{hexWeb: {Namespace: "shop", Pod: "web-0", Container: "nginx"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	resolver := shopResolver(t, root)
 	policy := filepath.Join(t.TempDir(), "policy.yaml")
 	if err := os.WriteFile(policy, []byte("rules:\n  - name: no-fileless\n    action: kill\n    signals:\n      suspicious_exec: [memfd]\n    where:\n      - namespace: shop\n      - container: \"*\"\n"), 0o644); err != nil {
 		t.Fatal(err)

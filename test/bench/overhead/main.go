@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -27,8 +28,9 @@ func main() {
 	rounds := flag.Int("rounds", 9, "interleaved rounds (≥ 9)")
 	scale := flag.Float64("scale", 1, "multiplies every row's operations per round (0.01-100)")
 	policy := flag.String("policy", "", "an enforcement policy file the rtsec column loads, as --enforce.policy-file does (docs/enforcement.md)")
+	only := flag.String("rows", "", "a regular expression: measure only the rows whose name it matches (default: every row)")
 	flag.Parse()
-	if err := run(*rounds, *scale, *policy); err != nil {
+	if err := run(*rounds, *scale, *policy, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "overhead:", err)
 		os.Exit(1)
 	}
@@ -44,7 +46,11 @@ func rtsecName(policy string) string {
 // minRounds is the fewest rounds the table's medians and intervals take.
 const minRounds = 9
 
-func run(rounds int, scale float64, policy string) error {
+func run(rounds int, scale float64, policy, only string) error {
+	match, err := regexp.Compile(only)
+	if err != nil {
+		return fmt.Errorf("-rows=%q: %w", only, err)
+	}
 	if rounds < minRounds {
 		return fmt.Errorf("-rounds=%d: want at least %d", rounds, minRounds)
 	}
@@ -64,11 +70,20 @@ func run(rounds int, scale float64, policy string) error {
 	if err := defaultFlags(dir, policy); err != nil {
 		return err
 	}
-	rs, cleanup, err := rows(dir, scale)
+	all, cleanup, err := rows(dir, scale)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	var rs []row
+	for _, r := range all {
+		if match.MatchString(r.name) {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) == 0 {
+		return fmt.Errorf("-rows=%q matches no row", only)
+	}
 	hooks, err := hookSet()
 	if err != nil {
 		return err

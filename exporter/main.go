@@ -170,15 +170,17 @@ func run() int {
 		}
 	}
 
+	// rtsec's own metrics are gathered by collector.NewGatherer, the rest
+	// by a registry.
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(versioncollector.NewCollector("rtsec"), signals)
+	registry.MustRegister(versioncollector.NewCollector("rtsec"))
 	if *exporterMetrics {
 		registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 
 	go reap(ctx, resolver, signals, recorder, *goneGrace, logger)
 
-	server, err := newServer(*metricsPath, registry, *maxRequests, *shareWindow, logger)
+	server, err := newServer(*metricsPath, collector.NewGatherer(signals, registry), *maxRequests, *shareWindow, logger)
 	if err != nil {
 		return fail("%s", err)
 	}
@@ -353,9 +355,9 @@ func setMemoryLimit(logger *slog.Logger) {
 	}
 }
 
-func newServer(metricsPath string, registry *prometheus.Registry, maxRequests int, shareWindow time.Duration, logger *slog.Logger) (*http.Server, error) {
+func newServer(metricsPath string, gatherer prometheus.TransactionalGatherer, maxRequests int, shareWindow time.Duration, logger *slog.Logger) (*http.Server, error) {
 	mux := http.NewServeMux()
-	mux.Handle(metricsPath, scrape.Handler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{
+	mux.Handle(metricsPath, scrape.Handler(promhttp.HandlerForTransactional(gatherer, promhttp.HandlerOpts{
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		ErrorHandling:     promhttp.ContinueOnError,
 		EnableOpenMetrics: true,

@@ -15,8 +15,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/rtsec/rtsec/exporter/container"
 )
@@ -189,7 +191,8 @@ func assertGolden(t *testing.T, c prometheus.Collector, golden string, names ...
 	if err != nil {
 		t.Fatalf("%v (run with -update to write it)", err)
 	}
-	if err := testutil.CollectAndCompare(c, bytes.NewReader(want), names...); err != nil {
+	// Compared as the exporter serves it, through NewGatherer.
+	if err := testutil.GatherAndCompare(gathered{c}, bytes.NewReader(want), names...); err != nil {
 		t.Errorf("%s: %v", path, err)
 	}
 	if s, ok := c.(*scrape); ok && s.err != nil {
@@ -244,3 +247,17 @@ func exposition(t *testing.T, c prometheus.Collector, names ...string) []byte {
 type unchecked struct{ *Registry }
 
 func (unchecked) Describe(chan<- *prometheus.Desc) {}
+
+// gathered gathers a collector through NewGatherer.
+type gathered struct{ c prometheus.Collector }
+
+func (g gathered) Gather() ([]*dto.MetricFamily, error) {
+	families, done, err := NewGatherer(g.c, nil).Gather()
+	defer done()
+	// The samples go back to their pool: the caller gets copies.
+	out := make([]*dto.MetricFamily, len(families))
+	for i, f := range families {
+		out[i] = proto.Clone(f).(*dto.MetricFamily)
+	}
+	return out, err
+}

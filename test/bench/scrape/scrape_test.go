@@ -114,9 +114,9 @@ func BenchmarkScrape(b *testing.B) {
 	}
 	b.Cleanup(func() { signals.Close() })
 	registry := prometheus.NewRegistry()
-	registry.MustRegister(versioncollector.NewCollector("rtsec"), signals,
+	registry.MustRegister(versioncollector.NewCollector("rtsec"),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler := scrape.Handler(promhttp.HandlerFor(registry, promhttp.HandlerOpts{
+	handler := scrape.Handler(promhttp.HandlerForTransactional(collector.NewGatherer(signals, registry), promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true, CoalesceGather: true,
 	}), 40, 0)
 

@@ -1,0 +1,184 @@
+package collector
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// NewGatherer gathers c's metrics and others' for
+// promhttp.HandlerForTransactional. The samples a seriesDesc makes, the
+// bulk of a scrape, are exposed as they are: they skip the registry's copy
+// into a new dto.Metric, its hashing and its checks of label names, which
+// their seriesDesc fixes; what could still go wrong is checked (a label
+// value that is not valid UTF-8, a series collected twice), and such a
+// sample is left out with an error, as the registry does. The rest of what
+// c collects goes through a prometheus.Registry, as others do; a family
+// may hold both (a sample wrapped with an exemplar). The page is the
+// registry's, sorted the same way. done gives the samples back to their
+// pool: until then nothing else touches them, so concurrent gathers share
+// no mutable dto.
+func NewGatherer(c prometheus.Collector, others prometheus.Gatherer) prometheus.TransactionalGatherer {
+	return &gatherer{c: c, others: others}
+}
+
+type gatherer struct {
+	c      prometheus.Collector
+	others prometheus.Gatherer
+}
+
+// replay is a collector of metrics already collected.
+type replay []prometheus.Metric
+
+func (replay) Describe(chan<- *prometheus.Desc) {}
+
+func (r replay) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range r {
+		ch <- m
+	}
+}
+
+func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
+	bulk := map[*seriesDesc][]*sample{}
+	var rest replay
+	var panicked error
+	ch := make(chan prometheus.Metric, 1024)
+	go func() {
+		defer close(ch)
+		// As the registry does: a collector's panic is an error of this gather.
+		defer func() {
+			if r := recover(); r != nil {
+				panicked = fmt.Errorf("collector panic recovered: %v", r)
+			}
+		}()
+		g.c.Collect(ch)
+	}()
+	n := 0
+	for m := range ch {
+		if s, ok := m.(*sample); ok {
+			bulk[s.s] = append(bulk[s.s], s)
+			n++
+			continue
+		}
+		rest = append(rest, m)
+	}
+	gathered := make([]*sample, 0, n)
+	done := func() {
+		for _, s := range gathered {
+			s.release()
+		}
+	}
+	errs := []error{panicked}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(rest)
+	gatherers := prometheus.Gatherers{reg}
+	if g.others != nil {
+		gatherers = append(gatherers, g.others)
+	}
+	mfs, err := gatherers.Gather()
+	errs = append(errs, err)
+	byName := make(map[string]*dto.MetricFamily, len(mfs))
+	for _, mf := range mfs {
+		byName[mf.GetName()] = mf
+	}
+	for s, list := range bulk {
+		mf := byName[s.name]
+		if mf == nil {
+			mf = &dto.MetricFamily{Name: &s.name, Help: &s.help, Type: &s.kind}
+			byName[s.name] = mf
+			mfs = append(mfs, mf)
+		} else if mf.GetType() != s.kind || mf.GetHelp() != s.help {
+			errs = append(errs, fmt.Errorf("collected metric %s has help %q and type %v, but the family has help %q and type %v", s.name, s.help, s.kind, mf.GetHelp(), mf.GetType()))
+			for _, m := range list {
+				m.release()
+			}
+			continue
+		}
+		slices.SortFunc(list, compareSamples)
+		metrics := make([]*dto.Metric, 0, len(list)+len(mf.Metric))
+		var prev *sample // the last one kept: a released one may be reused at once
+		for _, m := range list {
+			if err := m.check(); err != nil {
+				errs = append(errs, err)
+				m.release()
+				continue
+			}
+			if prev != nil && compareSamples(prev, m) == 0 {
+				errs = append(errs, fmt.Errorf("collected metric %s %v was collected before with the same name and label values", s.name, m.values))
+				m.release()
+				continue
+			}
+			m.metric.Label = m.labels
+			if s.kind == dto.MetricType_COUNTER {
+				m.counter.Value = &m.value
+				m.metric.Counter = &m.counter
+			} else {
+				m.gauge.Value = &m.value
+				m.metric.Gauge = &m.gauge
+			}
+			metrics = append(metrics, &m.metric)
+			gathered = append(gathered, m)
+			prev = m
+		}
+		if len(mf.Metric) > 0 {
+			metrics = append(metrics, mf.Metric...)
+			slices.SortStableFunc(metrics, compareMetrics)
+			metrics = slices.CompactFunc(metrics, func(a, b *dto.Metric) bool {
+				if compareMetrics(a, b) != 0 {
+					return false
+				}
+				errs = append(errs, fmt.Errorf("collected metric %s %v was collected before with the same name and label values", s.name, b.GetLabel()))
+				return true
+			})
+		}
+		mf.Metric = metrics
+		if len(metrics) == 0 {
+			mfs = slices.DeleteFunc(mfs, func(f *dto.MetricFamily) bool { return f == mf })
+		}
+	}
+	slices.SortFunc(mfs, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return mfs, done, errors.Join(errs...)
+}
+
+// check reports what the registry would refuse in m: a label value that is
+// not valid UTF-8.
+func (m *sample) check() error {
+	for i, v := range m.values {
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("collected metric %s has a label %s whose value %q is not valid UTF-8", m.s.name, *m.s.names[i], v)
+		}
+	}
+	return nil
+}
+
+// compareSamples orders two samples of one seriesDesc by their label
+// values, as the registry orders a family's metrics.
+func compareSamples(a, b *sample) int {
+	for i, v := range a.values {
+		if c := strings.Compare(v, b.values[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// compareMetrics orders metrics as the registry does: by their number of
+// labels, their label values, then their timestamp.
+func compareMetrics(a, b *dto.Metric) int {
+	if c := cmp.Compare(len(a.Label), len(b.Label)); c != 0 {
+		return c
+	}
+	for i, l := range a.Label {
+		if c := strings.Compare(l.GetValue(), b.Label[i].GetValue()); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(a.GetTimestampMs(), b.GetTimestampMs())
+}

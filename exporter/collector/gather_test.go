@@ -1,0 +1,179 @@
+package collector
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/rtsec/rtsec/exporter/metricdef"
+)
+
+// fakeNode emits what rtsec's collectors do, for a set of containers:
+// samples of seriesDesc (two families, one with an exemplar on some of
+// its samples, which so comes as another kind of metric) and a const
+// metric.
+type fakeNode struct {
+	containers []string
+	value      float64
+	extra      func() []prometheus.Metric // made anew and sent after the rest
+}
+
+var (
+	fakeExecs = newSeriesDesc(metricdef.ProcessExecs)
+	fakeInfo  = newSeriesDesc(metricdef.ContainerInfo)
+)
+
+func (f *fakeNode) Describe(chan<- *prometheus.Desc) {}
+
+func (f *fakeNode) Collect(ch chan<- prometheus.Metric) {
+	labels := make([]string, len(metricdef.ContainerInfo.Labels))
+	for i, id := range f.containers {
+		for j, bin := range []string{"sh", "nginx", "curl"} {
+			m := fakeExecs.metric(f.value+float64(i*3+j), id, "ns-"+id, "pod-"+id, "app", bin)
+			if j == 1 && i%2 == 0 {
+				m = prometheus.MustNewMetricWithExemplars(m, prometheus.Exemplar{Value: 1, Labels: prometheus.Labels{"event_id": id}, Timestamp: time.Unix(1_700_000_000, 0)})
+			}
+			ch <- m
+		}
+		for k := range labels {
+			labels[k] = fmt.Sprintf("%s-%d", id, k)
+		}
+		ch <- fakeInfo.metric(1, labels...)
+	}
+	ch <- prometheus.MustNewConstMetric(scrapeSuccessDesc, prometheus.GaugeValue, f.value, "fake")
+	if f.extra != nil {
+		for _, m := range f.extra() {
+			ch <- m
+		}
+	}
+}
+
+// text is families in the OpenMetrics text format, as the exporter serves them.
+func text(t *testing.T, families []*dto.MetricFamily) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeOpenMetrics))
+	for _, f := range families {
+		if err := enc.Encode(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.String()
+}
+
+// registryText is what a prometheus.Registry with c and others gives.
+func registryText(t *testing.T, c prometheus.Collector, others ...prometheus.Collector) (string, error) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	reg.MustRegister(others...)
+	families, err := reg.Gather()
+	return text(t, families), err
+}
+
+// The page NewGatherer gives is the registry's, scrape after scrape, while
+// the containers change and the samples of the last scrape are reused.
+func TestGathererMatchesRegistry(t *testing.T) {
+	node := &fakeNode{}
+	others := prometheus.NewRegistry()
+	version := collectors.NewBuildInfoCollector()
+	others.MustRegister(version)
+	g := NewGatherer(node, others)
+	for i, containers := range [][]string{
+		{"c3", "c1", "c2", "c0"},
+		{"c1", "c9", "c5"}, // fewer containers, others
+		{"c7", "c1", "c9", "c5", "c4", "c8"},
+		{},
+	} {
+		node.containers, node.value = containers, float64(i*100)
+		families, done, err := g.Gather()
+		if err != nil {
+			t.Fatalf("scrape %d: %v", i, err)
+		}
+		got := text(t, families)
+		done()
+		want, err := registryText(t, node, version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("scrape %d of %v:\n%s\nwant the registry's:\n%s", i, containers, got, want)
+		}
+		if i == 0 && !strings.Contains(got, `# {event_id="c3"}`) {
+			t.Errorf("scrape %d: the exemplar is missing:\n%s", i, got)
+		}
+	}
+}
+
+// Concurrent gathers do not share a sample: a page being written keeps its
+// content while other gathers run and finish.
+func TestGathererConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 20 {
+				node := &fakeNode{containers: []string{fmt.Sprintf("w%d-%d", w, i), "shared"}, value: float64(w*1000 + i)}
+				families, done, err := NewGatherer(node, nil).Gather()
+				if err != nil {
+					t.Error(err)
+				}
+				before := text(t, families)
+				for range 3 { // other gathers take samples from the pool meanwhile
+					_, d, _ := NewGatherer(&fakeNode{containers: []string{"other"}, value: -1}, nil).Gather()
+					d()
+				}
+				if after := text(t, families); after != before {
+					t.Errorf("the page changed before done:\n%s\nwas:\n%s", after, before)
+				}
+				want, _ := registryText(t, node)
+				if before != want {
+					t.Errorf("got:\n%s\nwant:\n%s", before, want)
+				}
+				done()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// What the registry refuses, NewGatherer refuses too: a series collected
+// twice, a label value that is not valid UTF-8. The rest is served.
+func TestGathererRejects(t *testing.T) {
+	for name, extra := range map[string]func() []prometheus.Metric{
+		"duplicate": func() []prometheus.Metric {
+			return []prometheus.Metric{fakeExecs.metric(7, "c1", "ns-c1", "pod-c1", "app", "sh")}
+		},
+		"duplicate in a family of samples only": func() []prometheus.Metric {
+			return []prometheus.Metric{fakeInfo.metric(1, "c2-0", "c2-1", "c2-2", "c2-3", "c2-4", "c2-5", "c2-6")}
+		},
+		"duplicate with exemplar": func() []prometheus.Metric {
+			return []prometheus.Metric{prometheus.MustNewMetricWithExemplars(fakeExecs.metric(7, "c1", "ns-c1", "pod-c1", "app", "sh"), prometheus.Exemplar{Value: 1, Timestamp: time.Unix(1_700_000_000, 0)})}
+		},
+		"invalid UTF-8": func() []prometheus.Metric {
+			return []prometheus.Metric{fakeExecs.metric(7, "c1", "ns-c1", "pod-c1", "app", "b\xffd")}
+		},
+	} {
+		node := &fakeNode{containers: []string{"c1", "c2"}, extra: extra}
+		families, done, err := NewGatherer(node, nil).Gather()
+		got := text(t, families)
+		done()
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+		want, werr := registryText(t, node)
+		if werr == nil {
+			t.Fatalf("%s: the registry took it", name)
+		}
+		if got != want {
+			t.Errorf("%s: got\n%s\nwant the registry's:\n%s", name, got, want)
+		}
+	}
+}

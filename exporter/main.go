@@ -363,6 +363,8 @@ func newServer(metricsPath string, gatherer prometheus.TransactionalGatherer, ma
 		EnableOpenMetrics: true,
 		// Scrapes of different formats share one collection too.
 		CoalesceGather: true,
+		// scrape.Handler compresses, faster than promhttp does.
+		DisableCompression: true,
 	}), maxRequests, shareWindow))
 	if metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -30,9 +31,14 @@ type page struct {
 	status   int
 	body     bytes.Buffer
 	finished time.Time
+	// enc gzips the body if the request asks for it; started once the
+	// first byte is written.
+	enc     compressor
+	started bool
 }
 
-// Handler serves next (the metrics handler) single-flight: a request that
+// Handler serves next (the metrics handler) single-flight and gzips its
+// page when the request asks for it (next must not compress): a request that
 // arrives while a response to the same kind of request (same Accept,
 // Accept-Encoding and query) is being made waits for it and gets a copy,
 // which is so at most one collection older than the request; a response
@@ -86,13 +92,17 @@ func (h *handler) page(r *http.Request) *page {
 			return p
 		}
 	}
-	p := &page{done: make(chan struct{}), header: http.Header{}, status: http.StatusOK}
+	p := &page{done: make(chan struct{}), header: http.Header{}, status: http.StatusOK, enc: compressor{want: acceptsGzip(r)}}
 	h.pages[key] = p
 	h.mu.Unlock()
 
 	// Whatever next does, even panic, the requests waiting for this page
 	// must be released and the page forgotten unless it is to be shared.
 	defer func() {
+		p.enc.finish()
+		if !slices.Contains(p.header.Values("Vary"), "Accept-Encoding") {
+			p.header.Add("Vary", "Accept-Encoding")
+		}
 		p.finished = time.Now()
 		close(p.done)
 		if h.window == 0 {
@@ -110,6 +120,15 @@ func (h *handler) page(r *http.Request) *page {
 // recorder is the http.ResponseWriter a page is written through.
 type recorder page
 
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) WriteHeader(status int)      { r.status = status }
-func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) Header() http.Header    { return r.header }
+func (r *recorder) WriteHeader(status int) { r.status = status }
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.started {
+		r.started = true
+		r.enc.start((*page)(r))
+	}
+	if r.enc.gz != nil {
+		return r.enc.gz.Write(b)
+	}
+	return r.body.Write(b)
+}

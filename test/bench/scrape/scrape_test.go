@@ -117,7 +117,7 @@ func BenchmarkScrape(b *testing.B) {
 	registry.MustRegister(versioncollector.NewCollector("rtsec"),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler := scrape.Handler(promhttp.HandlerForTransactional(collector.NewGatherer(signals, registry), promhttp.HandlerOpts{
-		ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true, CoalesceGather: true,
+		ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true, CoalesceGather: true, DisableCompression: true,
 	}), 40, 0)
 
 	cs := load.StartContainers(b, fmt.Sprintf("rtsec-bench-scrape-%d", os.Getpid()), 0)

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -101,7 +102,7 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 			}
 			continue
 		}
-		slices.SortFunc(list, compareSamples)
+		sortSamples(list)
 		metrics := make([]*dto.Metric, 0, len(list)+len(mf.Metric))
 		var prev *sample // the last one kept: a released one may be reused at once
 		for _, m := range list {
@@ -156,6 +157,43 @@ func (m *sample) check() error {
 		}
 	}
 	return nil
+}
+
+// sortSamples sorts samples of one seriesDesc as compareSamples does, most
+// comparisons made on a key of their first label values' bytes, read
+// without following a pointer: sorting was half of a gather's time. The
+// key is the start of the values joined by NUL bytes, so a family with a
+// NUL in a label value is sorted without it.
+func sortSamples(list []*sample) {
+	for _, m := range list {
+		for _, v := range m.values {
+			if strings.IndexByte(v, 0) >= 0 {
+				slices.SortFunc(list, compareSamples)
+				return
+			}
+		}
+	}
+	for _, m := range list {
+		var b [len(m.key) * 8]byte
+		n := 0
+		for i, v := range m.values {
+			if i > 0 && n < len(b) {
+				n++ // the NUL between two values
+			}
+			n += copy(b[n:], v)
+		}
+		for i := range m.key {
+			m.key[i] = binary.BigEndian.Uint64(b[i*8:])
+		}
+	}
+	slices.SortFunc(list, func(a, b *sample) int {
+		for i, k := range a.key {
+			if k != b.key[i] {
+				return cmp.Compare(k, b.key[i])
+			}
+		}
+		return compareSamples(a, b)
+	})
 }
 
 // compareSamples orders two samples of one seriesDesc by their label

@@ -3,6 +3,8 @@ package collector
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -174,6 +176,38 @@ func TestGathererRejects(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s: got\n%s\nwant the registry's:\n%s", name, got, want)
+		}
+	}
+}
+
+// sortSamples orders samples as compareSamples does, whatever their
+// values: sharing long prefixes, empty, with NUL bytes.
+func TestSortSamples(t *testing.T) {
+	parts := []string{"", "a", "ab", "abc", "b", "a\x00", "\x00", "abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxy", "é", "\xff"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for round := range 200 {
+		withNUL := round%2 == 0
+		var list []*sample
+		for range 50 {
+			values := make([]string, 3)
+			for i := range values {
+				for range rnd.IntN(3) {
+					p := parts[rnd.IntN(len(parts))]
+					if !withNUL && strings.Contains(p, "\x00") {
+						continue
+					}
+					values[i] += p
+				}
+			}
+			list = append(list, &sample{values: values})
+		}
+		want := slices.Clone(list)
+		slices.SortStableFunc(want, compareSamples)
+		sortSamples(list)
+		for i := range list {
+			if compareSamples(list[i], want[i]) != 0 {
+				t.Fatalf("round %d: at %d %q, want %q", round, i, list[i].values, want[i].values)
+			}
 		}
 	}
 }

@@ -87,7 +87,6 @@ type sample struct {
 	values []string // label values, in the order of s.names
 	pairs  []dto.LabelPair
 	labels []*dto.LabelPair
-	key    [3]uint64 // sortSamples' key
 	// metric is the sample as Gatherer exposes it.
 	metric  dto.Metric
 	counter dto.Counter

@@ -22,7 +22,13 @@ type handler struct {
 
 	mu    sync.Mutex
 	pages map[string]*page
+	// sizes are the last page's size of each kind (at most maxSizes
+	// kinds): a page's buffer is made that large at once instead of
+	// doubling up to it, which allocated twice the page.
+	sizes map[string]int
 }
+
+const maxSizes = 16
 
 // page is one response of next, being written until done is closed.
 type page struct {
@@ -49,7 +55,7 @@ type page struct {
 // Requests reach it authenticated: exporter-toolkit checks credentials
 // before, so sharing a page never crosses an authorisation boundary.
 func Handler(next http.Handler, maxRequests int, window time.Duration) http.Handler {
-	h := &handler{next: next, window: window, pages: map[string]*page{}}
+	h := &handler{next: next, window: window, pages: map[string]*page{}, sizes: map[string]int{}}
 	if maxRequests > 0 {
 		h.inFlight = make(chan struct{}, maxRequests)
 	}
@@ -94,7 +100,9 @@ func (h *handler) page(r *http.Request) *page {
 	}
 	p := &page{done: make(chan struct{}), header: http.Header{}, status: http.StatusOK, enc: compressor{want: acceptsGzip(r)}}
 	h.pages[key] = p
+	size := h.sizes[key]
 	h.mu.Unlock()
+	p.body.Grow(size + size/8)
 
 	// Whatever next does, even panic, the requests waiting for this page
 	// must be released and the page forgotten unless it is to be shared.
@@ -104,14 +112,16 @@ func (h *handler) page(r *http.Request) *page {
 			p.header.Add("Vary", "Accept-Encoding")
 		}
 		p.finished = time.Now()
+		size := p.body.Len()
 		close(p.done)
-		if h.window == 0 {
-			h.mu.Lock()
-			if h.pages[key] == p {
-				delete(h.pages, key)
-			}
-			h.mu.Unlock()
+		h.mu.Lock()
+		if _, ok := h.sizes[key]; ok || len(h.sizes) < maxSizes {
+			h.sizes[key] = size
 		}
+		if h.window == 0 && h.pages[key] == p {
+			delete(h.pages, key)
+		}
+		h.mu.Unlock()
 	}()
 	h.next.ServeHTTP((*recorder)(p), r)
 	return p

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -147,5 +148,35 @@ func TestCgroupMemoryLimit(t *testing.T) {
 				t.Errorf("CgroupMemoryLimit = %d, %v, %v; want %d, %v, nil", got, ok, err, c.want, c.wantOK)
 			}
 		})
+	}
+}
+
+// discard is a ResponseWriter that keeps nothing.
+type discard struct{ header http.Header }
+
+func (d *discard) Header() http.Header         { return d.header }
+func (d *discard) WriteHeader(int)             {}
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+
+// A page's buffer is made the size of the last page of its kind at once:
+// a scrape allocates about one page, not about twice, growing up to it.
+func TestHandlerPresizesPage(t *testing.T) {
+	chunk := make([]byte, 4096)
+	h := Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		for range 256 { // 1 MiB
+			w.Write(chunk)
+		}
+	}), 0, 0)
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	alloc := func() uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		h.ServeHTTP(&discard{header: http.Header{}}, req)
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	first, second := alloc(), alloc()
+	if second > first*3/4 {
+		t.Errorf("scrapes of a 1 MiB page allocated %d then %d bytes, want the second at most 3/4 of the first", first, second)
 	}
 }

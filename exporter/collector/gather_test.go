@@ -58,14 +58,17 @@ func (f *fakeNode) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// text is families in the OpenMetrics text format, as the exporter serves them.
+// text is families in the formats the exporter serves: OpenMetrics text,
+// Prometheus text and protobuf, one after the other.
 func text(t *testing.T, families []*dto.MetricFamily) string {
 	t.Helper()
 	var buf bytes.Buffer
-	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeOpenMetrics))
-	for _, f := range families {
-		if err := enc.Encode(f); err != nil {
-			t.Fatal(err)
+	for _, format := range []expfmt.FormatType{expfmt.TypeOpenMetrics, expfmt.TypeTextPlain, expfmt.TypeProtoDelim} {
+		enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(format))
+		for _, f := range families {
+			if err := enc.Encode(f); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	return buf.String()

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/rtsec/rtsec/exporter/sysfile"
 )
 
 // Field is one value Read can return.
@@ -51,7 +52,8 @@ var ErrGone = errors.New("cgroup gone")
 // error naming it.
 func (l Layout) Read(d Dirs) (Stats, error) {
 	s := Stats{Values: map[Field]float64{}, Events: map[string]float64{}}
-	r := reader{stats: &s}
+	var buf [4096]byte // memory.stat's size: one buffer serves every file
+	r := reader{stats: &s, buf: buf[:0]}
 	// CPU time: every cgroup2 directory has cpu.stat.
 	stat, err := r.keyed(d.Unified, "cpu.stat")
 	if errors.Is(err, fs.ErrNotExist) {
@@ -90,10 +92,12 @@ func (l Layout) Read(d Dirs) (Stats, error) {
 type reader struct {
 	stats *Stats
 	errs  []error
+	buf   []byte // reused by the reads of one Read
 }
 
 func (r *reader) read(dir, name string) (string, error) {
-	data, err := os.ReadFile(filepath.Join(dir, name))
+	data, err := sysfile.Read(filepath.Join(dir, name), r.buf)
+	r.buf = data[:0]
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		r.errs = append(r.errs, fmt.Errorf("read %s: %w", filepath.Join(dir, name), err))
 	}

@@ -3,13 +3,13 @@ package container
 import (
 	"bytes"
 	"errors"
-	"io"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+
+	"github.com/rtsec/rtsec/exporter/sysfile"
 )
 
 // Process is one live container and a process running in it, for readers
@@ -66,14 +66,12 @@ func firstPid(dir string) (int, bool) {
 // procsHead returns the first pid of dir's cgroup.procs, reading only its
 // first line.
 func procsHead(dir string) (int, bool) {
-	f, err := os.Open(filepath.Join(dir, "cgroup.procs"))
+	var b [32]byte
+	head, err := sysfile.ReadHead(filepath.Join(dir, "cgroup.procs"), b[:])
 	if err != nil {
 		return 0, false
 	}
-	defer f.Close()
-	var b [32]byte
-	n, _ := io.ReadFull(f, b[:])
-	line, _, _ := bytes.Cut(b[:n], []byte("\n"))
+	line, _, _ := bytes.Cut(head, []byte("\n"))
 	pid, err := strconv.Atoi(string(line))
 	return pid, err == nil && pid > 0
 }

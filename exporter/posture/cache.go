@@ -156,10 +156,11 @@ func (c *Cache) read(id string, pid int) (Posture, error) {
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture: %w", err)
 	}
-	if runtimeInit(string(status), dir) {
+	text := string(status) // once: a status is 1.5 kB, a scrape reads one per container
+	if runtimeInit(text, dir) {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, ErrSettingUp)
 	}
-	p, err := parseStatus(string(status))
+	p, err := parseStatus(text)
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, err)
 	}

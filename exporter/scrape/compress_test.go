@@ -1,13 +1,16 @@
 package scrape
 
 import (
+	"bytes"
 	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -83,5 +86,31 @@ func TestHandlerGzipError(t *testing.T) {
 	rec := scrapeWith(h, []string{"gzip"})
 	if rec.Code != http.StatusInternalServerError || rec.Header().Get("Content-Encoding") != "" || rec.Body.String() != "no metrics\n" {
 		t.Errorf("error page: status %d, Content-Encoding %q, body %q", rec.Code, rec.Header().Get("Content-Encoding"), rec.Body.String())
+	}
+}
+
+// Concurrent gzip scrapes share one page, compressed once.
+func TestHandlerGzipShared(t *testing.T) {
+	next := &blocking{release: make(chan struct{})}
+	h := Handler(next, 0, 0)
+	var wg sync.WaitGroup
+	pages := make([]*httptest.ResponseRecorder, 5)
+	for i := range pages {
+		wg.Go(func() { pages[i] = scrapeWith(h, []string{"gzip"}) })
+	}
+	for next.calls.Load() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(next.release)
+	wg.Wait()
+	if got := next.calls.Load(); got != 1 {
+		t.Errorf("5 concurrent gzip scrapes called the handler %d times, want 1", got)
+	}
+	first := bytes.Clone(pages[0].Body.Bytes())
+	for i, p := range pages {
+		if p.Header().Get("Content-Encoding") != "gzip" || !bytes.Equal(p.Body.Bytes(), first) || body(t, p) != "1" {
+			t.Errorf("scrape %d: Content-Encoding %q, page %q", i, p.Header().Get("Content-Encoding"), body(t, p))
+		}
 	}
 }

@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/rtsec/rtsec/internal/testenv"
 	"github.com/rtsec/rtsec/test/rootfs"
@@ -114,7 +116,29 @@ func Start(t testing.TB, opts Options) *Container {
 	if err := c.inspect(); err != nil {
 		t.Fatalf("inspect container %s: %v", name, err)
 	}
+	if err := waitExec(c.pid); err != nil {
+		t.Fatalf("container %s: %v", name, err)
+	}
 	return c
+}
+
+// waitExec waits until pid is no longer runc's init: `runc run -d`
+// returns once the init is released, which may be before it has exec'd
+// the entrypoint, and until then the process is runc's (its mounts being
+// set up, posture not yet the container's). A process already gone has
+// run its entrypoint.
+func waitExec(pid int) error {
+	comm := fmt.Sprintf("/proc/%d/comm", pid)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		b, err := os.ReadFile(comm)
+		if err != nil || !strings.HasPrefix(string(b), "runc:") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pid %d is still runc's init (%s) 5s after runc run", pid, strings.TrimSpace(string(b)))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // prepare builds the bundle: rootfs, extra files and config.json.

@@ -10,7 +10,8 @@
  *    when sk_err is ECONNREFUSED, else failed) in inet_sock_set_state, for
  *    blocking and non-blocking connects alike; a connect that fails before
  *    a SYN is sent (no route, EACCES) is counted at its syscall exit.
- *  - UDP out: connect's return value; sendto with an address counts ok.
+ *  - UDP out: connect's return value; sendto with an address counts ok,
+ *    once per socket and destination (udp_seen), every time for DNS.
  *  - TCP in: the accepted socket's SYN_RECV → ESTABLISHED, whose cgroup is
  *    the listener's (sk_cgrp_data, copied from the listener), so the count
  *    is right in softirq context, accepted by the program or not.
@@ -196,13 +197,13 @@ static __always_inline __u32 dns_bit(__u32 tgid, __s32 fd)
 	return (((__u64)tgid << 16 ^ (__u32)fd) * 0x9e3779b97f4a7c15ULL) >> 48;
 }
 
-/* Addressed UDP sends already counted. A datagram counts as an outbound
+/* Addressed UDP flows already counted. A datagram counts as an outbound
  * connection when its socket sends to a destination for the first time, as
  * a connect() counts once; later datagrams of that flow find its tag here
- * and return after reading the address. The cache is direct-mapped by the
- * flow's hash (udp_flow_tag): a slot holds the last tag stored there, so
- * flows sharing a slot, and two CPUs storing at once, only count a flow
- * again. A tag equal to another flow's (a 64-bit hash collision) would skip
+ * and return after reading the address. Direct-mapped by the flow's hash
+ * (udp_flow_tag), a slot holds the last tag stored in it: flows sharing a
+ * slot, and two CPUs storing at once, only count a flow again. Only a tag
+ * equal to another flow's (a 64-bit collision; the hash is not keyed) skips
  * a count. DNS destinations never enter it: every query is counted. */
 #define UDP_SEEN_SLOTS 65536
 __u64 udp_seen[UDP_SEEN_SLOTS];

@@ -273,6 +273,7 @@ func TestNetworkUDPFlowsCountedPerSocketAndDestination(t *testing.T) {
 		flow(pub(9100), pub(9101), pub(9100), pub(9102), pub(9101)), // each new destination of one socket
 		flow(remoteAddr+":9100")+"*3",                               // three sockets, likely on one reused descriptor
 		flow(dns, dns, dns, dns),                                    // every DNS query
+		flow("[::1]:9100", "[::1]:9100", "[::1]:9101"),              // IPv6: two destinations
 	)
 	m := e.Scrape(t)
 	id := c.Name()
@@ -281,8 +282,9 @@ func TestNetworkUDPFlowsCountedPerSocketAndDestination(t *testing.T) {
 		"out public other udp ok":   3,
 		"out private other udp ok":  3,
 		"out private dns udp ok":    4,
+		"out loopback other udp ok": 2,
 	})
 	wantCounts(t, m, "rtsec_network_dns_queries_total", id, nil, map[string]float64{"": 4})
 	wantCounts(t, m, "rtsec_network_dns_distinct_names", id, nil, map[string]float64{"": 1})
-	wantCounts(t, m, destinations, id, []string{"scope"}, map[string]float64{"metadata": 1, "public": 3, "private": 2})
+	wantCounts(t, m, destinations, id, []string{"scope"}, map[string]float64{"metadata": 1, "public": 3, "private": 2, "loopback": 2})
 }

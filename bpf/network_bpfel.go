@@ -115,6 +115,8 @@ const (
 	NetworkVarDnsBloom            = "dns_bloom"
 	NetworkVarNoveltyBudget       = "novelty_budget"
 	NetworkVarNoveltyWindowNs     = "novelty_window_ns"
+	NetworkVarUdpGen              = "udp_gen"
+	NetworkVarUdpSeen             = "udp_seen"
 )
 
 // LoadNetwork returns the embedded CollectionSpec for Network.
@@ -189,6 +191,8 @@ type NetworkVariableSpecs struct {
 	DnsBloom        *ebpf.VariableSpec `ebpf:"dns_bloom"`
 	NoveltyBudget   *ebpf.VariableSpec `ebpf:"novelty_budget"`
 	NoveltyWindowNs *ebpf.VariableSpec `ebpf:"novelty_window_ns"`
+	UdpGen          *ebpf.VariableSpec `ebpf:"udp_gen"`
+	UdpSeen         *ebpf.VariableSpec `ebpf:"udp_seen"`
 }
 
 // NetworkObjects contains all objects after they have been loaded into the kernel.
@@ -243,6 +247,8 @@ type NetworkVariables struct {
 	DnsBloom        *ebpf.Variable `ebpf:"dns_bloom"`
 	NoveltyBudget   *ebpf.Variable `ebpf:"novelty_budget"`
 	NoveltyWindowNs *ebpf.Variable `ebpf:"novelty_window_ns"`
+	UdpGen          *ebpf.Variable `ebpf:"udp_gen"`
+	UdpSeen         *ebpf.Variable `ebpf:"udp_seen"`
 }
 
 // NetworkPrograms contains all programs after they have been loaded into the kernel.

@@ -10,7 +10,8 @@
  *    when sk_err is ECONNREFUSED, else failed) in inet_sock_set_state, for
  *    blocking and non-blocking connects alike; a connect that fails before
  *    a SYN is sent (no route, EACCES) is counted at its syscall exit.
- *  - UDP out: connect's return value; sendto with an address counts ok.
+ *  - UDP out: connect's return value; sendto with an address counts ok,
+ *    once per socket and destination (udp_seen), every time for DNS.
  *  - TCP in: the accepted socket's SYN_RECV → ESTABLISHED, whose cgroup is
  *    the listener's (sk_cgrp_data, copied from the listener), so the count
  *    is right in softirq context, accepted by the program or not.
@@ -24,6 +25,7 @@
 #define EALREADY 114
 #define EISCONN 106
 #define ETIMEDOUT 110
+#define SOCK_DGRAM 2
 #define SOCK_RAW 3
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
@@ -193,6 +195,48 @@ __u64 dns_bloom[DNS_BLOOM_WORDS];
 static __always_inline __u32 dns_bit(__u32 tgid, __s32 fd)
 {
 	return (((__u64)tgid << 16 ^ (__u32)fd) * 0x9e3779b97f4a7c15ULL) >> 48;
+}
+
+/* Addressed UDP flows already counted. A datagram counts as an outbound
+ * connection when its socket sends to a destination for the first time, as
+ * a connect() counts once; later datagrams of that flow find its tag here
+ * and return after reading the address. Direct-mapped by the flow's hash
+ * (udp_flow_tag), a slot holds the last tag stored in it: flows sharing a
+ * slot, and two CPUs storing at once, only count a flow again. Only a tag
+ * equal to another flow's (a 64-bit collision; the hash is not keyed) skips
+ * a count. DNS destinations never enter it: every query is counted. */
+#define UDP_SEEN_SLOTS 65536
+__u64 udp_seen[UDP_SEEN_SLOTS];
+
+/* A generation per process (by hash of tgid), bumped when it asks for an
+ * inet datagram socket: a new socket on a reused descriptor gets new tags,
+ * so it is counted as the old one was. The process's other flows then
+ * count once more: a duplicate, bounded by its socket creations. */
+#define UDP_GEN_SLOTS 1024
+__u32 udp_gen[UDP_GEN_SLOTS];
+
+static __always_inline __u32 udp_gen_slot(__u32 tgid)
+{
+	return (tgid * 0x9e3779b9U) >> 22;
+}
+
+static __always_inline __u64 mix(__u64 h, __u64 v)
+{
+	h = (h ^ v) * 0xff51afd7ed558ccdULL;
+	return h ^ h >> 32;
+}
+
+/* Hash of (tgid, socket generation, fd, address, port); never 0, the empty slot. */
+static __always_inline __u64 udp_flow_tag(__u32 tgid, __s32 fd, const struct endpoint *ep)
+{
+	__u64 hi, lo;
+	__builtin_memcpy(&hi, &ep->addr.b[0], 8);
+	__builtin_memcpy(&lo, &ep->addr.b[8], 8);
+	__u32 gen = udp_gen[udp_gen_slot(tgid) % UDP_GEN_SLOTS];
+	__u64 h = mix(0x9e3779b97f4a7c15ULL, (__u64)tgid << 32 | (__u32)fd);
+	h = mix(h, (__u64)gen << 16 | ep->port);
+	h = mix(h, hi);
+	return mix(h, lo) | 1;
 }
 
 /* Set by the exporter before loading. */
@@ -453,6 +497,11 @@ int handle_socket(struct trace_event_raw_sys_enter *ctx)
 {
 	long family = ctx->args[0];
 	long type = ctx->args[1] & 0xf;
+	if ((family == AF_INET || family == AF_INET6) && type == SOCK_DGRAM) {
+		__u32 slot = udp_gen_slot(bpf_get_current_pid_tgid() >> 32);
+		__sync_fetch_and_add(&udp_gen[slot % UDP_GEN_SLOTS], 1);
+		return 0;
+	}
 	if (family == AF_PACKET)
 		count(bpf_get_current_cgroup_id(), KIND_RAW, RAW_SOCKET_PACKET, 0, 0, 0, 0);
 	else if ((family == AF_INET || family == AF_INET6) && type == SOCK_RAW)
@@ -522,11 +571,12 @@ int handle_sendto(struct trace_event_raw_sys_enter *ctx)
 			record_dns_name(bpf_get_current_cgroup_id(), buf, len);
 		return 0;
 	}
-	__u16 family = 0;
-	if (bpf_probe_read_user(&family, sizeof(family), uaddr))
-		return 0;
 	struct endpoint ep = {};
-	if (!read_user_sockaddr(&ep, uaddr, family))
+	if (!read_user_inet_sockaddr(&ep, uaddr, ctx->args[5]))
+		return 0;
+	__u64 tag = udp_flow_tag(bpf_get_current_pid_tgid() >> 32, fd, &ep);
+	__u64 *seen = &udp_seen[(tag >> 48) % UDP_SEEN_SLOTS];
+	if (*seen == tag)
 		return 0;
 	struct socket *sock = socket_from_fd(fd);
 	__u8 proto;
@@ -537,6 +587,8 @@ int handle_sendto(struct trace_event_raw_sys_enter *ctx)
 	count_outbound(cgroup_id, &ep, PROTOCOL_UDP, RESULT_OK);
 	if (ep.port_class == PORT_CLASS_DNS)
 		record_dns_name(cgroup_id, buf, len);
+	else
+		*seen = tag;
 	return 0;
 }
 

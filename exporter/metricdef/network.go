@@ -18,7 +18,7 @@ var (
 var (
 	NetworkConnections = Def{
 		Name: "rtsec_network_connections_total", Type: prometheus.CounterValue, Collector: "network",
-		Help: "TCP and UDP connections: outbound connects and UDP datagrams sent to an address (scope of the remote address, class of the remote port), inbound TCP handshakes (scope of the peer, class of the local port), by result.",
+		Help: "TCP and UDP connections: outbound connects and the first UDP datagram a socket sends to each address (scope of the remote address, class of the remote port), inbound TCP handshakes (scope of the peer, class of the local port), by result.",
 		Labels: withIdentity(
 			Label{Name: "direction", Values: enums.DirNames},
 			scopeLabel, portClassLabel,

@@ -253,3 +253,38 @@ func TestNetworkGoneContainerReclaimed(t *testing.T) {
 		return len(m.Series(connections, mine))+len(m.Series(destinations, mine))+len(m.Series("rtsec_network_raw_sockets_total", mine)) == 0
 	})
 }
+
+// An addressed UDP datagram is an outbound connection the first time its
+// socket sends to the destination, as a connect is: each property below
+// has a scope of its own, so a wrong count names it.
+func TestNetworkUDPFlowsCountedPerSocketAndDestination(t *testing.T) {
+	t.Parallel()
+	e := exporter.Start(t)
+	c := networkContainer(t)
+	flow := func(addrs ...string) string { return "udpflow=" + strings.Join(addrs, ",") }
+	var flood []string
+	for range 50 {
+		flood = append(flood, metadataAddr.String()+":9100")
+	}
+	pub := func(port int) string { return fmt.Sprintf("%s:%d", publicAddr, port) }
+	dns := remoteAddr + ":53"
+	c.MustExec(t, "nettool",
+		flow(flood...), // 50 datagrams to one destination: one connection
+		flow(pub(9100), pub(9101), pub(9100), pub(9102), pub(9101)), // each new destination of one socket
+		flow(remoteAddr+":9100")+"*3",                               // three sockets, likely on one reused descriptor
+		flow(dns, dns, dns, dns),                                    // every DNS query
+		flow("[::1]:9100", "[::1]:9100", "[::1]:9101"),              // IPv6: two destinations
+	)
+	m := e.Scrape(t)
+	id := c.Name()
+	wantCounts(t, m, connections, id, []string{"direction", "scope", "port_class", "protocol", "result"}, map[string]float64{
+		"out metadata other udp ok": 1,
+		"out public other udp ok":   3,
+		"out private other udp ok":  3,
+		"out private dns udp ok":    4,
+		"out loopback other udp ok": 2,
+	})
+	wantCounts(t, m, "rtsec_network_dns_queries_total", id, nil, map[string]float64{"": 4})
+	wantCounts(t, m, "rtsec_network_dns_distinct_names", id, nil, map[string]float64{"": 1})
+	wantCounts(t, m, destinations, id, []string{"scope"}, map[string]float64{"metadata": 1, "public": 3, "private": 2, "loopback": 2})
+}

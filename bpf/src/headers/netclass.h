@@ -158,6 +158,39 @@ static __always_inline bool read_user_sockaddr(struct endpoint *e, const void *u
 	return false;
 }
 
+/* Reads a user sockaddr_in or sockaddr_in6 of len bytes into e in one read
+ * (the family is its first field); false for other families. */
+static __always_inline bool read_user_inet_sockaddr(struct endpoint *e, const void *uaddr, __u64 len)
+{
+	union {
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} sa = {};
+	/* Constant sizes: the verifier wants a bounded one. 24 is a sockaddr_in6
+	 * without its scope id, which the kernel accepts. */
+	long err;
+	if (len >= sizeof(sa.v6))
+		err = bpf_probe_read_user(&sa, sizeof(sa.v6), uaddr);
+	else if (len >= offsetof(struct sockaddr_in6, sin6_scope_id))
+		err = bpf_probe_read_user(&sa, offsetof(struct sockaddr_in6, sin6_scope_id), uaddr);
+	else if (len >= sizeof(sa.v4))
+		err = bpf_probe_read_user(&sa, sizeof(sa.v4), uaddr);
+	else
+		return false;
+	if (err)
+		return false;
+	if (sa.v4.sin_family == AF_INET) {
+		addr_from_v4(&e->addr, sa.v4.sin_addr.s_addr);
+		e->port = bpf_ntohs(sa.v4.sin_port);
+		return true;
+	}
+	if (sa.v6.sin6_family != AF_INET6 || len < offsetof(struct sockaddr_in6, sin6_scope_id))
+		return false;
+	__builtin_memcpy(&e->addr, &sa.v6.sin6_addr, 16);
+	e->port = bpf_ntohs(sa.v6.sin6_port);
+	return true;
+}
+
 /* Reads the remote (remote=true) or local endpoint of an inet socket. */
 static __always_inline void read_sock_endpoint(struct endpoint *e, const struct sock *sk, bool remote)
 {

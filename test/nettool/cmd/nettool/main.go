@@ -9,6 +9,8 @@
 //	dial=ADDR          non-blocking connect as Go's net.Dial does, then close
 //	udp=ADDR/NAME      one DNS query for NAME sent with sendto(2) to ADDR
 //	udpconn=ADDR/NAME  connect(2) a UDP socket to ADDR, send one query for NAME
+//	udpflow=ADDR,…     one UDP socket sends a query for flow.example.test
+//	                   with sendto(2) to each ADDR in turn (repeats allowed)
 //	packet, raw        socket(2) of AF_PACKET, of SOCK_RAW ICMP
 //	unix-listen=PATH   listen on a unix socket and accept connections
 //	unix-connect=PATH  connect to a unix socket, then close
@@ -82,6 +84,8 @@ func run(step string) (string, error) {
 	case "udp", "udpconn":
 		addr, name, _ := strings.Cut(arg, "/")
 		return query(kind == "udpconn", addr, name)
+	case "udpflow":
+		return flow(strings.Split(arg, ","))
 	case "packet":
 		return socket(unix.AF_PACKET, unix.SOCK_RAW, 0x0300) // ETH_P_ALL, network order
 	case "raw":
@@ -176,6 +180,34 @@ func query(connected bool, addr, name string) (string, error) {
 	}
 	if err != nil {
 		return "failed: " + err.Error(), nil
+	}
+	return "ok", nil
+}
+
+// flow sends one datagram to each address from a single UDP socket, so
+// that a test sees which of a socket's datagrams are counted.
+func flow(addrs []string) (string, error) {
+	family, _, err := sockaddr(addrs[0])
+	if err != nil {
+		return "", err
+	}
+	fd, err := unix.Socket(family, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		return "", err
+	}
+	defer unix.Close(fd)
+	msg := dnsQuery("flow.example.test")
+	for _, a := range addrs {
+		f, sa, err := sockaddr(a)
+		if err != nil {
+			return "", err
+		}
+		if f != family {
+			return "", fmt.Errorf("udpflow: %s is not of %s's family", a, addrs[0])
+		}
+		if err := unix.Sendto(fd, msg, 0, sa); err != nil {
+			return "failed: " + err.Error(), nil
+		}
 	}
 	return "ok", nil
 }

@@ -115,6 +115,7 @@ const (
 	NetworkVarDnsBloom            = "dns_bloom"
 	NetworkVarNoveltyBudget       = "novelty_budget"
 	NetworkVarNoveltyWindowNs     = "novelty_window_ns"
+	NetworkVarUdpFlowKey          = "udp_flow_key"
 	NetworkVarUdpGen              = "udp_gen"
 	NetworkVarUdpSeen             = "udp_seen"
 )
@@ -191,6 +192,7 @@ type NetworkVariableSpecs struct {
 	DnsBloom        *ebpf.VariableSpec `ebpf:"dns_bloom"`
 	NoveltyBudget   *ebpf.VariableSpec `ebpf:"novelty_budget"`
 	NoveltyWindowNs *ebpf.VariableSpec `ebpf:"novelty_window_ns"`
+	UdpFlowKey      *ebpf.VariableSpec `ebpf:"udp_flow_key"`
 	UdpGen          *ebpf.VariableSpec `ebpf:"udp_gen"`
 	UdpSeen         *ebpf.VariableSpec `ebpf:"udp_seen"`
 }
@@ -247,6 +249,7 @@ type NetworkVariables struct {
 	DnsBloom        *ebpf.Variable `ebpf:"dns_bloom"`
 	NoveltyBudget   *ebpf.Variable `ebpf:"novelty_budget"`
 	NoveltyWindowNs *ebpf.Variable `ebpf:"novelty_window_ns"`
+	UdpFlowKey      *ebpf.Variable `ebpf:"udp_flow_key"`
 	UdpGen          *ebpf.Variable `ebpf:"udp_gen"`
 	UdpSeen         *ebpf.Variable `ebpf:"udp_seen"`
 }

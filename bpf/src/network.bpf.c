@@ -203,8 +203,10 @@ static __always_inline __u32 dns_bit(__u32 tgid, __s32 fd)
  * and return after reading the address. Direct-mapped by the flow's hash
  * (udp_flow_tag), a slot holds the last tag stored in it: flows sharing a
  * slot, and two CPUs storing at once, only count a flow again. Only a tag
- * equal to another flow's (a 64-bit collision; the hash is not keyed) skips
- * a count. DNS destinations never enter it: every query is counted. */
+ * equal to another flow's (a 64-bit collision) skips a count; the hash is
+ * keyed (udp_flow_key), so a process cannot choose a destination whose tag
+ * equals one it sent to before. DNS destinations never enter it: every
+ * query is counted. */
 #define UDP_SEEN_SLOTS 65536
 __u64 udp_seen[UDP_SEEN_SLOTS];
 
@@ -220,6 +222,9 @@ static __always_inline __u32 udp_gen_slot(__u32 tgid)
 	return (tgid * 0x9e3779b9U) >> 22;
 }
 
+/* Set by the exporter before loading, from a random source. */
+volatile const __u64 udp_flow_key = 0x9e3779b97f4a7c15ULL;
+
 static __always_inline __u64 mix(__u64 h, __u64 v)
 {
 	h = (h ^ v) * 0xff51afd7ed558ccdULL;
@@ -233,7 +238,7 @@ static __always_inline __u64 udp_flow_tag(__u32 tgid, __s32 fd, const struct end
 	__builtin_memcpy(&hi, &ep->addr.b[0], 8);
 	__builtin_memcpy(&lo, &ep->addr.b[8], 8);
 	__u32 gen = udp_gen[udp_gen_slot(tgid) % UDP_GEN_SLOTS];
-	__u64 h = mix(0x9e3779b97f4a7c15ULL, (__u64)tgid << 32 | (__u32)fd);
+	__u64 h = mix(udp_flow_key, (__u64)tgid << 32 | (__u32)fd);
 	h = mix(h, (__u64)gen << 16 | ep->port);
 	h = mix(h, hi);
 	return mix(h, lo) | 1;

@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -58,7 +60,12 @@ func newNetworkCollector(env Env) (Collector, error) {
 	if err := cfg.SetTables(spec); err != nil {
 		return nil, err
 	}
-	for name, v := range map[string]uint64{"novelty_window_ns": uint64(noveltyWin.Nanoseconds()), "novelty_budget": uint64(*noveltyCap)} {
+	// The UDP flow cache's hash is keyed so that a process cannot pick a
+	// destination whose tag is one it already sent to, and go uncounted.
+	var key [8]byte
+	rand.Read(key[:]) // never fails (crypto/rand)
+	for name, v := range map[string]uint64{"novelty_window_ns": uint64(noveltyWin.Nanoseconds()), "novelty_budget": uint64(*noveltyCap),
+		"udp_flow_key": binary.LittleEndian.Uint64(key[:])} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return nil, fmt.Errorf("set %s: %w", name, err)
 		}

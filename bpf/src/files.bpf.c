@@ -157,6 +157,14 @@ enum gate_len {
 	GATE_LEN = 16,
 };
 
+/* The lengths of the names the read gate maps to GATE_RELEASE_AGENT
+ * (fileclass's release_agent and notify_on_release): a write-open of a
+ * name of another length is no release agent, without the gate. */
+enum release_agent_len {
+	RELEASE_AGENT_LEN = 13,
+	NOTIFY_ON_RELEASE_LEN = 17,
+};
+
 /* Read gate values (read_gate map). */
 enum gate {
 	GATE_PATH = 1,      /* classify by path */

@@ -246,8 +246,10 @@ static __noinline void modifying_open(struct file *f, __u16 mode, int kind, bool
  * NULL when the slot is empty (another thread closed the fd). */
 static __always_inline struct file *opened_file(struct task_struct *task, long fd)
 {
-	struct file **fds = task->files->fdt->fd;
-	__u64 *slot = bpf_rdonly_cast(&fds[fd & 0xffff], bpf_core_type_id_kernel(struct kiocb));
+	struct fdtable *fdt = task->files->fdt;
+	if ((unsigned long)fd >= fdt->max_fds)
+		return NULL;
+	__u64 *slot = bpf_rdonly_cast(&fdt->fd[fd], bpf_core_type_id_kernel(struct kiocb));
 	__u64 raw = *slot;
 	if (!raw)
 		return NULL;
@@ -292,7 +294,9 @@ static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, in
 	/* A write-open no class can cover is rejected before any path is built.
 	 * Release agents (by name) and drift (exec: counts outside every class)
 	 * walk whatever the gate says. */
-	bool release_agent = gate_dentry(d) == GATE_RELEASE_AGENT;
+	__u32 len = d->d_name.len;
+	bool release_agent = (len == RELEASE_AGENT_LEN || len == NOTIFY_ON_RELEASE_LEN) &&
+			     gate_dentry(d) == GATE_RELEASE_AGENT;
 	bool exec = (f->f_mode & FMODE_CREATED) && type == S_IFREG && (mode & S_IXUGO);
 	if (release_agent || exec || may_have_class(task, f))
 		modifying_open(f, mode, kind, release_agent, exec);

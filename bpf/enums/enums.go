@@ -82,6 +82,14 @@ const (
 	GateLen = 16
 )
 
+// enum release_agent_len (files.bpf.c): The lengths of the names the read gate maps to GATE_RELEASE_AGENT
+// (fileclass's release_agent and notify_on_release): a write-open of a
+// name of another length is no release agent, without the gate.
+const (
+	ReleaseAgentLen    = 13
+	NotifyOnReleaseLen = 17
+)
+
 // enum gate (files.bpf.c): Read gate values (read_gate map).
 const (
 	GatePath         = 1

@@ -6,8 +6,9 @@
  * -> f_path walked up to the task's root), which is exact: `..`, `.`,
  * repeated slashes and symlinks are already resolved by the kernel. The hot
  * path is a read-only open of an ordinary file; it is rejected after
- * reading the file's mode and the names of the file and its parent
- * (a hash lookup each), before any path is built.
+ * reading the file's mode and the first bytes of the names of the file
+ * and its parent (a bit filter each), with plain loads and no call but
+ * the one that gives the current task, before any path is built.
  *
  * Path syscalls (unlink, rename, chmod, link, mkdir...) are classified at
  * sys_enter, because the target of unlink or rename is gone at exit: the
@@ -155,6 +156,14 @@ enum class_flag {
 /* Bytes of a file name in the read gate, its NUL included. */
 enum gate_len {
 	GATE_LEN = 16,
+};
+
+/* The lengths of the names the read gate maps to GATE_RELEASE_AGENT
+ * (fileclass's release_agent and notify_on_release): a write-open of a
+ * name of another length is no release agent, without the gate. */
+enum release_agent_len {
+	RELEASE_AGENT_LEN = 13,
+	NOTIFY_ON_RELEASE_LEN = 17,
 };
 
 /* Read gate values (read_gate map). */

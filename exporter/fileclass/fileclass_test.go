@@ -104,6 +104,17 @@ func TestGate(t *testing.T) {
 	}
 }
 
+// The kernel skips the gate for a write-open whose name has another
+// length than a release agent's: every release agent must have one of
+// those lengths, or its writes would never count.
+func TestReleaseAgentLengths(t *testing.T) {
+	for _, name := range releaseAgents {
+		if n := len(name); n != enums.ReleaseAgentLen && n != enums.NotifyOnReleaseLen {
+			t.Errorf("release agent %q: length %d, the kernel checks %d and %d", name, n, enums.ReleaseAgentLen, enums.NotifyOnReleaseLen)
+		}
+	}
+}
+
 func TestLoadRejects(t *testing.T) {
 	cases := map[string]string{
 		"relative":  "classes: [{name: a, kind: modify, prefixes: [etc/]}]",

@@ -116,6 +116,12 @@ func keys(p string) []string {
 	return []string{p + "\x00"}
 }
 
+// releaseAgents are the cgroup v1 files whose write is the release agent
+// escape, counted by name wherever they are (cgroup_release_agent). The
+// kernel looks a write-open's name up in the gate only when its length is
+// one of theirs (enums.ReleaseAgentLen, enums.NotifyOnReleaseLen).
+var releaseAgents = []string{"release_agent", "notify_on_release"}
+
 // Gate returns the read gate: file names (cut to GateLen bytes) whose
 // read-only opens the kernel looks at more closely, and how.
 func (t *Table) Gate() map[string]uint8 {
@@ -144,9 +150,11 @@ func (t *Table) Gate() map[string]uint8 {
 	}
 	for name, v := range map[string]uint8{
 		"environ": enums.GateProcEnviron, "mem": enums.GateProcMem, "kcore": enums.GateKcore,
-		"release_agent": enums.GateReleaseAgent, "notify_on_release": enums.GateReleaseAgent,
 	} {
 		add(name, v)
+	}
+	for _, name := range releaseAgents {
+		add(name, enums.GateReleaseAgent)
 	}
 	first, _ := t.firstComponents()
 	for name := range first {

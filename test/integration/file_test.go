@@ -4,9 +4,14 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/rtsec/rtsec/internal/testenv"
 	"github.com/rtsec/rtsec/test/exporter"
 	"github.com/rtsec/rtsec/test/runc"
 )
@@ -58,6 +63,7 @@ func TestFileSignalsInContainer(t *testing.T) {
 		"root/.ssh/known_hosts": []byte("host ssh-ed25519 AAAA\n"),
 		"root/.ssh/.keep":       nil,
 		"root/.bash_history":    []byte("ls\n"),
+		"root/.aws/credentials": []byte("[default]\n"),
 		"data/.keep":            nil,
 		"var/lib/app/.keep":     nil,
 		"var/run/secrets/kubernetes.io/serviceaccount/token": []byte("jwt"),
@@ -108,6 +114,16 @@ func TestFileSignalsInContainer(t *testing.T) {
 		{"own environ", "cat /proc/self/environ", map[string]float64{}},
 		{"benign: app data and its own log", "echo x > /data/db && echo y >> /var/lib/app/state && cat /data/db /etc/passwd", map[string]float64{}},
 		{"benign: log rotation", "mv /var/log/app.log /var/log/app.log.1", map[string]float64{"mod log/rename": 1}},
+		// The open exit's first checks (on_open_exit): a name the read gate
+		// does not hold in a directory it does; names too long for the
+		// dentry's inline copy; release agents, the only names a write-open
+		// looks up by length, and names of other lengths.
+		{"read cloud credentials: only the directory gated", "cat /root/.aws/credentials", map[string]float64{"read cloud_credentials": 1}},
+		{"create a long name below etc", "echo x > /etc/" + strings.Repeat("l", 48), map[string]float64{"mod etc/create": 1}},
+		{"long first component, unwatched", "mkdir -p /" + strings.Repeat("d", 48) + " && echo x > /" + strings.Repeat("d", 48) + "/f", map[string]float64{}},
+		{"release_agent by name", "echo /x > /tmp/release_agent", map[string]float64{"mod cgroup_release_agent/create": 1}},
+		{"notify_on_release by name", "echo 1 > /tmp/notify_on_release", map[string]float64{"mod cgroup_release_agent/create": 1}},
+		{"no release agent: other names", "echo 1 > /tmp/notify_on_release.1 && echo 1 > /tmp/release_agent2", map[string]float64{}},
 	}
 	for _, tc := range cases {
 		before := fileCounts(e.Scrape(t), c.Name())
@@ -159,5 +175,35 @@ func TestWriteOutsideRoot(t *testing.T) {
 	}
 	if got := delta(hostBefore, fileCounts(e.Scrape(t), "")); got["mod proc_exe/create"] != 1 || got["mod etc/create"] != 0 {
 		t.Errorf("host write into the container's /etc through /proc/<pid>/root: host series moved by %v, want proc_exe/create 1 and no etc", got)
+	}
+}
+
+// A read-only open of a block device counts as raw_block_device, whatever
+// its name and directory: the open exit's first checks send every block
+// device on (may_be_sensitive). The node is made here, for a block device
+// of this machine; the host's opens are counted too.
+func TestSensitiveBlockDeviceRead(t *testing.T) {
+	t.Parallel()
+	devs, _ := os.ReadDir("/sys/dev/block")
+	if len(devs) == 0 {
+		testenv.Unavailable(t, "no block device in /sys/dev/block")
+	}
+	var major, minor uint32
+	if _, err := fmt.Sscanf(devs[0].Name(), "%d:%d", &major, &minor); err != nil {
+		t.Fatalf("/sys/dev/block/%s: %v", devs[0].Name(), err)
+	}
+	node := filepath.Join(t.TempDir(), "plain-name")
+	if err := unix.Mknod(node, unix.S_IFBLK|0o600, int(unix.Mkdev(major, minor))); err != nil {
+		t.Fatal(err)
+	}
+	e := exporter.Start(t, "--collector.disable-defaults", "--collector.file")
+	before := fileCounts(e.Scrape(t), "")
+	f, err := os.Open(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if got := delta(before, fileCounts(e.Scrape(t), ""))["read raw_block_device"]; got < 1 {
+		t.Errorf("read-only open of block device %d:%d: raw_block_device moved by %v, want at least 1", major, minor, got)
 	}
 }

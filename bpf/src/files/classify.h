@@ -197,22 +197,34 @@ static __always_inline __u8 gate(const unsigned char *name)
 	return v ? *v : 0;
 }
 
-/* The gate's value for a dentry's name, read from the name stored inline
- * in the dentry (names shorter than 40 bytes) with plain loads, when the
- * filter at filter_base lets the name through, else 0. */
-static __always_inline __u8 gate_value(struct dentry *d, __u32 filter_base)
+/* Whether the filter at filter_base lets a dentry's name through to the
+ * gate hash: bit (first byte & 63) of entry min(length, GATE_LEN - 1).
+ * Plain loads and an array lookup (inlined by the verifier): no helper
+ * call. A name too long to be stored in the dentry (40 bytes and more)
+ * always passes, its bytes are elsewhere. */
+static __always_inline bool gate_filter_passes(struct dentry *d, __u32 filter_base)
 {
 	__u32 len = d->d_name.len;
-	__u32 idx = len < GATE_LEN - 1 ? len : GATE_LEN - 1;
+	if (len >= sizeof(d->d_shortname.string))
+		return true;
+	__u32 idx = filter_base + (len < GATE_LEN - 1 ? len : GATE_LEN - 1);
+	__u64 *bits = bpf_map_lookup_elem(&gate_filter, &idx);
+	return bits && (*bits & (1ULL << (d->d_shortname.words[0] & 63)));
+}
+
+/* The gate's value for a dentry's name when the filter at filter_base
+ * lets it through, else 0: the name stored inline in the dentry (names
+ * shorter than 40 bytes) is read with plain loads. */
+static __always_inline __u8 gate_value(struct dentry *d, __u32 filter_base)
+{
+	if (!gate_filter_passes(d, filter_base))
+		return 0;
+	__u32 len = d->d_name.len;
 	if (len >= sizeof(d->d_shortname.string))
 		return gate(BPF_CORE_READ(d, d_name.name));
 	struct gate_key k;
 	__u64 *w = (__u64 *)k.name;
 	w[0] = d->d_shortname.words[0];
-	idx += filter_base;
-	__u64 *bits = bpf_map_lookup_elem(&gate_filter, &idx);
-	if (!bits || !(*bits & (1ULL << (w[0] & 63))))
-		return 0;
 	w[1] = d->d_shortname.words[1];
 	/* Bytes past the name are stale: keep len of them, at most 15. */
 	if (len < 8) {
@@ -248,8 +260,10 @@ static __always_inline __u8 gate_dentry(struct dentry *d)
  * point), a file outside the task's root (outside), a path deeper than
  * the walk, a class "/" (GATE_FILTER_ALL). The gate is written with the
  * trie by fileclass.Fill, so a class filled later is gated in too.
- * Plain loads through BTF pointers: no helper call, no name copied. */
-static __noinline bool may_have_class(struct file *f)
+ * Plain loads through BTF pointers: no helper call, no name copied, and
+ * inlined in the open's exit program (a call and its return cost more
+ * than a few steps of the walk). */
+static __always_inline bool may_have_class(struct task_struct *task, struct file *f)
 {
 	struct dentry *d = f->f_path.dentry;
 	unsigned long magic = d->d_sb->s_magic;
@@ -260,7 +274,6 @@ static __noinline bool may_have_class(struct file *f)
 	__u64 *every = bpf_map_lookup_elem(&gate_filter, &all);
 	if (!every || *every)
 		return true;
-	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 root_d = (__u64)task->fs->root.dentry;
 	__u64 root_m = (__u64)task->fs->root.mnt;
 	struct vfsmount *vm = f->f_path.mnt;

@@ -71,6 +71,27 @@ static __always_inline void open_args(int kind, const char **path, __u64 *flags)
 	}
 }
 
+/* Whether a character device is /dev/mem, /dev/kmem or /dev/port. */
+static __always_inline bool kernel_memory_device(struct inode *inode)
+{
+	dev_t rdev = inode->i_rdev;
+	__u32 minor = rdev & 0xfffff;
+	return (rdev >> 20) == MEM_MAJOR && (minor == 1 || minor == 2 || minor == 4);
+}
+
+/* Whether a read-only open (or a write-open of a character device) may be
+ * a sensitive read, decided with plain loads: a block device, a kernel
+ * memory device, or a file whose name or parent's name passes the read
+ * gate's filter. Everything else, most opens, leaves without a call. */
+static __always_inline bool may_be_sensitive(struct dentry *d, struct inode *inode, __u16 type)
+{
+	if (type == S_IFBLK)
+		return true;
+	if (type == S_IFCHR)
+		return kernel_memory_device(inode);
+	return gate_filter_passes(d, 0) || gate_filter_passes(d->d_parent, 0);
+}
+
 /* A read-only open of a file that may be sensitive. */
 static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16 mode, int kind)
 {
@@ -83,9 +104,7 @@ static __noinline void sensitive_read(struct file *f, struct inode *inode, __u16
 		return;
 	}
 	if (type == S_IFCHR) {
-		dev_t rdev = BPF_CORE_READ(inode, i_rdev);
-		__u32 minor = rdev & 0xfffff;
-		if ((rdev >> 20) == MEM_MAJOR && (minor == 1 || minor == 2 || minor == 4)) {
+		if (kernel_memory_device(inode)) {
 			count(1, FILE_CLASS_KERNEL_MEMORY, 0);
 			file_event_walk(EVENT_FILE_SENSITIVE_READ, file_code(0, FILE_CLASS_KERNEL_MEMORY, false), f);
 		}
@@ -146,20 +165,15 @@ static __always_inline void enforce_open(__u8 class)
 		enforce_act(ENFORCE_SIGNAL_FILE_MODIFICATION, class_bits(class));
 }
 
-/* An open for writing: counted when its path has a class. A regular file
- * that the open created with an x bit in its mode is drift wherever it is
- * (exec_mode, under "other" outside every class); a created name starting
- * with '.' in a class is hidden. */
-static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
+/* An open for writing that may be counted (on_open_exit decided): counted
+ * when its path has a class. A regular file that the open created with an
+ * x bit in its mode is drift wherever it is (exec_mode, under "other"
+ * outside every class); a created name starting with '.' in a class is
+ * hidden. */
+static __noinline void modifying_open(struct file *f, __u16 mode, int kind, bool release_agent, bool exec)
 {
 	struct dentry *d = f->f_path.dentry;
 	bool created = f->f_mode & FMODE_CREATED;
-	bool release_agent = gate_dentry(d) == GATE_RELEASE_AGENT;
-	bool exec = created && (mode & S_IFMT) == S_IFREG && (mode & S_IXUGO);
-	/* The hot path: a write-open no class can cover, rejected before any
-	 * path is built. Drift (exec) counts outside every class: it walks. */
-	if (!release_agent && !exec && !may_have_class(f))
-		return;
 	const char *upath;
 	__u64 flags;
 	open_args(kind, &upath, &flags);
@@ -224,34 +238,68 @@ static __noinline void modifying_open(struct file *f, __u16 mode, int kind)
 		walked_event(s, EVENT_FILE_MODIFICATION, file_code(op, class, traversal));
 }
 
+/* The file an open returned, read from the task's fd table with plain
+ * loads: a bpf_probe_read_kernel of the slot cost more than the rest of
+ * the hot path. bpf_rdonly_cast casts to structs only before Linux 6.17:
+ * the slot is cast to struct kiocb, whose first member is a struct file
+ * pointer, and read as an integer at offset 0, whatever else kiocb holds.
+ * NULL when the slot is empty (another thread closed the fd). */
+static __always_inline struct file *opened_file(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt = task->files->fdt;
+	if ((unsigned long)fd >= fdt->max_fds)
+		return NULL;
+	__u64 *slot = bpf_rdonly_cast(&fdt->fd[fd], bpf_core_type_id_kernel(struct kiocb));
+	__u64 raw = *slot;
+	if (!raw)
+		return NULL;
+	return bpf_rdonly_cast((void *)raw, bpf_core_type_id_kernel(struct file));
+}
+
+/* The hot path: most opens are rejected here with plain loads (BTF
+ * pointers) and inlined array lookups, the task's pointer the only helper
+ * call: every helper or BPF function call and its return cost ~15-20 ns
+ * on a kernel with return-thunk mitigations, as much as the whole
+ * rejection. Only opens that may count call sensitive_read or
+ * modifying_open. */
 static __always_inline int on_open_exit(struct trace_event_raw_sys_exit *ctx, int kind)
 {
 	long fd = ctx->ret;
 	if (fd < 0)
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct file **fds = task->files->fdt->fd;
-	struct file *raw = NULL;
-	bpf_probe_read_kernel(&raw, sizeof(raw), &fds[fd & 0xffff]);
-	if (!raw)
+	struct file *f = opened_file(task, fd);
+	if (!f)
 		return 0;
-	struct file *f = bpf_rdonly_cast(raw, bpf_core_type_id_kernel(struct file));
 	struct inode *inode = f->f_inode;
 	__u16 mode = inode->i_mode;
-	if (f->f_mode & FMODE_WRITE) {
-		/* Character devices (/dev/null, ttys) are written all the time and
-		 * are never modifications of a class (/dev counts creations): no
-		 * walk. /dev/mem and friends still count, as kernel memory. A FIFO
-		 * (runc's exec.fifo at each container start) holds no data. */
-		if ((mode & S_IFMT) == S_IFCHR)
+	__u16 type = mode & S_IFMT;
+	struct dentry *d = f->f_path.dentry;
+	if (!(f->f_mode & FMODE_WRITE)) {
+		if (type != S_IFDIR && may_be_sensitive(d, inode, type))
 			sensitive_read(f, inode, mode, kind);
-		else if ((mode & S_IFMT) != S_IFIFO)
-			modifying_open(f, mode, kind);
 		return 0;
 	}
-	if ((mode & S_IFMT) == S_IFDIR)
+	/* Character devices (/dev/null, ttys) are written all the time and are
+	 * never modifications of a class (/dev counts creations): no walk.
+	 * /dev/mem and friends still count, as kernel memory. A FIFO (runc's
+	 * exec.fifo at each container start) holds no data. */
+	if (type == S_IFCHR) {
+		if (kernel_memory_device(inode))
+			sensitive_read(f, inode, mode, kind);
 		return 0;
-	sensitive_read(f, inode, mode, kind);
+	}
+	if (type == S_IFIFO)
+		return 0;
+	/* A write-open no class can cover is rejected before any path is built.
+	 * Release agents (by name) and drift (exec: counts outside every class)
+	 * walk whatever the gate says. */
+	__u32 len = d->d_name.len;
+	bool release_agent = (len == RELEASE_AGENT_LEN || len == NOTIFY_ON_RELEASE_LEN) &&
+			     gate_dentry(d) == GATE_RELEASE_AGENT;
+	bool exec = (f->f_mode & FMODE_CREATED) && type == S_IFREG && (mode & S_IXUGO);
+	if (release_agent || exec || may_have_class(task, f))
+		modifying_open(f, mode, kind, release_agent, exec);
 	return 0;
 }
 

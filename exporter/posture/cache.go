@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rtsec/rtsec/exporter/sysfile"
 )
 
 // Cache measures containers scrape after scrape, re-reading only what may
@@ -47,7 +49,7 @@ type entry struct {
 	// order).
 	links     []string
 	hostNS    map[string]bool
-	status    *procFile
+	status    *sysfile.File
 	mountinfo *mountinfoFile
 	hostGen   uint64
 	readonly  bool
@@ -94,7 +96,7 @@ func (c *Cache) Begin() error {
 	}
 	b, changed, err := c.hostMnt.readChanged(&c.buf)
 	if err != nil {
-		c.hostMnt.close()
+		c.hostMnt.Close()
 		c.hostMnt = nil
 		return fmt.Errorf("posture of host pid %d: %w", c.reader.HostPid, err)
 	}
@@ -103,7 +105,7 @@ func (c *Cache) Begin() error {
 	}
 	mounts, err := parseMountinfo(string(b))
 	if err != nil {
-		c.hostMnt.close() // read again at the next scrape
+		c.hostMnt.Close() // read again at the next scrape
 		c.hostMnt = nil
 		return fmt.Errorf("posture of host pid %d: %w", c.reader.HostPid, err)
 	}
@@ -152,10 +154,11 @@ func (c *Cache) read(id string, pid int) (Posture, error) {
 		}
 	}
 	e.seen = c.scrape
-	status, err := e.status.read(&c.buf)
+	status, err := e.status.ReadAll(c.buf)
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture: %w", err)
 	}
+	c.buf = status
 	text := string(status) // once: a status is 1.5 kB, a scrape reads one per container
 	if runtimeInit(text, dir) {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", pid, ErrSettingUp)
@@ -196,7 +199,7 @@ func (c *Cache) read(id string, pid int) (Posture, error) {
 
 // open makes the entry of pid, whose process directory is dir.
 func (c *Cache) open(dir string, pid int) (*entry, error) {
-	status, err := openProcFile(filepath.Join(dir, "status"))
+	status, err := sysfile.Open(filepath.Join(dir, "status"))
 	if err != nil {
 		return nil, fmt.Errorf("posture: %w", err)
 	}
@@ -220,7 +223,7 @@ func (c *Cache) reopenNamespaces(e *entry, dir string) error {
 		e.hostNS[ns.Label] = links[i] == c.host.namespaces[i]
 	}
 	if e.mountinfo != nil {
-		e.mountinfo.close()
+		e.mountinfo.Close()
 	}
 	e.mountinfo, err = openMountinfo(filepath.Join(dir, "mountinfo"))
 	return err
@@ -259,15 +262,15 @@ func (c *Cache) Close() {
 	defer c.mu.Unlock()
 	c.drop()
 	if c.hostMnt != nil {
-		c.hostMnt.close()
+		c.hostMnt.Close()
 		c.hostMnt = nil
 	}
 }
 
 func (e *entry) close() {
-	e.status.close()
+	e.status.Close()
 	if e.mountinfo != nil {
-		e.mountinfo.close()
+		e.mountinfo.Close()
 	}
 }
 

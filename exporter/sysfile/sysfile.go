@@ -16,22 +16,46 @@ import (
 // and returns what it read. Errors are *fs.PathError, as os.ReadFile's:
 // errors.Is(err, fs.ErrNotExist) holds for a missing file.
 func Read(path string, buf []byte) ([]byte, error) {
+	f, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadAll(buf)
+}
+
+// File is a generated file kept open between reads: opening one costs more
+// than the kernel's generating its content again (a path walk, an inode),
+// and each ReadAll, from offset 0, generates it anew.
+type File struct {
+	fd   int
+	path string
+}
+
+// Open opens the file at path for ReadAll. Errors are *fs.PathError.
+func Open(path string) (*File, error) {
 	fd, err := open(path)
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fd)
+	return &File{fd: fd, path: path}, nil
+}
+
+// ReadAll returns the file's whole content from offset 0, read into buf
+// (grown as needed). A proc file of a process that has exited fails with
+// ESRCH.
+func (f *File) ReadAll(buf []byte) ([]byte, error) {
 	buf = buf[:0]
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		n, err := unix.Pread(f.fd, buf[len(buf):cap(buf)], int64(len(buf)))
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+			return nil, &fs.PathError{Op: "read", Path: f.path, Err: err}
 		}
 		if n == 0 {
 			return buf, nil
@@ -39,6 +63,15 @@ func Read(path string, buf []byte) ([]byte, error) {
 		buf = buf[:len(buf)+n]
 	}
 }
+
+// Fd returns the file's descriptor, for poll(2).
+func (f *File) Fd() int { return f.fd }
+
+// Name returns the path the file was opened with.
+func (f *File) Name() string { return f.path }
+
+// Close closes the file.
+func (f *File) Close() { unix.Close(f.fd) }
 
 // ReadHead reads at most len(buf) bytes from the start of the file at path,
 // in one read: a generated file gives whole lines.

@@ -60,10 +60,14 @@ func (e *eventLog) shareEnforceMaps(spec *ebpf.CollectionSpec, set *bpfprog.Set)
 // validateEnforcement refuses a policy the enabled collectors cannot
 // carry out: the enforcer runs with the process collector, and a rule on
 // file_modification needs the file collector's programs. The policy file
-// itself is checked here too, before any BPF program is loaded.
+// itself and the refresh interval are checked here too, before any BPF
+// program is loaded.
 func validateEnforcement(names []string) error {
 	if *enforcePolicyFile == "" {
 		return nil
+	}
+	if *enforceInterval < 10*time.Millisecond {
+		return fmt.Errorf("--enforce.refresh-interval=%v: must be at least 10ms", *enforceInterval)
 	}
 	if !slices.Contains(names, "process") {
 		return fmt.Errorf("--enforce.policy-file=%s: enforcement runs with the process collector, which is disabled (enable --collector.process)", *enforcePolicyFile)
@@ -100,9 +104,6 @@ func startEnforcer(env Env, objs *bpf.ProcessMaps, list classes.List) (*enforce.
 	table, err := fileTable()
 	if err != nil {
 		return nil, err
-	}
-	if *enforceInterval < 10*time.Millisecond {
-		return nil, fmt.Errorf("--enforce.refresh-interval=%v: must be at least 10ms", *enforceInterval)
 	}
 	opts := enforce.Options{
 		File: *enforcePolicyFile, Vocabulary: enforce.Vocabulary{Classes: list.Classes, FileClasses: table.Names(fileclass.Modify)},

@@ -67,6 +67,7 @@ func TestBadFlags(t *testing.T) {
 		// Enforcement needs the collectors whose programs act.
 		{"--enforce.policy-file=" + protect, "--collector.process", []string{"--no-collector.process"}},
 		{"--enforce.policy-file=" + protect, "--collector.file", []string{"--no-collector.file"}},
+		{"--enforce.policy-file=" + protect, "--enforce.refresh-interval", []string{"--enforce.refresh-interval=1ms"}},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(append([]string{c.arg}, c.with...), " "), func(t *testing.T) {

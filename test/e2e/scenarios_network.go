@@ -112,6 +112,15 @@ var networkScenarios = []Scenario{
 		Forbid:      []Match{Named(miningAlert)},
 	},
 	{
+		Name: "network-udp-scan",
+		Description: fmt.Sprintf("A container sends one datagram to each of %d closed ports of a private host from a single UDP socket: "+
+			"a UDP port scan, each destination the socket's first datagram to it.", scanDestinations),
+		Setup:  func(e *Env) { e.remote() },
+		Steps:  []Step{Cmd(udpScanArgs()...)},
+		Expect: []Match{Named(scanAlert)},
+		Forbid: []Match{Named(miningAlert)},
+	},
+	{
 		Name:        "network-remote-shell",
 		Description: "nc connects to a public address on a non-standard port (31337), as a reverse shell does.",
 		Setup:       func(e *Env) { e.remote() },
@@ -165,6 +174,16 @@ func scanArgs() []string {
 		args = append(args, fmt.Sprintf("connect=%s:%d", remoteAddr, 20000+p))
 	}
 	return args
+}
+
+// udpScanArgs send one datagram to each of scanDestinations ports of the
+// remote host, all from one socket.
+func udpScanArgs() []string {
+	addrs := make([]string, scanDestinations)
+	for p := range addrs {
+		addrs[p] = fmt.Sprintf("%s:%d", remoteAddr, 20000+p)
+	}
+	return []string{"nettool", "udpflow=" + strings.Join(addrs, ",")}
 }
 
 // dnsBurstArgs query dnsBurstNames names under one domain.

@@ -20,15 +20,24 @@ type Key struct {
 	Value    string
 }
 
-// Series is one exported series.
+// Series is one exported series. Identity is shared by the series of one
+// identity in one Sum: read it, do not change it.
 type Series struct {
-	Identity container.Identity
+	Identity *container.Identity
 	Value    string
 	Count    uint64
 }
 
+// seriesKey is a series across scrapes.
 type seriesKey struct {
 	identity container.Identity
+	value    string
+}
+
+// sumKey is a series within one Sum: its identity by index (into the Sum's
+// identities), which hashes in one word where an identity is seven strings.
+type sumKey struct {
+	identity int32
 	value    string
 }
 
@@ -43,14 +52,17 @@ type Table struct {
 	admitted map[container.Identity]map[string]struct{}
 	// retired sums of deleted keys whose identity still has live keys.
 	retired map[seriesKey]uint64
-	// identities of the keys seen by the last Sum, to retire them by.
-	identities map[uint64]container.Identity
+	// ids are the identities of the last Sum, and byCgroup the index in ids
+	// of each key it saw, to retire them by.
+	ids      []container.Identity
+	byCgroup map[uint64]int32
 	// folded counts events that Sum moved to the overflow value.
 	folded     map[Key]uint64
 	foldedGone uint64
-	// sums and alive are Sum's scratch maps, kept to be reused.
-	sums  map[seriesKey]uint64
-	alive map[container.Identity]bool
+	// byIdentity, sums and admittedOf are Sum's scratch, kept to be reused.
+	byIdentity map[container.Identity]int32
+	sums       map[sumKey]uint64
+	admittedOf []map[string]struct{}
 }
 
 // NewTable returns a table that gives each identity budget(identity)
@@ -60,10 +72,10 @@ func NewTable(budget func(container.Identity) int) *Table {
 		budget:     budget,
 		admitted:   map[container.Identity]map[string]struct{}{},
 		retired:    map[seriesKey]uint64{},
-		identities: map[uint64]container.Identity{},
+		byCgroup:   map[uint64]int32{},
 		folded:     map[Key]uint64{},
-		sums:       map[seriesKey]uint64{},
-		alive:      map[container.Identity]bool{},
+		byIdentity: map[container.Identity]int32{},
+		sums:       map[sumKey]uint64{},
 	}
 }
 
@@ -74,68 +86,73 @@ func (t *Table) Sum(live map[Key]uint64, resolve func(uint64) container.Identity
 	t.mu.Lock()
 	defer t.mu.Unlock()
 
-	clear(t.identities)
+	clear(t.byCgroup)
+	clear(t.byIdentity)
 	clear(t.sums)
-	clear(t.alive)
-	sums, alive := t.sums, t.alive
+	// A new slice each Sum: the series returned point into it.
+	ids := make([]container.Identity, 0, len(t.ids))
+	admittedOf := t.admittedOf[:0]
 	// Values new to their identity are admitted in key order, so which of
 	// them get a series when a budget runs out does not depend on map order.
 	var newcomers []Key
 	for key, count := range live {
-		// Each container key is resolved once, though it has many values.
-		id, ok := t.identities[key.CgroupID]
+		// Each container key is resolved once, though it has many values,
+		// and each identity looked up once, though it has many keys.
+		i, ok := t.byCgroup[key.CgroupID]
 		if !ok {
-			id = resolve(key.CgroupID)
-			t.identities[key.CgroupID] = id
+			id := resolve(key.CgroupID)
+			if i, ok = t.byIdentity[id]; !ok {
+				i = int32(len(ids))
+				ids = append(ids, id)
+				t.byIdentity[id] = i
+				admittedOf = append(admittedOf, t.admitted[id])
+			}
+			t.byCgroup[key.CgroupID] = i
 		}
-		alive[id] = true
-		if !t.isAdmitted(id, key.Value) {
+		if _, ok := admittedOf[i][key.Value]; !ok && key.Value != metricdef.OverflowValue {
 			newcomers = append(newcomers, key)
 			continue
 		}
-		sums[seriesKey{id, key.Value}] += count
+		t.sums[sumKey{i, key.Value}] += count
 	}
+	clear(admittedOf) // the maps stay reachable from t.admitted alone
+	t.admittedOf = admittedOf
+	t.ids = ids
 	slices.SortFunc(newcomers, func(a, b Key) int {
 		return cmp.Or(cmp.Compare(a.CgroupID, b.CgroupID), cmp.Compare(a.Value, b.Value))
 	})
 	for _, key := range newcomers {
-		id := t.identities[key.CgroupID]
-		value := t.admit(id, key.Value)
+		i := t.byCgroup[key.CgroupID]
+		value := t.admit(ids[i], key.Value)
 		if value != key.Value {
 			t.folded[key] = live[key]
 		}
-		sums[seriesKey{id, value}] += live[key]
+		t.sums[sumKey{i, value}] += live[key]
 	}
 	// Identities with no live key are gone: forget them.
 	for sk, count := range t.retired {
-		if !alive[sk.identity] {
+		i, ok := t.byIdentity[sk.identity]
+		if !ok {
 			delete(t.retired, sk)
 			continue
 		}
-		sums[sk] += count
+		t.sums[sumKey{i, sk.value}] += count
 	}
 	for id := range t.admitted {
-		if !alive[id] {
+		if _, ok := t.byIdentity[id]; !ok {
 			delete(t.admitted, id)
 		}
 	}
 
-	series := make([]Series, 0, len(sums))
-	for sk, count := range sums {
-		series = append(series, Series{Identity: sk.identity, Value: sk.value, Count: count})
+	series := make([]Series, 0, len(t.sums))
+	for sk, count := range t.sums {
+		series = append(series, Series{Identity: &ids[sk.identity], Value: sk.value, Count: count})
 	}
 	total := t.foldedGone
 	for _, count := range t.folded {
 		total += count
 	}
 	return series, total
-}
-
-// isAdmitted reports whether value already has its own series for id. The
-// overflow value always has.
-func (t *Table) isAdmitted(id container.Identity, value string) bool {
-	_, ok := t.admitted[id][value]
-	return ok || value == metricdef.OverflowValue
 }
 
 // admit returns value, or the overflow value when the identity's budget is
@@ -166,10 +183,11 @@ func (t *Table) Retire(live map[Key]uint64, gone map[uint64]bool) {
 		if !gone[key.CgroupID] {
 			continue
 		}
-		id, ok := t.identities[key.CgroupID]
+		i, ok := t.byCgroup[key.CgroupID]
 		if !ok {
 			continue // never summed: nothing exported to keep
 		}
+		id := t.ids[i]
 		value := key.Value
 		if folded, ok := t.folded[key]; ok {
 			value = metricdef.OverflowValue

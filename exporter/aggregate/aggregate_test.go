@@ -129,3 +129,23 @@ func TestRetireFoldedKeepsOverflowTotal(t *testing.T) {
 		t.Errorf("/_other = %d, want 7", got)
 	}
 }
+
+// The series of one Sum keep their identities after the next Sum, which
+// resolves the same keys to others (a container's metadata arrived).
+func TestSeriesIdentitiesOutliveNextSum(t *testing.T) {
+	tbl := NewTable(budgetOf(64))
+	live := map[Key]uint64{{10, "sh"}: 1, {11, "ls"}: 2}
+	first, _ := tbl.Sum(live, resolveTable)
+	named := container.Identity{ID: "web", Runtime: "runc", Pod: "web-0"}
+	second, _ := tbl.Sum(live, func(uint64) container.Identity { return named })
+	for _, s := range first {
+		if *s.Identity != web {
+			t.Errorf("first Sum's series %s has identity %+v after the second Sum, want %+v", s.Value, *s.Identity, web)
+		}
+	}
+	for _, s := range second {
+		if *s.Identity != named {
+			t.Errorf("second Sum's series %s has identity %+v, want %+v", s.Value, *s.Identity, named)
+		}
+	}
+}

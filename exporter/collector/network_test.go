@@ -45,7 +45,7 @@ func TestNetworkCounterLabels(t *testing.T) {
 	var scratch []string // shared as Update shares it
 	for _, tc := range cases {
 		var m prometheus.Metric
-		m, scratch = c.counter(aggregate.Series{Identity: id, Value: string(tc.ids), Count: 3}, scratch)
+		m, scratch = c.counter(aggregate.Series{Identity: &id, Value: string(tc.ids), Count: 3}, scratch)
 		if tc.want == nil {
 			if m != nil {
 				t.Errorf("%v: got a series, want none", tc.ids)

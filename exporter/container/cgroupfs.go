@@ -8,9 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/rtsec/rtsec/exporter/sysfile"
 )
 
 // Finding cgroups by id on the cgroup2 filesystem: kernfs file handles, and
@@ -155,37 +156,38 @@ var (
 
 // walk calls visit for every cgroup directory below the root, with its
 // "/"-prefixed path and inode number, descending into it while visit
-// returns true.
+// returns true. Directories are listed by getdents64 alone (sysfile.Subdirs):
+// a cgroup directory's dozens of files are skipped unread and no directory
+// is stat'ed for its inode. Each directory is listed and closed before its
+// subdirectories are, so a deep tree holds one descriptor.
 func (r *Resolver) walk(visit func(path string, ino uint64) (bool, error)) error {
 	n := 0
-	return filepath.WalkDir(r.root, func(p string, d fs.DirEntry, err error) error {
+	buf := make([]byte, 32<<10)
+	var walkDir func(dir string) error
+	walkDir = func(dir string) error {
+		subdirs, err := sysfile.Subdirs(r.root+dir, buf)
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
+			if dir != "" && errors.Is(err, fs.ErrNotExist) {
 				return nil // removed while walking
 			}
 			return err
 		}
-		if !d.IsDir() || p == r.root {
-			return nil
-		}
-		if n++; n > maxWalkDirs {
-			return errWalkLimit
-		}
-		info, err := d.Info()
-		if err != nil {
-			return nil // removed while walking
-		}
-		st, ok := info.Sys().(*syscall.Stat_t)
-		if !ok {
-			return fmt.Errorf("no inode for %s", p)
-		}
-		descend, err := visit(p[len(r.root):], st.Ino)
-		if err != nil {
-			return err
-		}
-		if !descend {
-			return fs.SkipDir
+		for _, d := range subdirs {
+			if n++; n > maxWalkDirs {
+				return errWalkLimit
+			}
+			p := dir + "/" + d.Name
+			descend, err := visit(p, d.Ino)
+			if err != nil {
+				return err
+			}
+			if descend {
+				if err := walkDir(p); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
-	})
+	}
+	return walkDir("")
 }

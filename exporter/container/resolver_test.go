@@ -403,6 +403,11 @@ func TestResolverRealCgroup(t *testing.T) {
 	if got, err := r.handlePath(id); got != rel || err != nil {
 		t.Errorf("handlePath(%d) = %q, %v; want %q", id, got, err, rel)
 	}
+	r.handles = false // found by walking the tree, as without CAP_DAC_READ_SEARCH
+	if got, _, ok := r.path(id); got != rel || !ok {
+		t.Errorf("path(%d) by walking the tree = %q, %v; want %q", id, got, ok, rel)
+	}
+	r.handles = true
 	want := Identity{ID: hexA, Runtime: RuntimeDocker}
 	if got := r.Resolve(id); got != want {
 		t.Errorf("Resolve(%d) = %+v; want %+v", id, got, want)

@@ -85,6 +85,22 @@ func TestReadV2(t *testing.T) {
 	if wantEv := map[string]float64{"high": 2, "max": 7, "oom": 1, "oom_kill": 1}; !reflect.DeepEqual(s.Events, wantEv) {
 		t.Errorf("events = %v, want %v", s.Events, wantEv)
 	}
+
+	// A Stats reused for the next container holds that container's values
+	// only: nothing of c1's is left where c2 has no file.
+	write(t, filepath.Join(root, "c2"), map[string]string{"cpu.stat": "user_usec 1000000\nsystem_usec 0\n", "memory.current": "4096\n"})
+	if d, err = l.DirsOf("/c2", "/proc"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.ReadInto(d, &s); err != nil {
+		t.Fatal(err)
+	}
+	if want := map[Field]float64{CPUUserSeconds: 1, CPUSystemSeconds: 0, MemoryBytes: 4096}; !reflect.DeepEqual(s.Values, want) {
+		t.Errorf("reused for c2: values = %v, want %v", s.Values, want)
+	}
+	if len(s.Events) != 0 {
+		t.Errorf("reused for c2: events = %v, want none", s.Events)
+	}
 }
 
 // On a hybrid node the v1 directories come from a process of the

@@ -42,6 +42,10 @@ type Stats struct {
 	Values map[Field]float64
 	// Events are memory.events by name (of MemoryEvents).
 	Events map[string]float64
+	// keyed holds the lines of the keyed file being parsed, buf the file
+	// read: both reused by the next ReadInto.
+	keyed map[string]float64
+	buf   []byte
 }
 
 // ErrGone is returned for a container whose cgroup2 directory is gone.
@@ -51,13 +55,32 @@ var ErrGone = errors.New("cgroup gone")
 // layout lacks are skipped; a file that exists but does not parse is an
 // error naming it.
 func (l Layout) Read(d Dirs) (Stats, error) {
-	s := Stats{Values: map[Field]float64{}, Events: map[string]float64{}}
-	var buf [4096]byte // memory.stat's size: one buffer serves every file
-	r := reader{stats: &s, buf: buf[:0]}
+	var s Stats
+	return s, l.ReadInto(d, &s)
+}
+
+// ReadInto is Read into s, whose maps it empties and reuses: one Stats
+// serves the containers of a scrape.
+func (l Layout) ReadInto(d Dirs, s *Stats) error {
+	for _, m := range []*map[string]float64{&s.Events, &s.keyed} {
+		if *m == nil {
+			*m = map[string]float64{}
+		}
+		clear(*m)
+	}
+	if s.Values == nil {
+		s.Values = map[Field]float64{}
+	}
+	clear(s.Values)
+	if s.buf == nil {
+		s.buf = make([]byte, 0, 4096) // memory.stat's size: one buffer serves every file
+	}
+	r := reader{stats: s, buf: s.buf[:0]}
+	defer func() { s.buf = r.buf[:0] }()
 	// CPU time: every cgroup2 directory has cpu.stat.
 	stat, err := r.keyed(d.Unified, "cpu.stat")
 	if errors.Is(err, fs.ErrNotExist) {
-		return s, ErrGone
+		return ErrGone
 	}
 	r.set(CPUUserSeconds, stat, "user_usec", 1e-6)
 	r.set(CPUSystemSeconds, stat, "system_usec", 1e-6)
@@ -85,7 +108,7 @@ func (l Layout) Read(d Dirs) (Stats, error) {
 			r.set(PidsLimitHits, ev, "max", 1)
 		}
 	}
-	return s, errors.Join(r.errs...)
+	return errors.Join(r.errs...)
 }
 
 // reader collects values and parse errors; missing files are skipped.
@@ -108,13 +131,15 @@ func (r *reader) bad(dir, name, content string) {
 	r.errs = append(r.errs, fmt.Errorf("%s: cannot parse %q", filepath.Join(dir, name), content))
 }
 
-// keyed reads a "key value" per line file (cpu.stat, memory.events…).
+// keyed reads a "key value" per line file (cpu.stat, memory.events…) into
+// a map that the next keyed reuses.
 func (r *reader) keyed(dir, name string) (map[string]float64, error) {
 	text, err := r.read(dir, name)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]float64{}
+	out := r.stats.keyed
+	clear(out)
 	for line := range strings.Lines(text) {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), " ")
 		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,7 +23,7 @@ import (
 // c collects goes through a prometheus.Registry, as others do; a family
 // may hold both (a sample wrapped with an exemplar). The page is the
 // registry's, sorted the same way. done gives the samples back to their
-// pool: until then nothing else touches them, so concurrent gathers share
+// free samples: until then nothing else touches them, so concurrent gathers share
 // no mutable dto.
 func NewGatherer(c prometheus.Collector, others prometheus.Gatherer) prometheus.TransactionalGatherer {
 	return &gatherer{c: c, others: others}
@@ -47,7 +46,7 @@ func (r replay) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
-	bulk := map[*seriesDesc][]*sample{}
+	bulk := map[*seriesDesc][]sortKey{}
 	var rest replay
 	var panicked error
 	ch := make(chan prometheus.Metric, 1024)
@@ -64,18 +63,17 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 	n := 0
 	for m := range ch {
 		if s, ok := m.(*sample); ok {
-			bulk[s.s] = append(bulk[s.s], s)
+			bulk[s.s] = append(bulk[s.s], s.key)
 			n++
 			continue
 		}
 		rest = append(rest, m)
 	}
 	gathered := make([]*sample, 0, n)
-	done := func() {
-		for _, s := range gathered {
-			s.release()
-		}
-	}
+	// Those left out are given back with the gathered ones: the trimming of
+	// the free samples counts them all.
+	var dropped []*sample
+	done := func() { releaseSamples(append(gathered, dropped...)) }
 	errs := []error{panicked}
 
 	reg := prometheus.NewRegistry()
@@ -98,23 +96,24 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 			mfs = append(mfs, mf)
 		} else if mf.GetType() != s.kind || mf.GetHelp() != s.help {
 			errs = append(errs, fmt.Errorf("collected metric %s has help %q and type %v, but the family has help %q and type %v", s.name, s.help, s.kind, mf.GetHelp(), mf.GetType()))
-			for _, m := range list {
-				m.release()
+			for _, k := range list {
+				dropped = append(dropped, k.m)
 			}
 			continue
 		}
 		sortSamples(list)
 		metrics := make([]*dto.Metric, 0, len(list)+len(mf.Metric))
-		var prev *sample // the last one kept: a released one may be reused at once
-		for _, m := range list {
+		var prev *sample // the last one kept
+		for _, k := range list {
+			m := k.m
 			if err := m.check(); err != nil {
 				errs = append(errs, err)
-				m.release()
+				dropped = append(dropped, m)
 				continue
 			}
 			if prev != nil && compareSamples(prev, m) == 0 {
 				errs = append(errs, fmt.Errorf("collected metric %s %v was collected before with the same name and label values", s.name, m.values))
-				m.release()
+				dropped = append(dropped, m)
 				continue
 			}
 			m.metric.Label = m.labels
@@ -160,40 +159,48 @@ func (m *sample) check() error {
 	return nil
 }
 
-// sortSamples sorts samples of one seriesDesc as compareSamples does. The
-// samples are scattered in memory: following a pointer to one is a cache
-// miss, which made sorting half of a gather's time. So each is read once,
-// into a key of its first label values' bytes, and the keys, side by side,
-// are sorted; only equal keys compare the samples. The key is the start of
-// the values joined by NUL bytes, so a family with a NUL in a label value
-// is sorted without it.
-func sortSamples(list []*sample) {
-	keys := sortKeys.Get().(*[]sortKey)
-	*keys = (*keys)[:0]
-	defer func() {
-		clear(*keys) // the pool keeps no sample alive
-		sortKeys.Put(keys)
-	}()
-	for _, m := range list {
-		var b [len(sortKey{}.k) * 8]byte
-		n := 0
-		for i, v := range m.values {
-			if strings.IndexByte(v, 0) >= 0 {
-				slices.SortFunc(list, compareSamples)
-				return
-			}
-			if i > 0 && n < len(b) {
-				n++ // the NUL between two values
-			}
-			n += copy(b[n:], v)
+// sortKey is a sample and the start of its label values' bytes, joined by
+// NUL bytes, as 8-byte words. The samples are scattered in memory: following
+// a pointer to one is a cache miss, which made sorting half of a gather's
+// time. So the keys, side by side, are sorted, and only equal keys compare
+// the samples.
+type sortKey struct {
+	k [3]uint64
+	m *sample
+	// nul says a label value holds a NUL byte, which the key cannot tell
+	// from the separator.
+	nul bool
+}
+
+// keyOf returns m's sortKey.
+func keyOf(m *sample) sortKey {
+	k := sortKey{m: m}
+	var b [len(k.k) * 8]byte
+	n := 0
+	for i, v := range m.values {
+		if strings.IndexByte(v, 0) >= 0 {
+			k.nul = true
 		}
-		k := sortKey{m: m}
-		for i := range k.k {
-			k.k[i] = binary.BigEndian.Uint64(b[i*8:])
+		if i > 0 && n < len(b) {
+			n++ // the NUL between two values
 		}
-		*keys = append(*keys, k)
+		n += copy(b[n:], v)
 	}
-	slices.SortFunc(*keys, func(a, b sortKey) int {
+	for i := range k.k {
+		k.k[i] = binary.BigEndian.Uint64(b[i*8:])
+	}
+	return k
+}
+
+// sortSamples sorts the keys of samples of one seriesDesc as
+// compareSamples sorts the samples; a family with a NUL in a label value
+// is sorted by compareSamples alone.
+func sortSamples(keys []sortKey) {
+	if slices.ContainsFunc(keys, func(k sortKey) bool { return k.nul }) {
+		slices.SortFunc(keys, func(a, b sortKey) int { return compareSamples(a.m, b.m) })
+		return
+	}
+	slices.SortFunc(keys, func(a, b sortKey) int {
 		for i, k := range a.k {
 			if k != b.k[i] {
 				return cmp.Compare(k, b.k[i])
@@ -201,18 +208,7 @@ func sortSamples(list []*sample) {
 		}
 		return compareSamples(a.m, b.m)
 	})
-	for i, k := range *keys {
-		list[i] = k.m
-	}
 }
-
-// sortKey is a sample and the key sortSamples sorts it by.
-type sortKey struct {
-	k [3]uint64
-	m *sample
-}
-
-var sortKeys = sync.Pool{New: func() any { return new([]sortKey) }}
 
 // compareSamples orders two samples of one seriesDesc by their label
 // values, as the registry orders a family's metrics.

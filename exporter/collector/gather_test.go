@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -131,7 +132,7 @@ func TestGathererConcurrent(t *testing.T) {
 					t.Error(err)
 				}
 				before := text(t, families)
-				for range 3 { // other gathers take samples from the pool meanwhile
+				for range 3 { // other gathers take free samples meanwhile
 					_, d, _ := NewGatherer(&fakeNode{containers: []string{"other"}, value: -1}, nil).Gather()
 					d()
 				}
@@ -190,7 +191,7 @@ func TestSortSamples(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	for round := range 200 {
 		withNUL := round%2 == 0
-		var list []*sample
+		var list []sortKey
 		for range 50 {
 			values := make([]string, 3)
 			for i := range values {
@@ -202,14 +203,15 @@ func TestSortSamples(t *testing.T) {
 					values[i] += p
 				}
 			}
-			list = append(list, &sample{values: values})
+			m := &sample{values: values}
+			list = append(list, keyOf(m))
 		}
 		want := slices.Clone(list)
-		slices.SortStableFunc(want, compareSamples)
+		slices.SortStableFunc(want, func(a, b sortKey) int { return compareSamples(a.m, b.m) })
 		sortSamples(list)
 		for i := range list {
-			if compareSamples(list[i], want[i]) != 0 {
-				t.Fatalf("round %d: at %d %q, want %q", round, i, list[i].values, want[i].values)
+			if compareSamples(list[i].m, want[i].m) != 0 {
+				t.Fatalf("round %d: at %d %q, want %q", round, i, list[i].m.values, want[i].m.values)
 			}
 		}
 	}
@@ -220,18 +222,70 @@ func TestSortSamples(t *testing.T) {
 // process collector sends them.
 func BenchmarkSortSamples(b *testing.B) {
 	rnd := rand.New(rand.NewPCG(1, 2))
-	var list []*sample
+	var list []sortKey
 	for c := range 1000 {
 		id := fmt.Sprintf("%016x%016x%016x%016x", rnd.Uint64(), rnd.Uint64(), rnd.Uint64(), rnd.Uint64())
 		ns, pod := fmt.Sprintf("team-%02d", c%40), fmt.Sprintf("web-%d-7d9f8c6b5-x2k%04d", c%50, c)
 		for bin := range 20 {
-			list = append(list, fakeExecs.metric(1, id, ns, pod, "app", fmt.Sprintf("binary-%02d", bin)).(*sample))
+			list = append(list, fakeExecs.metric(1, id, ns, pod, "app", fmt.Sprintf("binary-%02d", bin)).(*sample).key)
 		}
 	}
 	rnd.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
-	work := make([]*sample, len(list))
+	work := make([]sortKey, len(list))
 	for b.Loop() {
 		copy(work, list)
 		sortSamples(work)
+	}
+}
+
+// A steady scrape makes no sample: those of the last gather are reused,
+// whatever garbage collections ran between, and the free samples are
+// trimmed to what the last gathers need.
+func TestGathererReusesSamples(t *testing.T) {
+	samplesOf := func(families []*dto.MetricFamily) map[*dto.Metric]bool {
+		out := map[*dto.Metric]bool{}
+		for _, f := range families {
+			for _, m := range f.Metric {
+				out[m] = true
+			}
+		}
+		return out
+	}
+	var containers []string
+	for i := range 200 {
+		containers = append(containers, fmt.Sprintf("c%d", i))
+	}
+	node := &fakeNode{containers: containers}
+	families, done, err := NewGatherer(node, nil).Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := samplesOf(families)
+	done()
+	runtime.GC()
+	runtime.GC() // a sync.Pool would be empty after two
+	families, done, err = NewGatherer(node, nil).Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reused := 0
+	for m := range samplesOf(families) {
+		if first[m] {
+			reused++
+		}
+	}
+	// The exemplar-wrapped samples are the registry's copies, made anew.
+	if want := 200 * 3; reused < want {
+		t.Errorf("%d samples of the first gather reused by the second, want at least %d", reused, want)
+	}
+	done()
+
+	_, done, _ = NewGatherer(&fakeNode{containers: []string{"one"}}, nil).Gather()
+	done()
+	samples.Lock()
+	free := len(samples.free)
+	samples.Unlock()
+	if free > 2*4 {
+		t.Errorf("%d free samples after a gather of 4, want at most 8", free)
 	}
 }

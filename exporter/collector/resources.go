@@ -135,6 +135,7 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 	var (
 		errs   []error
 		labels []string
+		stats  cgroupstat.Stats // one serves every container
 	)
 	seen := map[string]bool{}
 	for _, cg := range live {
@@ -144,7 +145,7 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 			errs = append(errs, err)
 			continue
 		}
-		stats, err := c.layout.Read(dirs)
+		err = c.layout.ReadInto(dirs, &stats)
 		if errors.Is(err, cgroupstat.ErrGone) {
 			continue
 		}

@@ -13,7 +13,7 @@ import (
 
 // seriesDesc makes the per-container samples of one metric, the bulk of a
 // scrape: what prometheus.MustNewConstMetric makes, with the label names
-// shared by every sample. A sample comes from a pool; the Gatherer gives it
+// shared by every sample. A sample comes from the free samples; the Gatherer gives it
 // back once the page is written, so that a steady scrape allocates none.
 type seriesDesc struct {
 	desc *prometheus.Desc
@@ -53,8 +53,44 @@ func newSeriesDesc(d metricdef.Def) *seriesDesc {
 	return s
 }
 
-// samples holds the samples a Gatherer is done with, with their slices.
-var samples = sync.Pool{New: func() any { return new(sample) }}
+// samples holds the samples Gatherers are done with, with their slices,
+// for the next scrape's. Not a sync.Pool: that drops what it holds at each
+// garbage collection, which a scrape of thousands of containers runs at
+// least once, so most of a scrape's samples were made anew. It keeps at
+// most twice the samples of the last gather that gave its own back.
+var samples struct {
+	sync.Mutex
+	free []*sample
+}
+
+// getSample returns a free sample, or a new one.
+func getSample() *sample {
+	samples.Lock()
+	defer samples.Unlock()
+	n := len(samples.free)
+	if n == 0 {
+		return new(sample)
+	}
+	m := samples.free[n-1]
+	samples.free[n-1] = nil
+	samples.free = samples.free[:n-1]
+	return m
+}
+
+// releaseSamples gives back the samples of a gather, once its page is
+// written; nothing may read them after.
+func releaseSamples(list []*sample) {
+	for _, m := range list {
+		m.clear()
+	}
+	samples.Lock()
+	defer samples.Unlock()
+	samples.free = append(samples.free, list...)
+	if keep := 2 * len(list); len(samples.free) > keep {
+		clear(samples.free[keep:])
+		samples.free = samples.free[:keep]
+	}
+}
 
 // metric returns the sample of value with labelValues, in the Def's label
 // order; it copies them. A count of values that does not match is a
@@ -64,7 +100,7 @@ func (s *seriesDesc) metric(value float64, labelValues ...string) prometheus.Met
 	if len(labelValues) != n {
 		panic(fmt.Sprintf("%s: %d label values for %d labels", s.desc, len(labelValues), n))
 	}
-	m := samples.Get().(*sample)
+	m := getSample()
 	m.s, m.value = s, value
 	if cap(m.values) < n {
 		m.values = make([]string, n)
@@ -77,12 +113,16 @@ func (s *seriesDesc) metric(value float64, labelValues ...string) prometheus.Met
 		m.pairs[i].Name, m.pairs[i].Value = s.names[i], &m.values[i]
 		m.labels[i] = &m.pairs[i]
 	}
+	m.key = keyOf(m)
 	return m
 }
 
 // sample is one counter or gauge sample made by a seriesDesc.
 type sample struct {
-	s      *seriesDesc
+	s *seriesDesc
+	// key is what sortSamples sorts by, made with the label values while
+	// they are in cache, beside s, which a gather reads anyway.
+	key    sortKey
 	value  float64
 	values []string // label values, in the order of s.names
 	pairs  []dto.LabelPair
@@ -110,10 +150,10 @@ func (m *sample) Write(out *dto.Metric) error {
 	return nil
 }
 
-// release gives m back to the pool; nothing may read it after.
-func (m *sample) release() {
-	clear(m.values) // the label values are not kept alive by the pool
+// clear drops what m points to but its own slices: a free sample keeps no
+// label value alive.
+func (m *sample) clear() {
+	clear(m.values)
 	m.s = nil
 	m.metric.Label, m.metric.Counter, m.metric.Gauge = nil, nil, nil
-	samples.Put(m)
 }

@@ -149,8 +149,11 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 }
 
 // check reports what the registry would refuse in m: a label value that is
-// not valid UTF-8.
+// not valid UTF-8 (which keyOf found, while the values were in cache).
 func (m *sample) check() error {
+	if !m.key.invalid {
+		return nil
+	}
 	for i, v := range m.values {
 		if !utf8.ValidString(v) {
 			return fmt.Errorf("collected metric %s has a label %s whose value %q is not valid UTF-8", m.s.name, *m.s.names[i], v)
@@ -168,8 +171,8 @@ type sortKey struct {
 	k [3]uint64
 	m *sample
 	// nul says a label value holds a NUL byte, which the key cannot tell
-	// from the separator.
-	nul bool
+	// from the separator; invalid that one is not valid UTF-8.
+	nul, invalid bool
 }
 
 // keyOf returns m's sortKey.
@@ -180,6 +183,9 @@ func keyOf(m *sample) sortKey {
 	for i, v := range m.values {
 		if strings.IndexByte(v, 0) >= 0 {
 			k.nul = true
+		}
+		if !utf8.ValidString(v) {
+			k.invalid = true
 		}
 		if i > 0 && n < len(b) {
 			n++ // the NUL between two values

@@ -1,11 +1,16 @@
 package cgroupstat
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/rtsec/rtsec/internal/testenv"
 )
 
 // write creates files (name → content) under dir.
@@ -92,7 +97,7 @@ func TestReadV2(t *testing.T) {
 	if d, err = l.DirsOf("/c2", "/proc"); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.ReadInto(d, &s); err != nil {
+	if err := l.ReadInto(d, &s, nil); err != nil {
 		t.Fatal(err)
 	}
 	if want := map[Field]float64{CPUUserSeconds: 1, CPUSystemSeconds: 0, MemoryBytes: 4096}; !reflect.DeepEqual(s.Values, want) {
@@ -175,5 +180,105 @@ func TestReadErrors(t *testing.T) {
 	d, _ = l.DirsOf("/gone", "/proc")
 	if _, err := l.Read(d); err != ErrGone {
 		t.Errorf("Read of a removed cgroup: err = %v, want ErrGone", err)
+	}
+}
+
+// Files reads kept descriptors again from offset 0, so a changed file
+// gives its new content, and closes at End what the scrape did not read.
+func TestFilesKept(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "c1"), map[string]string{"cpu.stat": "user_usec 1000000\nsystem_usec 0\n", "memory.current": "4096\n"})
+	write(t, filepath.Join(root, "c2"), map[string]string{"cpu.stat": "user_usec 2000000\nsystem_usec 0\n"})
+	l, err := detect(root, []string{"memory"}, strings.NewReader(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := NewFiles(100)
+	var s Stats
+	read := func(c string) map[Field]float64 {
+		t.Helper()
+		d, err := l.DirsOf("/"+c, "/proc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.ReadInto(d, &s, files); err != nil {
+			t.Fatal(err)
+		}
+		return s.Values
+	}
+	files.Begin()
+	read("c1")
+	read("c2")
+	files.End()
+	// c1's cpu.stat, memory.current (and the missing memory.peak, memory.max
+	// and memory.events, not kept), c2's cpu.stat.
+	if got := files.Len(); got != 3 {
+		t.Errorf("%d files kept after reading c1 and c2, want 3", got)
+	}
+	write(t, filepath.Join(root, "c1"), map[string]string{"memory.current": "8192\n"})
+	files.Begin()
+	if got := read("c1")[MemoryBytes]; got != 8192 {
+		t.Errorf("memory after the file changed = %v, want 8192", got)
+	}
+	files.End()
+	if got := files.Len(); got != 2 {
+		t.Errorf("%d files kept after a scrape that read c1 only, want c1's 2", got)
+	}
+	none := NewFiles(0)
+	d, _ := l.DirsOf("/c2", "/proc")
+	if err := l.ReadInto(d, &s, none); err != nil || s.Values[CPUUserSeconds] != 2 || none.Len() != 0 {
+		t.Errorf("with no descriptors to keep: %v, %v, %d kept", s.Values, err, none.Len())
+	}
+}
+
+// A kept file of a removed cgroup reports the cgroup gone, and its files
+// are closed by the end of the scrape.
+func TestFilesRemovedCgroup(t *testing.T) {
+	testenv.RequireRoot(t)
+	unified := ""
+	for _, p := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup"} {
+		var st unix.Statfs_t
+		if unix.Statfs(p, &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+			unified = p
+			break
+		}
+	}
+	if unified == "" {
+		testenv.Unavailable(t, "no cgroup2 mount")
+	}
+	l, err := Detect(unified)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := fmt.Sprintf("/rtsec-test-files-%d", os.Getpid())
+	if err := os.Mkdir(unified+rel, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(unified + rel)
+	d, err := l.DirsOf(rel, "/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := NewFiles(100)
+	defer files.Close()
+	var s Stats
+	files.Begin()
+	if err := l.ReadInto(d, &s, files); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Values[CPUUserSeconds]; !ok || files.Len() == 0 {
+		t.Fatalf("a live cgroup: values %v, %d files kept", s.Values, files.Len())
+	}
+	files.End()
+	if err := os.Remove(unified + rel); err != nil {
+		t.Fatal(err)
+	}
+	files.Begin()
+	if err := l.ReadInto(d, &s, files); err != ErrGone {
+		t.Errorf("ReadInto of the removed cgroup through kept files: %v, want ErrGone", err)
+	}
+	files.End()
+	if n := files.Len(); n != 0 {
+		t.Errorf("%d files still kept for the removed cgroup after the scrape", n)
 	}
 }

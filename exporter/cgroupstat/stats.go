@@ -56,12 +56,13 @@ var ErrGone = errors.New("cgroup gone")
 // error naming it.
 func (l Layout) Read(d Dirs) (Stats, error) {
 	var s Stats
-	return s, l.ReadInto(d, &s)
+	return s, l.ReadInto(d, &s, nil)
 }
 
-// ReadInto is Read into s, whose maps it empties and reuses: one Stats
-// serves the containers of a scrape.
-func (l Layout) ReadInto(d Dirs, s *Stats) error {
+// ReadInto is Read into s, whose maps it empties and reuses (one Stats
+// serves the containers of a scrape), reading the files kept open in files
+// (nil: each file is opened).
+func (l Layout) ReadInto(d Dirs, s *Stats, files *Files) error {
 	for _, m := range []*map[string]float64{&s.Events, &s.keyed} {
 		if *m == nil {
 			*m = map[string]float64{}
@@ -75,7 +76,7 @@ func (l Layout) ReadInto(d Dirs, s *Stats) error {
 	if s.buf == nil {
 		s.buf = make([]byte, 0, 4096) // memory.stat's size: one buffer serves every file
 	}
-	r := reader{stats: s, buf: s.buf[:0]}
+	r := reader{stats: s, buf: s.buf[:0], files: files}
 	defer func() { s.buf = r.buf[:0] }()
 	// CPU time: every cgroup2 directory has cpu.stat.
 	stat, err := r.keyed(d.Unified, "cpu.stat")
@@ -116,11 +117,22 @@ type reader struct {
 	stats *Stats
 	errs  []error
 	buf   []byte // reused by the reads of one Read
+	files *Files
 }
 
 func (r *reader) read(dir, name string) (string, error) {
-	data, err := sysfile.Read(filepath.Join(dir, name), r.buf)
-	r.buf = data[:0]
+	var (
+		data []byte
+		err  error
+	)
+	if r.files != nil {
+		data, err = r.files.read(filepath.Join(dir, name), r.buf)
+	} else {
+		data, err = sysfile.Read(filepath.Join(dir, name), r.buf)
+	}
+	if data != nil {
+		r.buf = data[:0]
+	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		r.errs = append(r.errs, fmt.Errorf("read %s: %w", filepath.Join(dir, name), err))
 	}

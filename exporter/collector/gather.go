@@ -117,12 +117,14 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 				continue
 			}
 			m.metric.Label = m.labels
+			// Both set: a free sample is not cleared, and may have been
+			// the other kind.
 			if s.kind == dto.MetricType_COUNTER {
 				m.counter.Value = &m.value
-				m.metric.Counter = &m.counter
+				m.metric.Counter, m.metric.Gauge = &m.counter, nil
 			} else {
 				m.gauge.Value = &m.value
-				m.metric.Gauge = &m.gauge
+				m.metric.Counter, m.metric.Gauge = nil, &m.gauge
 			}
 			metrics = append(metrics, &m.metric)
 			gathered = append(gathered, m)

@@ -18,6 +18,7 @@ import (
 	"github.com/rtsec/rtsec/exporter/cgroupstat"
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/metricdef"
+	"github.com/rtsec/rtsec/exporter/sysfile"
 )
 
 func init() {
@@ -32,8 +33,11 @@ type resourcesCollector struct {
 	stats    bpfprog.Map
 	resolver *container.Resolver
 	layout   cgroupstat.Layout
-	tables   map[uint16]*aggregate.Table
-	descs    map[uint16]*seriesDesc
+	// files are the containers' cgroup files, kept open: a quarter of the
+	// descriptors the process may open, as posture's.
+	files  *cgroupstat.Files
+	tables map[uint16]*aggregate.Table
+	descs  map[uint16]*seriesDesc
 
 	// dirs caches, by cgroup2 path, a container's v1 directories on a
 	// hybrid node (found from one of its processes); pruned to the live
@@ -76,6 +80,7 @@ func newResources(counts, stats bpfprog.Map, layout cgroupstat.Layout, resolver 
 		stats:    stats,
 		resolver: resolver,
 		layout:   layout,
+		files:    cgroupstat.NewFiles(sysfile.DescriptorShare(4)),
 		dirs:     map[string]cgroupstat.Dirs{},
 		tables:   map[uint16]*aggregate.Table{},
 		descs: map[uint16]*seriesDesc{
@@ -132,6 +137,8 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
+	c.files.Begin()
+	defer c.files.End()
 	var (
 		errs   []error
 		labels []string
@@ -145,7 +152,7 @@ func (c *resourcesCollector) updateCgroups(ch chan<- prometheus.Metric) error {
 			errs = append(errs, err)
 			continue
 		}
-		err = c.layout.ReadInto(dirs, &stats)
+		err = c.layout.ReadInto(dirs, &stats, c.files)
 		if errors.Is(err, cgroupstat.ErrGone) {
 			continue
 		}

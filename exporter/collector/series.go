@@ -78,11 +78,10 @@ func getSample() *sample {
 }
 
 // releaseSamples gives back the samples of a gather, once its page is
-// written; nothing may read them after.
+// written; nothing may read them after. They are not cleared, which would
+// touch each once more: a free sample keeps its last label values alive,
+// strings a live container's series share, until metric overwrites them.
 func releaseSamples(list []*sample) {
-	for _, m := range list {
-		m.clear()
-	}
 	samples.Lock()
 	defer samples.Unlock()
 	samples.free = append(samples.free, list...)
@@ -148,12 +147,4 @@ func (m *sample) Write(out *dto.Metric) error {
 		out.Gauge = &m.gauge
 	}
 	return nil
-}
-
-// clear drops what m points to but its own slices: a free sample keeps no
-// label value alive.
-func (m *sample) clear() {
-	clear(m.values)
-	m.s = nil
-	m.metric.Label, m.metric.Counter, m.metric.Gauge = nil, nil, nil
 }

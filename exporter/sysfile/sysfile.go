@@ -105,3 +105,15 @@ func open(path string) (int, error) {
 		return fd, nil
 	}
 }
+
+// DescriptorShare returns 1/n of the descriptors the process may open (its
+// RLIMIT_NOFILE; Go raises the soft limit to the hard one at start), the
+// bound of a cache of kept files, so that the caches together leave room
+// for the rest of the exporter. 0 when the limit cannot be read.
+func DescriptorShare(n int) int {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
+	}
+	return int(min(lim.Cur, 1<<30) / uint64(n))
+}

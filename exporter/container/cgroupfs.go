@@ -146,7 +146,7 @@ func relativeTo(root, target string) (string, error) {
 
 // maxWalkDirs bounds a walk of the cgroup tree: far above real trees
 // (hundreds to a few thousand cgroups), and a tree an attacker inflates
-// costs at most this many stat calls per walk.
+// costs at most this many directory listings per walk.
 const maxWalkDirs = 100000
 
 var (

@@ -190,7 +190,7 @@ func registryPage(t testing.TB) *prometheus.Registry {
 
 type collectorFunc func(chan<- prometheus.Metric)
 
-func (collectorFunc) Describe(chan<- *prometheus.Desc)   {}
+func (collectorFunc) Describe(chan<- *prometheus.Desc)      {}
 func (f collectorFunc) Collect(ch chan<- prometheus.Metric) { f(ch) }
 
 // The handler's responses are promhttp's, byte for byte, for every
@@ -245,7 +245,9 @@ func TestMetricsHandlerOddFamilies(t *testing.T) {
 	c := func(v float64, labels ...*dto.LabelPair) *dto.Metric {
 		return &dto.Metric{Label: labels, Counter: &dto.Counter{Value: &v}}
 	}
-	gm := func(v float64, labels ...*dto.LabelPair) *dto.Metric { return &dto.Metric{Label: labels, Gauge: &dto.Gauge{Value: &v}} }
+	gm := func(v float64, labels ...*dto.LabelPair) *dto.Metric {
+		return &dto.Metric{Label: labels, Gauge: &dto.Gauge{Value: &v}}
+	}
 	mfs := []*dto.MetricFamily{
 		{Name: proto.String("a_unit_seconds"), Help: proto.String("h"), Unit: proto.String(`sec"onds`), Type: &gauge, Metric: []*dto.Metric{gm(1)}},
 		{Name: proto.String("b_no_help_total"), Type: &counter, Metric: []*dto.Metric{c(2, label("x", "y"))}},

@@ -31,6 +31,10 @@ type pageWriter struct {
 	// the address of their bytes: rtsec's samples share their names, so a
 	// family's names are checked once, not once a series.
 	names [16]string
+	// seg and segEnd are the series' text around its label values, for
+	// the label names of the metric last written (see setLabels).
+	seg    []byte
+	segEnd []int
 }
 
 func (p *pageWriter) Write(b []byte) (int, error) {
@@ -128,8 +132,10 @@ func (p *pageWriter) appendFamily(mf *dto.MetricFamily, f textFormat, createdLin
 		b = append(b, '\n')
 	}
 	headLen := len(b) - head
+	var prev *dto.Metric
 	for i, m := range mf.Metric {
-		if !p.fast(m, kind, om, createdLines) {
+		ok, same := p.fast(m, prev, kind, om, createdLines)
+		if !ok {
 			at := len(b)
 			p.buf = b
 			err := enc.Encode(&dto.MetricFamily{Name: mf.Name, Help: mf.Help, Type: mf.Type, Unit: mf.Unit, Metric: mf.Metric[i:]})
@@ -138,20 +144,18 @@ func (p *pageWriter) appendFamily(mf *dto.MetricFamily, f textFormat, createdLin
 			}
 			return true, err
 		}
-		b = append(b, name...)
-		if len(m.Label) > 0 {
-			sep := byte('{')
-			for _, l := range m.Label {
-				b = append(b, sep)
-				sep = ','
-				b = append(b, l.GetName()...)
-				b = append(b, '=', '"')
-				b = appendEscaped(b, l.GetValue(), true)
-				b = append(b, '"')
-			}
-			b = append(b, '}')
+		if !same {
+			p.setLabels(name, m.Label)
 		}
-		b = append(b, ' ')
+		// The name and label names come from p.seg: per label, two
+		// appends of what does not change and its value.
+		from := 0
+		for j, l := range m.Label {
+			b = append(b, p.seg[from:p.segEnd[j]]...)
+			b = appendEscaped(b, l.GetValue(), true)
+			from = p.segEnd[j]
+		}
+		b = append(b, p.seg[from:]...)
 		var v float64
 		switch kind {
 		case dto.MetricType_COUNTER:
@@ -171,6 +175,7 @@ func (p *pageWriter) appendFamily(mf *dto.MetricFamily, f textFormat, createdLin
 			}
 		}
 		b = append(b, '\n')
+		prev = m
 		if len(b) >= flushAt {
 			p.buf = b
 			p.flush()
@@ -185,28 +190,57 @@ func (p *pageWriter) appendFamily(mf *dto.MetricFamily, f textFormat, createdLin
 // expfmt does: it holds its type's value, its label names are legacy names
 // (which no escaping scheme changes and which are written unquoted), it has
 // no exemplar OpenMetrics would write, no created timestamp asked for.
-func (p *pageWriter) fast(m *dto.Metric, kind dto.MetricType, om, createdLines bool) bool {
+// prev is the family's metric before m, written: a label name it shares
+// with m is not checked again; same tells whether they share them all.
+func (p *pageWriter) fast(m, prev *dto.Metric, kind dto.MetricType, om, createdLines bool) (ok, same bool) {
 	switch kind {
 	case dto.MetricType_COUNTER:
 		if m.Counter == nil || (om && (m.Counter.Exemplar != nil || (createdLines && m.Counter.CreatedTimestamp != nil))) {
-			return false
+			return false, false
 		}
 	case dto.MetricType_GAUGE:
 		if m.Gauge == nil {
-			return false
+			return false, false
 		}
 	default:
 		if m.Untyped == nil {
-			return false
+			return false, false
 		}
 	}
-	for _, l := range m.Label {
+	same = prev != nil && len(prev.Label) == len(m.Label)
+	for i, l := range m.Label {
+		if prev != nil && i < len(prev.Label) && prev.Label[i].Name == l.Name && l.Name != nil {
+			continue
+		}
+		same = false
 		// EscapeMetricFamily rewrites a __name__ label's value.
 		if n := l.GetName(); !p.validName(n) || n == model.MetricNameLabel {
-			return false
+			return false, false
 		}
 	}
-	return true
+	return true, same
+}
+
+// setLabels makes p.seg what a series of metric name and labels' names
+// holds but its label values and value: `name{l1="`, `",l2="`, …, `"} `
+// (`name ` without labels), p.segEnd[i] the end of label i's part.
+func (p *pageWriter) setLabels(name string, labels []*dto.LabelPair) {
+	s := append(p.seg[:0], name...)
+	p.segEnd = p.segEnd[:0]
+	for i, l := range labels {
+		if i == 0 {
+			s = append(s, '{')
+		} else {
+			s = append(s, '"', ',')
+		}
+		s = append(s, l.GetName()...)
+		s = append(s, '=', '"')
+		p.segEnd = append(p.segEnd, len(s))
+	}
+	if len(labels) > 0 {
+		s = append(s, '"', '}')
+	}
+	p.seg = append(s, ' ')
 }
 
 // validName tells whether n is a legacy metric name (which a label name
@@ -231,10 +265,19 @@ var escapes = [256]uint8{'\\': 1, '\n': 1, '"': 2}
 // byte (so invalid UTF-8 passes as it is); quote escapes double quotes.
 // Most values need no escaping: they are scanned 8 bytes at a time.
 func appendEscaped(b []byte, s string, quote bool) []byte {
+	bytes := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		if special(binary.LittleEndian.Uint64([]byte(s[i:i+8])), quote) {
+		if special(binary.LittleEndian.Uint64(bytes[i:]), quote) {
 			break
+		}
+	}
+	if i < len(s) && i+8 > len(s) {
+		// The last bytes, one at a time below unless none is special.
+		var tail [8]byte
+		copy(tail[:], s[i:])
+		if !special(binary.LittleEndian.Uint64(tail[:]), quote) {
+			i = len(s)
 		}
 	}
 	if i == len(s) {
@@ -266,12 +309,13 @@ func appendEscaped(b []byte, s string, quote bool) []byte {
 // or, if quote, a double quote (the "has zero byte" test on x xor each).
 func special(x uint64, quote bool) bool {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	zero := func(v uint64) uint64 { return (v - lo) &^ v & hi }
-	m := zero(x^('\\'*lo)) | zero(x^('\n'*lo))
+	bs, nl := x^('\\'*lo), x^('\n'*lo)
+	m := (bs-lo)&^bs | (nl-lo)&^nl
 	if quote {
-		m |= zero(x ^ ('"' * lo))
+		q := x ^ ('"' * lo)
+		m |= (q - lo) &^ q
 	}
-	return m != 0
+	return m&hi != 0
 }
 
 // appendFloat appends f as expfmt's writeFloat does (strconv's shortest

@@ -28,19 +28,24 @@ var pages = sync.Pool{New: func() any { return &pageWriter{buf: make([]byte, 0, 
 // EnableOpenMetricsTextCreatedSamples, ProcessStartTime, and the name[]
 // query parameter.
 //
-// Format negotiation, the Content-Type with its escaping parameter, the
-// error handling and the protobuf formats are promhttp's and expfmt's own.
-// In the text format (0.0.4) and OpenMetrics 0.0.1 and 1.0.0, the bulk of
-// a page, counter, gauge and untyped families whose metric and label names
-// are legacy names (unchanged by any escaping scheme, unquoted), are written
-// here into a reused buffer, label values escaped only where they hold a
-// backslash, a double quote or a newline, values formatted as expfmt does;
-// a family with anything else (histograms, summaries, no metrics, a metric
-// without its type's value, an exemplar or a created timestamp OpenMetrics
-// would write, another name) goes to expfmt's encoder, which writes into
-// the same buffer. The page is written to the response in chunks of 64 kB
-// or more. One difference: an error writing to the response is logged and
-// counted once, not once a family.
+// Format negotiation (expfmt.NegotiateAccept, so the Content-Type and its
+// escaping parameter), the error handling and pages, and the protobuf and
+// OpenMetrics 2.0 formats are promhttp's and expfmt's own. In the text
+// format (0.0.4) and OpenMetrics 0.0.1 and 1.0.0 the bulk of a page is
+// written here, into a reused buffer: counter, gauge and untyped families'
+// HELP, TYPE and UNIT lines and their series whose metric and label names
+// are legacy names (which no escaping scheme changes and which are written
+// unquoted), which hold their type's value, no exemplar where OpenMetrics
+// writes one and no created timestamp where it is asked for; label values
+// and help are escaped as expfmt does (backslash, newline, double quote
+// but in text's help), only where they hold one, and values and
+// timestamps formatted as expfmt does. Everything else goes to expfmt's
+// encoder, writing into the same buffer: histograms, summaries, gauge
+// histograms, families without metrics or with another name, and, from the
+// first series the fast path does not write, the rest of its family (with
+// expfmt's header taken out). The page is written to the response in
+// chunks of 64 kB or more. One difference: an error writing to the
+// response is logged and counted once, not once a family.
 func MetricsHandler(g prometheus.TransactionalGatherer, opts promhttp.HandlerOpts) http.Handler {
 	if opts.CoalesceGather {
 		g = &coalescing{g: g}

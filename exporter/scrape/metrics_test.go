@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -354,4 +355,56 @@ type countEncoder struct{ calls int }
 func (e *countEncoder) Encode(*dto.MetricFamily) error {
 	e.calls++
 	return nil
+}
+
+// slowGatherer counts its gathers and its dones; a gather waits for
+// release.
+type slowGatherer struct {
+	gathers, dones atomic.Int32
+	release        chan struct{}
+}
+
+func (g *slowGatherer) Gather() ([]*dto.MetricFamily, func(), error) {
+	g.gathers.Add(1)
+	<-g.release
+	gauge := dto.MetricType_GAUGE
+	return []*dto.MetricFamily{{Name: proto.String("x"), Help: proto.String("h"), Type: &gauge, Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: proto.Float64(1)}}}}},
+		func() { g.dones.Add(1) }, nil
+}
+
+// With CoalesceGather, scrapes arriving during a gather share it, of
+// whatever format, and its done runs once, after the last of them.
+func TestMetricsHandlerCoalesces(t *testing.T) {
+	g := &slowGatherer{release: make(chan struct{})}
+	h := MetricsHandler(g, rtsecOpts(nil, nil))
+	var wg sync.WaitGroup
+	bodies := make([]string, 6)
+	for i := range bodies {
+		wg.Go(func() {
+			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			req.Header.Set("Accept", accepts[i%3])
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			bodies[i] = rec.Body.String()
+		})
+	}
+	for g.gathers.Load() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(g.release)
+	wg.Wait()
+	if n, d := g.gathers.Load(), g.dones.Load(); n != 1 || d != 1 {
+		t.Errorf("6 concurrent scrapes: %d gathers, %d dones, want 1 and 1", n, d)
+	}
+	for i, b := range bodies {
+		if !strings.Contains(b, "x 1") {
+			t.Errorf("scrape %d: page %q", i, b)
+		}
+	}
+	// The next scrape gathers anew.
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if n, d := g.gathers.Load(), g.dones.Load(); n != 2 || d != 2 {
+		t.Errorf("a later scrape: %d gathers, %d dones in all, want 2 and 2", n, d)
+	}
 }

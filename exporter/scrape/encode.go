@@ -20,7 +20,7 @@ import (
 const flushAt = 64 << 10
 
 // pageWriter is the page being written into a response: a buffer written
-// out in chunks of flushAt or more, between families. expfmt's encoders
+// out in chunks of flushAt or more. expfmt's encoders
 // write into it too; it has the methods that keep them from wrapping it in
 // a bufio.Writer of their own.
 type pageWriter struct {
@@ -70,9 +70,9 @@ func (p *pageWriter) flush() {
 type textFormat int
 
 const (
-	noFast      textFormat = iota // expfmt writes every family
-	text                          // text/plain 0.0.4
-	openMetrics                   // application/openmetrics-text 0.0.1 and 1.0.0
+	fastNone        textFormat = iota // expfmt writes every family
+	fastText                          // text/plain 0.0.4
+	fastOpenMetrics                   // application/openmetrics-text 0.0.1 and 1.0.0
 )
 
 // appendFamily writes mf in format f, as expfmt's MetricFamilyToText or
@@ -85,10 +85,10 @@ const (
 // page is still expfmt's, with its error if any.
 func (p *pageWriter) appendFamily(mf *dto.MetricFamily, f textFormat, createdLines bool, enc expfmt.Encoder) (bool, error) {
 	name, kind := mf.GetName(), mf.GetType()
-	if f == noFast || len(mf.Metric) == 0 || !p.validName(name) {
+	if f == fastNone || len(mf.Metric) == 0 || !p.validName(name) {
 		return false, nil
 	}
-	om := f == openMetrics
+	om := f == fastOpenMetrics
 	// OpenMetrics names a counter family without its _total, and a
 	// counter without _total is "unknown".
 	headName, typ := name, ""

@@ -202,13 +202,13 @@ func MetricsHandler(g prometheus.TransactionalGatherer, opts promhttp.HandlerOpt
 func fastFormat(f expfmt.Format) textFormat {
 	switch f.FormatType() {
 	case expfmt.TypeTextPlain:
-		return text
+		return fastText
 	case expfmt.TypeOpenMetrics:
 		if v := f.Version(); v == expfmt.OpenMetricsVersion_1_0_0 || v == expfmt.OpenMetricsVersion_0_0_1 {
-			return openMetrics
+			return fastOpenMetrics
 		}
 	}
-	return noFast
+	return fastNone
 }
 
 // httpError is promhttp's error page.

@@ -337,10 +337,10 @@ func TestAppendFamilyFastPath(t *testing.T) {
 	fast := map[string]bool{"rtsec_test_events_total": true, "rtsec_test_level": true, "rtsec_test_no_suffix": true, "rtsec_test_untyped": true, "rtsec_test_stamped": true, "rtsec_test_twice": true}
 	for _, mf := range append(mfs, rtsecPage(2)...) {
 		want := fast[mf.GetName()] || !strings.HasPrefix(mf.GetName(), "rtsec_test") && !strings.HasPrefix(mf.GetName(), "rtsec.")
-		for _, f := range []textFormat{text, openMetrics} {
+		for _, f := range []textFormat{fastText, fastOpenMetrics} {
 			p := &pageWriter{}
 			// Text ignores exemplars.
-			w := want || (f == text && mf.GetName() == "rtsec_test_exemplary_total")
+			w := want || (f == fastText && mf.GetName() == "rtsec_test_exemplary_total")
 			enc := &countEncoder{}
 			if done, _ := p.appendFamily(mf, f, false, enc); (done && enc.calls == 0) != w {
 				t.Errorf("format %d, family %s: fast %v, want %v", f, mf.GetName(), !w, w)

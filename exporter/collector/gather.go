@@ -13,8 +13,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// NewGatherer gathers c's metrics and others' for
-// promhttp.HandlerForTransactional. The samples a seriesDesc makes, the
+// NewGatherer gathers c's metrics and others' for scrape.MetricsHandler
+// (or promhttp.HandlerForTransactional). The samples a seriesDesc makes, the
 // bulk of a scrape, are exposed as they are: they skip the registry's copy
 // into a new dto.Metric, its hashing and its checks of label names, which
 // their seriesDesc fixes; what could still go wrong is checked (a label

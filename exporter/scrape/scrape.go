@@ -1,8 +1,9 @@
 // Package scrape bounds what concurrent scrapes cost: a scrape that
 // arrives while another one of the same kind is being answered gets the
 // same page, so N scrapers arriving together cost one collection and one
-// encoding; past a number of requests in flight a scrape gets 503; and
-// the exporter's Go memory limit follows its cgroup's.
+// encoding; past a number of requests in flight a scrape gets 503; the
+// page is encoded by MetricsHandler, promhttp's page at a fraction of its
+// cost; and the exporter's Go memory limit follows its cgroup's.
 package scrape
 
 import (

@@ -116,7 +116,7 @@ func BenchmarkScrape(b *testing.B) {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(versioncollector.NewCollector("rtsec"),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler := scrape.Handler(promhttp.HandlerForTransactional(collector.NewGatherer(signals, registry), promhttp.HandlerOpts{
+	handler := scrape.Handler(scrape.MetricsHandler(collector.NewGatherer(signals, registry), promhttp.HandlerOpts{
 		ErrorHandling: promhttp.ContinueOnError, EnableOpenMetrics: true, CoalesceGather: true, DisableCompression: true,
 	}), 40, 0)
 

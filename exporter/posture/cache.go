@@ -65,6 +65,8 @@ type reads struct {
 // entry is what a container's posture kept from earlier scrapes.
 type entry struct {
 	pid int
+	// dir is pid's /proc directory.
+	dir string
 	// pidfd pins pid's process; -1 when it could not be opened (the
 	// container's first pid is then read at every scrape).
 	pidfd int
@@ -73,9 +75,12 @@ type entry struct {
 	seen   uint64
 	// links are the namespace links the entry was read with (Namespaces'
 	// order).
-	links     []string
-	hostNS    map[string]bool
-	status    *sysfile.File
+	links  []string
+	hostNS map[string]bool
+	status *sysfile.File
+	// status0 is what status last gave, posture the posture made of it.
+	status0   *statusFields
+	posture   Posture
 	mountinfo *mountinfoFile
 	hostGen   uint64
 	readonly  bool
@@ -255,28 +260,35 @@ func (c *Cache) read(id string, firstPid func() (int, bool)) (Posture, error) {
 		}
 	}
 	e.seen = c.scrape
-	dir := filepath.Join(c.reader.Proc, strconv.Itoa(e.pid))
+	dir := e.dir
 	status, err := e.status.ReadAll(c.buf)
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture: %w", err)
 	}
 	c.buf = status
-	text := string(status) // once: a status is 1.5 kB, a scrape reads one per container
-	if runtimeInit(text, dir) {
+	if runtimeInit(status, dir) {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, ErrSettingUp)
 	}
-	p, err := parseStatus(text)
+	fields, err := parseStatusFields(status)
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, err)
 	}
+	if e.status0 == nil || fields != *e.status0 {
+		e.status0, e.posture = &fields, fields.posture() // its maps are read only: shared by the scrapes
+	}
+	p := e.posture
 	// A process that entered other namespaces (setns, unshare): compared
 	// again; its open mountinfo shows the mount namespace it was opened in.
 	// Its pid namespace (the first) is its own for life.
-	links, err := c.readLinks(dir, Namespaces[1:])
+	moved, err := c.linksMoved(e)
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, err)
 	}
-	if !slices.Equal(links, e.links[1:]) {
+	if moved {
+		links, err := c.readLinks(dir, Namespaces[1:])
+		if err != nil {
+			return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, err)
+		}
 		if err := c.reopenNamespaces(e, dir, e.links[0], links); err != nil {
 			return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, err)
 		}
@@ -310,7 +322,7 @@ func (c *Cache) open(pid int, firstPid func() (int, bool)) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("posture: %w", err)
 	}
-	e := &entry{pid: pid, pidfd: -1, status: status}
+	e := &entry{pid: pid, dir: dir, pidfd: -1, status: status}
 	if c.pidfds {
 		fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
 		if errors.Is(err, unix.ESRCH) {
@@ -351,6 +363,23 @@ func (c *Cache) reopenNamespaces(e *entry, dir, pidNS string, links []string) er
 	var err error
 	e.mountinfo, err = openMountinfo(filepath.Join(dir, "mountinfo"))
 	return err
+}
+
+// linksMoved reports whether a namespace link of e's process but pid's
+// differs from the one e was read with, without allocating.
+func (c *Cache) linksMoved(e *entry) (bool, error) {
+	var b [64]byte
+	for i, ns := range Namespaces[1:] {
+		c.reads.links++
+		n, err := unix.Readlink(e.dir+"/ns/"+ns.Link, b[:])
+		if err != nil {
+			return false, fmt.Errorf("namespace %s: %w", ns.Link, err)
+		}
+		if string(b[:n]) != e.links[i+1] {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // readLinks reads the links of namespaces in the process directory dir,

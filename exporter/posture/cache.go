@@ -236,6 +236,7 @@ func (c *Cache) Read(id string, firstPid func() (int, bool)) (Posture, error) {
 
 func (c *Cache) read(id string, firstPid func() (int, bool)) (Posture, error) {
 	e := c.entries[id]
+	fresh := false // opened now: its links were just read
 	if e == nil || e.pidfd < 0 || e.exited {
 		c.reads.firstPids++
 		pid, ok := firstPid()
@@ -252,6 +253,7 @@ func (c *Cache) read(id string, firstPid func() (int, bool)) (Posture, error) {
 			if e, err = c.open(pid, firstPid); err != nil {
 				return Posture{}, err
 			}
+			fresh = true
 			if len(c.entries) < c.max {
 				c.entries[id] = e
 			} else {
@@ -280,7 +282,10 @@ func (c *Cache) read(id string, firstPid func() (int, bool)) (Posture, error) {
 	// A process that entered other namespaces (setns, unshare): compared
 	// again; its open mountinfo shows the mount namespace it was opened in.
 	// Its pid namespace (the first) is its own for life.
-	moved, err := c.linksMoved(e)
+	moved := false
+	if !fresh {
+		moved, err = c.linksMoved(e)
+	}
 	if err != nil {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, err)
 	}

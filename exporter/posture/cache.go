@@ -33,7 +33,10 @@ import (
 // is read once. Status (capabilities, uid, seccomp, no_new_privs) is read
 // at every scrape, from a descriptor kept open: capset(2) raises effective
 // capabilities within the permitted set, and an exec of a setuid binary
-// changes the uid, with no other sign. A Cache is safe for concurrent use.
+// changes the uid, with no other sign. Of a pinned process confined for
+// life (seccomp and no_new_privs on: neither is ever turned off) only the
+// capabilities and uid are read, by capget(2) and PIDFD_GET_INFO. A Cache
+// is safe for concurrent use.
 type Cache struct {
 	reader Reader
 	// pidfds is whether reader's proc is the exporter's own, whose pids
@@ -58,8 +61,8 @@ type Cache struct {
 // reads counts the reads the cache could not skip.
 type reads struct {
 	// firstPids counts reads of a container's first pid, links the
-	// namespace links read.
-	firstPids, links int
+	// namespace links read, statuses the status files.
+	firstPids, links, statuses int
 }
 
 // entry is what a container's posture kept from earlier scrapes.
@@ -79,12 +82,14 @@ type entry struct {
 	hostNS map[string]bool
 	status *sysfile.File
 	// status0 is what status last gave, posture the posture made of it.
-	status0   *statusFields
-	posture   Posture
-	mountinfo *mountinfoFile
-	hostGen   uint64
-	readonly  bool
-	sensitive map[string]bool
+	status0 *statusFields
+	// noCredentials is whether credentials failed: status is read instead.
+	noCredentials bool
+	posture       Posture
+	mountinfo     *mountinfoFile
+	hostGen       uint64
+	readonly      bool
+	sensitive     map[string]bool
 }
 
 // NewCache returns an empty cache reading from reader.
@@ -262,18 +267,9 @@ func (c *Cache) read(id string, firstPid func() (int, bool)) (Posture, error) {
 		}
 	}
 	e.seen = c.scrape
-	dir := e.dir
-	status, err := e.status.ReadAll(c.buf)
+	fields, err := c.readStatus(e, fresh)
 	if err != nil {
-		return Posture{}, fmt.Errorf("posture: %w", err)
-	}
-	c.buf = status
-	if runtimeInit(status, dir) {
-		return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, ErrSettingUp)
-	}
-	fields, err := parseStatusFields(status)
-	if err != nil {
-		return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, err)
+		return Posture{}, err
 	}
 	if e.status0 == nil || fields != *e.status0 {
 		e.status0, e.posture = &fields, fields.posture() // its maps are read only: shared by the scrapes
@@ -290,11 +286,11 @@ func (c *Cache) read(id string, firstPid func() (int, bool)) (Posture, error) {
 		return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, err)
 	}
 	if moved {
-		links, err := c.readLinks(dir, Namespaces[1:])
+		links, err := c.readLinks(e.dir, Namespaces[1:])
 		if err != nil {
 			return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, err)
 		}
-		if err := c.reopenNamespaces(e, dir, e.links[0], links); err != nil {
+		if err := c.reopenNamespaces(e, e.dir, e.links[0], links); err != nil {
 			return Posture{}, fmt.Errorf("posture of pid %d: %w", e.pid, err)
 		}
 	}
@@ -315,6 +311,33 @@ func (c *Cache) read(id string, firstPid func() (int, bool)) (Posture, error) {
 	p.ReadonlyRootfs = e.readonly
 	p.SensitiveMounts = e.sensitive
 	return p, nil
+}
+
+// readStatus returns what a posture takes from the status of e's process:
+// read from status, or, for a pinned process confined for life, its
+// credentials alone.
+func (c *Cache) readStatus(e *entry, fresh bool) (statusFields, error) {
+	if !fresh && e.pidfd >= 0 && !e.noCredentials && e.status0 != nil && e.status0.confined() {
+		f, err := credentials(e, *e.status0)
+		if err == nil || errors.Is(err, unix.ESRCH) {
+			return f, err
+		}
+		e.noCredentials = true // a kernel before 6.13: status it is
+	}
+	c.reads.statuses++
+	status, err := e.status.ReadAll(c.buf)
+	if err != nil {
+		return statusFields{}, fmt.Errorf("posture: %w", err)
+	}
+	c.buf = status
+	if runtimeInit(status, e.dir) {
+		return statusFields{}, fmt.Errorf("posture of pid %d: %w", e.pid, ErrSettingUp)
+	}
+	f, err := parseStatusFields(status)
+	if err != nil {
+		return statusFields{}, fmt.Errorf("posture of pid %d: %w", e.pid, err)
+	}
+	return f, nil
 }
 
 // open makes the entry of pid, the first process firstPid found: it pins

@@ -2,6 +2,7 @@ package posture
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -68,8 +69,8 @@ func TestCacheRunc(t *testing.T) {
 	// Steady: neither cgroup.procs nor the pid namespace link is read.
 	before := cache.reads
 	read("steady scrape")
-	if got, want := cache.reads, (reads{firstPids: before.firstPids, links: before.links + len(Namespaces) - 1}); got != want {
-		t.Errorf("steady scrape: reads %+v, want %+v (no first pid, every namespace link but pid's)", got, want)
+	if got, want := cache.reads, (reads{firstPids: before.firstPids, links: before.links + len(Namespaces) - 1, statuses: before.statuses + 1}); got != want {
+		t.Errorf("steady scrape: reads %+v, want %+v (no first pid, every namespace link but pid's, status: no seccomp)", got, want)
 	}
 
 	// The first process joins the host's network.
@@ -107,6 +108,60 @@ func TestCacheRunc(t *testing.T) {
 	}
 	if e := cache.entries[c.Name()]; e == nil || e.pid != next {
 		t.Errorf("after the first process exited: entry %+v, want pid %d", e, next)
+	}
+}
+
+// A confined privileged container (seccomp and no_new_privs, which hold
+// for life) is
+// measured without reading its status again: its capabilities and uid come
+// from capget and the pidfd, and a change of uid (su, which clears the
+// effective capabilities) shows at the next scrape.
+func TestCacheConfined(t *testing.T) {
+	c := runc.Start(t, runc.Options{Seccomp: true, Privileged: true, Files: map[string][]byte{
+		"etc/passwd": []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n"),
+	}, Args: []string{"sh", "-c", "while [ ! -e /go ]; do sleep 0.05; done; exec su -s /bin/sh nobody -c 'exec sleep 1000000'"}})
+	pid := c.Pid()
+	cache := NewCache(Reader{Proc: "/proc", HostPid: os.Getpid()})
+	t.Cleanup(cache.Close)
+	read := func(step string) Posture {
+		t.Helper()
+		if err := cache.Begin(); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		defer cache.End()
+		p, err := cache.Read(c.Name(), func() (int, bool) { return pid, true })
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		return p
+	}
+	first := read("first scrape")
+	if !first.SeccompEnabled || !first.NoNewPrivs || !first.RunningAsRoot || !first.Privileged {
+		t.Fatalf("first scrape: %+v, want seccomp, no_new_privs, root, privileged", first)
+	}
+	before := cache.reads.statuses
+	steady := read("steady scrape")
+	if cache.reads.statuses != before {
+		t.Errorf("steady scrape of a confined container: status read %d times, want 0", cache.reads.statuses-before)
+	}
+	if fmt.Sprint(steady) != fmt.Sprint(first) {
+		t.Errorf("steady scrape: %+v, want what status gave, %+v", steady, first)
+	}
+
+	if err := os.WriteFile(filepath.Join(c.Rootfs(), "go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first process to become nobody", func() bool {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+		return bytes.Contains(b, []byte("\nUid:\t65534\t65534"))
+	})
+	before = cache.reads.statuses
+	p := read("after su")
+	if p.RunningAsRoot || p.Privileged || p.Caps["sys_admin"] || !p.SeccompEnabled || !p.NoNewPrivs {
+		t.Errorf("after su nobody: %+v, want not root, no capabilities, still seccomp and no_new_privs", p)
+	}
+	if cache.reads.statuses != before {
+		t.Errorf("after su: status read %d times, want 0", cache.reads.statuses-before)
 	}
 }
 

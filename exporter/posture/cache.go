@@ -81,7 +81,8 @@ type entry struct {
 	links  []string
 	hostNS map[string]bool
 	status *sysfile.File
-	// status0 is what status last gave, posture the posture made of it.
+	// status0 is what the last read gave (of status, or credentials),
+	// posture the posture made of it.
 	status0 *statusFields
 	// noCredentials is whether credentials failed: status is read instead.
 	noCredentials bool

@@ -42,7 +42,7 @@ func newPosture(resolver *container.Resolver, reader posture.Reader) *postureCol
 }
 
 // postureCollector measures every live container's posture at each scrape,
-// re-reading what the cache says may have changed.
+// on its first process, re-reading what the cache says may have changed.
 type postureCollector struct {
 	resolver *container.Resolver
 	cache    *posture.Cache
@@ -56,7 +56,7 @@ func yes(ok bool) string {
 }
 
 func (c *postureCollector) Update(ch chan<- prometheus.Metric) error {
-	procs, err := c.resolver.LiveProcesses()
+	containers, err := c.resolver.LiveContainers()
 	if err != nil {
 		return err
 	}
@@ -68,16 +68,16 @@ func (c *postureCollector) Update(ch chan<- prometheus.Metric) error {
 		errs   []error
 		labels []string
 	)
-	for _, proc := range procs {
-		p, err := c.cache.Read(proc.Identity.ID, proc.Pid)
+	for _, cont := range containers {
+		p, err := c.cache.Read(cont.Identity.ID, cont.FirstPid)
 		if errors.Is(err, os.ErrNotExist) || errors.Is(err, posture.ErrSettingUp) {
-			continue // the process exited since the cgroup was read, or is not the container's yet
+			continue // no process (exiting), one that exited since the cgroup was read, or not the container's yet
 		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		id := proc.Identity
+		id := cont.Identity
 		// Every posture series is 1: what does not hold has none.
 		emit := func(d metricdef.Def, extra ...string) {
 			// The metric copies the label values: one slice serves all.

@@ -10,7 +10,7 @@ type containerDir struct {
 }
 
 // listing is one walk of the cgroup tree shared by the collectors that list
-// containers in a scrape (Live, LiveCgroups, LiveProcesses): the walk
+// containers in a scrape (Live, LiveCgroups, LiveContainers): the walk
 // reads every directory of the tree, a large part of a scrape's cost at
 // thousands of containers.
 type listing struct {

@@ -12,34 +12,51 @@ import (
 	"github.com/rtsec/rtsec/exporter/sysfile"
 )
 
-// Process is one live container and a process running in it, for readers
-// of per-process state (/proc/<pid>/status, mountinfo, namespaces).
-type Process struct {
+// Cgroups is one live container and its cgroup directories, for readers of
+// per-process state (/proc/<pid>/status, mountinfo, namespaces) that find
+// its process themselves: posture keeps a first process while it lives and
+// reads the cgroup again only once it exited.
+type Cgroups struct {
 	Identity Identity
-	Pid      int
+	// dirs are the container's cgroup directories, in the order of the
+	// walk (one, but for a container listed under several paths).
+	dirs []string
 }
 
-// LiveProcesses is Live with one pid per container: the first process
-// listed in its cgroup, or in a cgroup below it. Containers with no process
-// (exiting) are left out.
-func (r *Resolver) LiveProcesses() ([]Process, error) {
+// LiveContainers is Live without the gone containers the cache still holds,
+// with each container's cgroup directories.
+func (r *Resolver) LiveContainers() ([]Cgroups, error) {
 	dirs, err := r.containerDirs()
 	if err != nil {
 		return nil, err
 	}
-	found := map[string]Process{}
+	found := map[string]*Cgroups{}
 	for _, d := range dirs {
-		if pid, ok := firstPid(filepath.Join(r.root, d.path)); ok {
-			found[d.ident.ID] = Process{Identity: d.ident, Pid: pid}
+		c := found[d.ident.ID]
+		if c == nil {
+			c = &Cgroups{Identity: d.ident}
+			found[d.ident.ID] = c
 		}
+		c.dirs = append(c.dirs, filepath.Join(r.root, d.path))
 	}
-	out := make([]Process, 0, len(found))
+	out := make([]Cgroups, 0, len(found))
 	for _, id := range slices.Sorted(maps.Keys(found)) {
-		p := found[id]
-		p.Identity = r.withMetadata(p.Identity)
-		out = append(out, p)
+		c := found[id]
+		c.Identity = r.withMetadata(c.Identity)
+		out = append(out, *c)
 	}
 	return out, nil
+}
+
+// FirstPid returns the first process listed in the container's cgroup, or
+// in a cgroup below it; false for a container with no process (exiting).
+func (c Cgroups) FirstPid() (int, bool) {
+	for _, dir := range c.dirs {
+		if pid, ok := firstPid(dir); ok {
+			return pid, true
+		}
+	}
+	return 0, false
 }
 
 // firstPid returns the first pid in dir's cgroup.procs, else in those of

@@ -44,7 +44,7 @@ func TestCacheMountChange(t *testing.T) {
 		if err := c.Begin(); err != nil {
 			t.Fatal(err)
 		}
-		p, err := c.Read("c", pid)
+		p, err := c.Read("c", fixed(pid))
 		if err != nil {
 			t.Fatalf("%s: %v", step, err)
 		}
@@ -55,6 +55,9 @@ func TestCacheMountChange(t *testing.T) {
 		t.Errorf("first read: %+v, want the host's pid namespace, its own mount namespace, no sensitive mount", p)
 	}
 	var buf []byte
+	if err := c.poll(); err != nil {
+		t.Fatal(err)
+	}
 	if _, changed, err := c.entries["c"].mountinfo.readChanged(&buf); err != nil || changed {
 		t.Errorf("mountinfo unchanged since the last read: read again %v (%v), want not", changed, err)
 	}
@@ -80,8 +83,13 @@ func TestCacheMountChange(t *testing.T) {
 	if err := c.Begin(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Read("c", pid); !errors.Is(err, os.ErrNotExist) {
+	if _, err := c.Read("c", fixed(pid)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("read of an exited process: %v, want one that is os.ErrNotExist", err)
 	}
 	c.End()
+}
+
+// fixed is a container's first pid as always pid.
+func fixed(pid int) func() (int, bool) {
+	return func() (int, bool) { return pid, true }
 }

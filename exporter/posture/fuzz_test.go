@@ -14,7 +14,7 @@ func FuzzParseStatus(f *testing.F) {
 	f.Add("CapEff:\t000001ffffffffff\nSeccomp:\t0\nNoNewPrivs:\t1\nUid:\t0\t0\t0\t0\n")
 	f.Add("CapEff: zz\nUid: 1\n")
 	f.Fuzz(func(t *testing.T, status string) {
-		p, err := parseStatus(status)
+		p, err := parseStatus([]byte(status))
 		if err != nil {
 			return
 		}

@@ -1,7 +1,6 @@
 package posture
 
 import (
-	"errors"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -17,6 +16,9 @@ type mountinfoFile struct {
 	// fake /proc) is read again every time.
 	pollable bool
 	read0    bool
+	// changed is whether the last poll (Cache.poll) reported a change
+	// of the mount table since the last read.
+	changed bool
 }
 
 func openMountinfo(path string) (*mountinfoFile, error) {
@@ -37,21 +39,8 @@ func openMountinfo(path string) (*mountinfoFile, error) {
 // false. The kernel sets the open file's event mark at open and poll
 // updates it, so a change made after a read shows at the next poll.
 func (f *mountinfoFile) readChanged(buf *[]byte) ([]byte, bool, error) {
-	if f.read0 && f.pollable {
-		fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLPRI}}
-		for {
-			_, err := unix.Poll(fds, 0)
-			if errors.Is(err, unix.EINTR) {
-				continue
-			}
-			if err != nil {
-				return nil, false, &os.PathError{Op: "poll", Path: f.Name(), Err: err}
-			}
-			break
-		}
-		if fds[0].Revents&(unix.POLLPRI|unix.POLLERR) == 0 {
-			return nil, false, nil
-		}
+	if f.read0 && f.pollable && !f.changed {
+		return nil, false, nil
 	}
 	b, err := f.ReadAll(*buf)
 	if err != nil {
@@ -59,5 +48,6 @@ func (f *mountinfoFile) readChanged(buf *[]byte) ([]byte, bool, error) {
 	}
 	*buf = b
 	f.read0 = true
+	f.changed = false
 	return b, true, nil
 }

@@ -78,10 +78,10 @@ const settingUpFor = 10 * time.Second
 // is dir, is runc's init setting a container up (runc names its stages
 // "runc:[0:PARENT]", "runc:[1:CHILD]", "runc:[2:INIT]"; crun and youki run
 // the same way under their own names), for less than settingUpFor.
-func runtimeInit(status, dir string) bool {
-	name, _, _ := strings.Cut(strings.TrimPrefix(status, "Name:\t"), "\n")
-	runtime, stage, _ := strings.Cut(name, ":[")
-	if (runtime != "runc" && runtime != "youki" || stage == "") && name != "crun" {
+func runtimeInit(status []byte, dir string) bool {
+	name, _, _ := bytes.Cut(bytes.TrimPrefix(status, []byte("Name:\t")), []byte("\n"))
+	runtime, stage, _ := bytes.Cut(name, []byte(":["))
+	if (string(runtime) != "runc" && string(runtime) != "youki" || len(stage) == 0) && string(name) != "crun" {
 		return false
 	}
 	// Its executable says nothing more: runc runs a copy of itself, which
@@ -118,46 +118,70 @@ func processAge(dir string) (time.Duration, bool) {
 	return time.Duration(ts.Nano()) - time.Duration(ticks)*10*time.Millisecond, true
 }
 
-func parseStatus(status string) (Posture, error) {
-	wanted := []string{"CapEff", "Seccomp", "NoNewPrivs", "Uid"}
-	var values [4]string
+func parseStatus(status []byte) (Posture, error) {
+	f, err := parseStatusFields(status)
+	if err != nil {
+		return Posture{}, err
+	}
+	return f.posture(), nil
+}
+
+// statusFields are what a posture takes from a status.
+type statusFields struct {
+	capEff                   uint64
+	root, seccomp, noNewPriv bool
+}
+
+func parseStatusFields(status []byte) (statusFields, error) {
+	wanted := [...]string{"CapEff", "Seccomp", "NoNewPrivs", "Uid"}
+	var values [len(wanted)][]byte
 	found := 0
-	for line := range strings.Lines(status) {
-		k, v, ok := strings.Cut(line, ":")
+	for line := range bytes.Lines(status) {
+		k, v, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
 			continue
 		}
 		for i, w := range wanted {
-			if k == w && values[i] == "" {
-				values[i] = strings.TrimSpace(v)
+			if string(k) == w && found&(1<<i) == 0 {
+				values[i] = bytes.TrimSpace(v)
 				found |= 1 << i
 			}
 		}
 	}
 	for i, k := range wanted {
 		if found&(1<<i) == 0 {
-			return Posture{}, fmt.Errorf("status has no %s", k)
+			return statusFields{}, fmt.Errorf("status has no %s", k)
 		}
 	}
 	capEffHex, seccomp, noNewPrivs, uid := values[0], values[1], values[2], values[3]
-	capEff, err := strconv.ParseUint(capEffHex, 16, 64)
+	capEff, err := strconv.ParseUint(string(capEffHex), 16, 64)
 	if err != nil {
-		return Posture{}, fmt.Errorf("CapEff: %w", err)
+		return statusFields{}, fmt.Errorf("CapEff: %w", err)
 	}
-	uids := strings.Fields(uid)
+	uids := bytes.Fields(uid)
 	if len(uids) < 2 {
-		return Posture{}, fmt.Errorf("Uid %q: want real and effective uids", uid)
+		return statusFields{}, fmt.Errorf("Uid %q: want real and effective uids", uid)
 	}
+	return statusFields{
+		capEff:    capEff,
+		root:      string(uids[1]) == "0",
+		seccomp:   string(seccomp) != "0",
+		noNewPriv: string(noNewPrivs) == "1",
+	}, nil
+}
+
+// posture is the posture of f, its namespaces and mounts left out.
+func (f statusFields) posture() Posture {
 	p := Posture{
-		Caps:           map[string]bool{},
-		RunningAsRoot:  uids[1] == "0",
-		SeccompEnabled: seccomp != "0",
-		NoNewPrivs:     noNewPrivs == "1",
+		Caps:           make(map[string]bool, len(DangerousCaps)),
+		RunningAsRoot:  f.root,
+		SeccompEnabled: f.seccomp,
+		NoNewPrivs:     f.noNewPriv,
 		Privileged:     true,
 	}
 	for _, c := range DangerousCaps {
-		p.Caps[c.Name] = capEff&(1<<c.Bit) != 0
+		p.Caps[c.Name] = f.capEff&(1<<c.Bit) != 0
 		p.Privileged = p.Privileged && p.Caps[c.Name]
 	}
-	return p, nil
+	return p
 }

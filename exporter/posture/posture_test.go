@@ -9,21 +9,21 @@ import (
 )
 
 func TestParseStatus(t *testing.T) {
-	p, err := parseStatus("Name:\tsh\nUid:\t1000\t0\t0\t0\nCapEff:\t000001ffffffffff\nNoNewPrivs:\t1\nSeccomp:\t2\n")
+	p, err := parseStatus([]byte("Name:\tsh\nUid:\t1000\t0\t0\t0\nCapEff:\t000001ffffffffff\nNoNewPrivs:\t1\nSeccomp:\t2\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !p.Privileged || !p.RunningAsRoot || !p.SeccompEnabled || !p.NoNewPrivs || !p.Caps["sys_admin"] {
 		t.Errorf("full caps, euid 0, seccomp 2, nnp 1 parsed as %+v", p)
 	}
-	p, err = parseStatus("Uid:\t0\t1000\t0\t0\nCapEff:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t0\n")
+	p, err = parseStatus([]byte("Uid:\t0\t1000\t0\t0\nCapEff:\t00000000a80425fb\nNoNewPrivs:\t0\nSeccomp:\t0\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Privileged || p.RunningAsRoot || p.SeccompEnabled || p.NoNewPrivs || p.Caps["sys_admin"] || !p.Caps["net_raw"] {
 		t.Errorf("docker default caps, euid 1000 parsed as %+v", p)
 	}
-	if _, err := parseStatus("Uid:\t0\t0\t0\t0\n"); err == nil {
+	if _, err := parseStatus([]byte("Uid:\t0\t0\t0\t0\n")); err == nil {
 		t.Error("status without CapEff parsed")
 	}
 }

@@ -39,7 +39,7 @@ func TestRuntimeInit(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if got := runtimeInit("Name:\t"+c.comm+"\nUid:\t0\t0\t0\t0\n", dir); got != c.want {
+			if got := runtimeInit([]byte("Name:\t"+c.comm+"\nUid:\t0\t0\t0\t0\n"), dir); got != c.want {
 				t.Errorf("runtimeInit = %v, want %v", got, c.want)
 			}
 		})

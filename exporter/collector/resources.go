@@ -34,7 +34,7 @@ type resourcesCollector struct {
 	resolver *container.Resolver
 	layout   cgroupstat.Layout
 	// files are the containers' cgroup files, kept open: a quarter of the
-	// descriptors the process may open (posture keeps half).
+	// descriptors the process may open, as posture's.
 	files  *cgroupstat.Files
 	tables map[uint16]*aggregate.Table
 	descs  map[uint16]*seriesDesc

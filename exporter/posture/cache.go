@@ -110,12 +110,13 @@ func ownProc(proc string) bool {
 }
 
 // maxEntries bounds the containers whose files stay open (three
-// descriptors each: status, mountinfo, pidfd) so that they hold at most
-// half of those the process may open (the resources collector's cgroup
-// files a quarter), leaving the rest to the other collectors: past it, a
-// container is measured without keeping its files.
+// descriptors each: status, mountinfo, pidfd) so that they hold at most a
+// quarter of those the process may open, as the resources collector's
+// cgroup files do: together half, the rest left to what must not fail for
+// want of a descriptor (the walk of the cgroup tree, BPF objects,
+// scrapes). Past it, a container is measured without keeping its files.
 func maxEntries() int {
-	return sysfile.DescriptorShare(2) / 3
+	return sysfile.DescriptorShare(4) / 3
 }
 
 // Begin starts a scrape: it reads the host's namespaces and, when they

@@ -110,6 +110,7 @@ const (
 	ProcessProgCapsetEnter          = "capset_enter"
 	ProcessProgCapsetExitTp         = "capset_exit_tp"
 	ProcessProgChrootExit           = "chroot_exit"
+	ProcessProgCompatSyscall        = "compat_syscall"
 	ProcessProgDeleteModuleExit     = "delete_module_exit"
 	ProcessProgFinitModuleExit      = "finit_module_exit"
 	ProcessProgHandleExec           = "handle_exec"
@@ -193,6 +194,7 @@ type ProcessProgramSpecs struct {
 	CapsetEnter         *ebpf.ProgramSpec `ebpf:"capset_enter"`
 	CapsetExitTp        *ebpf.ProgramSpec `ebpf:"capset_exit_tp"`
 	ChrootExit          *ebpf.ProgramSpec `ebpf:"chroot_exit"`
+	CompatSyscall       *ebpf.ProgramSpec `ebpf:"compat_syscall"`
 	DeleteModuleExit    *ebpf.ProgramSpec `ebpf:"delete_module_exit"`
 	FinitModuleExit     *ebpf.ProgramSpec `ebpf:"finit_module_exit"`
 	HandleExec          *ebpf.ProgramSpec `ebpf:"handle_exec"`
@@ -352,6 +354,7 @@ type ProcessPrograms struct {
 	CapsetEnter         *ebpf.Program `ebpf:"capset_enter"`
 	CapsetExitTp        *ebpf.Program `ebpf:"capset_exit_tp"`
 	ChrootExit          *ebpf.Program `ebpf:"chroot_exit"`
+	CompatSyscall       *ebpf.Program `ebpf:"compat_syscall"`
 	DeleteModuleExit    *ebpf.Program `ebpf:"delete_module_exit"`
 	FinitModuleExit     *ebpf.Program `ebpf:"finit_module_exit"`
 	HandleExec          *ebpf.Program `ebpf:"handle_exec"`
@@ -386,6 +389,7 @@ func (p *ProcessPrograms) Close() error {
 		p.CapsetEnter,
 		p.CapsetExitTp,
 		p.ChrootExit,
+		p.CompatSyscall,
 		p.DeleteModuleExit,
 		p.FinitModuleExit,
 		p.HandleExec,

@@ -1,7 +1,8 @@
 // _config of the process signals (rtsec_process_suspicious_execs_total,
 // _class_execs_total, rtsec_privilege_changes_total,
-// rtsec_sensitive_syscalls_total): the high-risk-process threshold, the
-// critical syscalls and the settings of their alerts.
+// rtsec_sensitive_syscalls_total, rtsec_compat_syscalls_total): the
+// high-risk-process threshold, the critical syscalls, the namespaces allowed
+// 32-bit programs and the settings of their alerts.
 {
   _config+:: {
     // Process signals: a workload with more than highRiskThreshold critical events (suspicious execs, privilege
@@ -10,6 +11,10 @@
     highRiskThreshold: 5,
     // Sensitive syscalls that count as critical events.
     criticalSyscalls: ['ptrace', 'process_vm_writev', 'bpf', 'setns', 'unshare', 'mount', 'pivot_root', 'open_by_handle_at', 'init_module', 'finit_module', 'delete_module', 'kexec_load'],
+    // Namespaces whose containers may run 32-bit (i386) programs, legacy images: RtsecCompatSyscallsInContainer
+    // ignores them. RtsecCompatSyscallEvasion does not: a 32-bit namespace, privilege, ptrace, bpf, mount or
+    // module call is one the other process signals cannot see, wherever it comes from.
+    compatSyscallNamespaces: [],
 
     alerts+: {
       RtsecReverseShell: { severity: 'critical', 'for': '0m', category: 'execution', mitre_technique: 'T1059.004' },
@@ -37,6 +42,8 @@
       RtsecMountInContainer: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
       RtsecOpenByHandleAt: { severity: 'critical', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1611' },
       RtsecUserfaultfdInContainer: { severity: 'warning', 'for': '0m', category: 'privilege_escalation', mitre_technique: 'T1068' },
+      RtsecCompatSyscallEvasion: { severity: 'critical', 'for': '0m', category: 'evasion', mitre_technique: 'T1562' },
+      RtsecCompatSyscallsInContainer: { severity: 'warning', 'for': '0m', category: 'evasion', mitre_technique: 'T1562' },
     },
 
     dashboardUIDs+: { processSignals: 'rtsec-process-signals' },

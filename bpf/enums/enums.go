@@ -139,11 +139,12 @@ const (
 	EventFileModification  = 4
 	EventFileSensitiveRead = 5
 	EventEnforcement       = 6
-	Events                 = 7
+	EventCompatSyscall     = 7
+	Events                 = 8
 )
 
 // EventNames are the values of label type, indexed by the enum event's value - 1.
-var EventNames = []string{"suspicious_exec", "privilege_change", "sensitive_syscall", "file_modification", "file_sensitive_read", "enforcement"}
+var EventNames = []string{"suspicious_exec", "privilege_change", "sensitive_syscall", "file_modification", "file_sensitive_read", "enforcement", "compat_syscall"}
 
 // enum event_len (headers/events.h): Sizes of an event's strings.
 const (
@@ -287,6 +288,20 @@ const (
 	StatExecBudgetFull = 2
 )
 
+// enum compat (process/compat.h): Classes of a 32-bit syscall (label class).
+const (
+	CompatOther     = 0
+	CompatNamespace = 1
+	CompatPrivilege = 2
+	CompatPtrace    = 3
+	CompatBPF       = 4
+	CompatMount     = 5
+	CompatModule    = 6
+)
+
+// CompatNames are the values of label class, indexed by the enum compat's value.
+var CompatNames = []string{"other", "namespace", "privilege", "ptrace", "bpf", "mount", "module"}
+
 // enum priv (process/privilege.h): Kinds of privilege change (label kind).
 const (
 	PrivSetuidRoot  = 0
@@ -304,6 +319,7 @@ const (
 	SignalExecClass        = 2
 	SignalPrivilegeChange  = 3
 	SignalSensitiveSyscall = 4
+	SignalCompatSyscall    = 6
 )
 
 // enum signal_stat (process/signals.h): signal_stats indexes

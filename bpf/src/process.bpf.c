@@ -6,7 +6,8 @@
  *
  * The same object carries the other process signals (process/): each exec
  * is also classified (suspicious reasons, binary class, setuid exec), and
- * the set*id, capset and sensitive syscalls have their own tracepoints. */
+ * the set*id, capset and sensitive syscalls have their own tracepoints,
+ * and 32-bit syscalls, which those miss, are counted by class. */
 #include "rtsec.h"
 #include "events.h"
 #include "process/signals.h"
@@ -14,6 +15,7 @@
 #include "process/privilege.h"
 #include "process/syscalls.h"
 #include "process/runtime.h"
+#include "process/compat.h"
 #include "enforce.h"
 
 /* Bytes of a binary's base name (exec_key, class_names), its NUL included. */

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -36,7 +37,14 @@ var (
 	classesFile = kingpin.Flag("collector.process.classes-file",
 		"File of binary classes for rtsec_process_class_execs_total: lines \"class: name name…\", # comments; a bad line is fatal and named. Default: the built-in list (exporter/classes). An exec whose arguments name a mining pool (stratum+tcp://…) counts as miner too.").
 		Default("").String()
+	compatSyscalls = kingpin.Flag("collector.process.compat-syscalls",
+		"Count 32-bit (ia32) syscalls per container and class (rtsec_compat_syscalls_total): the kernel skips the per-syscall tracepoints the other process signals use for them. Its program runs on every syscall of the node and returns at once for a 64-bit one. x86-64 only.").
+		Default("true").Bool()
 )
+
+// compatProgram is the process object's program on every syscall's entry
+// that counts 32-bit ones (bpf/src/process/compat.h).
+const compatProgram = "compat_syscall"
 
 func init() {
 	register("process", true, newProcessCollector)
@@ -116,6 +124,10 @@ func newProcessCollector(env Env) (Collector, error) {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return nil, fmt.Errorf("set %s: %w", name, err)
 		}
+	}
+	// Only x86-64's TS_COMPAT tells a 32-bit syscall from a native one.
+	if !*compatSyscalls || runtime.GOARCH != "amd64" {
+		delete(spec.Programs, compatProgram)
 	}
 	missing, err := bpfprog.DropMissingTracepoints(spec)
 	if err != nil {

@@ -213,7 +213,7 @@ func TestProcessHostileGolden(t *testing.T) {
 
 var signalMetrics = []string{
 	metricdef.ProcessSuspiciousExecs.Name, metricdef.ProcessClassExecs.Name,
-	metricdef.PrivilegeChanges.Name, metricdef.SensitiveSyscalls.Name,
+	metricdef.PrivilegeChanges.Name, metricdef.SensitiveSyscalls.Name, metricdef.CompatSyscalls.Name,
 }
 
 func signalKey(cgroup uint64, signal, value uint16) bpf.ProcessSignalKey {
@@ -240,6 +240,8 @@ func TestSignalsGolden(t *testing.T) {
 		signalKey(job, enums.SignalPrivilegeChange, enums.PrivCapset):                               1,
 		signalKey(job, enums.SignalSensitiveSyscall, syscall(enums.ScPtrace, enums.ScResultDenied)): 4,
 		signalKey(job, enums.SignalSensitiveSyscall, syscall(enums.ScMount, enums.ScResultOk)):      1,
+		signalKey(job, enums.SignalCompatSyscall, enums.CompatNamespace):                            2,
+		signalKey(job, enums.SignalCompatSyscall, enums.CompatOther):                                30,
 		// Two cgroups of one host actor class sum.
 		signalKey(ssh, enums.SignalExecClass, shell):                                                      2,
 		signalKey(cron, enums.SignalExecClass, shell):                                                     5,
@@ -249,6 +251,7 @@ func TestSignalsGolden(t *testing.T) {
 		signalKey(web, enums.SignalSuspiciousExec, uint16(len(enums.ReasonNames))):               9,
 		signalKey(web, enums.SignalExecClass, uint16(len(list.Classes)+1)):                       9,
 		signalKey(web, enums.SignalSensitiveSyscall, syscall(enums.ScPtrace, enums.ScResults-1)): 9,
+		signalKey(web, enums.SignalCompatSyscall, uint16(len(enums.CompatNames))):                9,
 		signalKey(web, 99, 0): 9,
 	}})
 	assertGolden(t, &scrape{c: c}, "signals", signalMetrics...)

@@ -18,8 +18,8 @@ import (
 )
 
 // signals reads the per-container counters of the process signals with a
-// fixed label set: suspicious exec reasons, classes, privilege change kinds
-// and sensitive syscalls. Their label values are bounded by the kernel, so
+// fixed label set: suspicious exec reasons, classes, privilege change kinds,
+// sensitive syscalls and 32-bit syscall classes. Their label values are bounded by the kernel, so
 // the tables' budgets are never the limit.
 type signals struct {
 	counts   bpfprog.Map
@@ -69,6 +69,7 @@ func newSignals(counts bpfprog.Map, list classes.List, resolver *container.Resol
 		enums.SignalExecClass:        metricdef.ProcessClassExecs,
 		enums.SignalPrivilegeChange:  metricdef.PrivilegeChanges,
 		enums.SignalSensitiveSyscall: metricdef.SensitiveSyscalls,
+		enums.SignalCompatSyscall:    metricdef.CompatSyscalls,
 	} {
 		s.tables[signal] = aggregate.NewTable(unbounded)
 		s.descs[signal] = newSeriesDesc(def)
@@ -96,6 +97,8 @@ func (s *signals) labelValues(signal, value uint16) ([]string, bool) {
 		sc, ok := name(metricdef.SensitiveSyscallNames, int(value/enums.ScResults))
 		res, ok2 := name(metricdef.SyscallResults, int(value%enums.ScResults))
 		return append(sc, res...), ok && ok2
+	case enums.SignalCompatSyscall:
+		return name(metricdef.CompatSyscallClasses, int(value))
 	}
 	return nil, false
 }

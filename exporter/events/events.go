@@ -1,8 +1,8 @@
 // Package events writes rtsec's event log: the rare, detailed events the
 // BPF programs send through the "events" ring buffer (suspicious execs,
-// privilege changes, sensitive syscalls, critical file modifications and
-// sensitive file reads), one JSON line each, with the container identity
-// resolved and secrets in arguments redacted.
+// privilege changes, sensitive syscalls, 32-bit syscalls, critical file
+// modifications and sensitive file reads), one JSON line each, with the
+// container identity resolved and secrets in arguments redacted.
 //
 // The kernel side is bpf/src/headers/events.h: a struct rtsec_event with a
 // type and a type-specific code, a per-CPU rate limit and counted losses.
@@ -94,6 +94,9 @@ var Types = map[uint32]Type{
 		}
 		return cs
 	}},
+	enums.EventCompatSyscall: {Name: metricdef.EventTypes[enums.EventCompatSyscall-1], Describe: describeCompat, Counters: func(l Line) []Counter {
+		return []Counter{{metricdef.CompatSyscalls.Name, []string{l.Class}}}
+	}},
 	// Its signal, reasons and rule come from Decoder.Enforcement.
 	// EVENT_ENFORCEMENT (bpf/src/headers/enforce.h): its code is signal |
 	// action << 8, its ret the bits of the values acted on.
@@ -150,11 +153,14 @@ type record struct {
 type Line struct {
 	Time time.Time `json:"time"`
 	// EventID names the event in the exemplars of the series counting it.
-	EventID     string   `json:"event_id"`
-	Host        string   `json:"host"`
-	Type        string   `json:"type"`
-	Reasons     []string `json:"reasons,omitempty"`
-	Kind        string   `json:"kind,omitempty"`
+	EventID string   `json:"event_id"`
+	Host    string   `json:"host"`
+	Type    string   `json:"type"`
+	Reasons []string `json:"reasons,omitempty"`
+	Kind    string   `json:"kind,omitempty"`
+	// Class is a compat_syscall's (namespace, privilege…), with the
+	// 32-bit syscall's name in Syscall.
+	Class       string   `json:"class,omitempty"`
 	Syscall     string   `json:"syscall,omitempty"`
 	Return      *int64   `json:"return,omitempty"`
 	Result      string   `json:"result,omitempty"`

@@ -109,6 +109,7 @@ func TestCountersMatchMetrics(t *testing.T) {
 		"sensitive_syscall":   {Syscall: "bpf", Return: &ret, Result: "ok"},
 		"file_modification":   {PathClass: "etc_passwd", Op: "write", Traversal: true},
 		"file_sensitive_read": {FileClass: "shadow", Traversal: true},
+		"compat_syscall":      {Class: "namespace", Syscall: "unshare"},
 		"enforcement":         {Action: "killed", Signal: "suspicious_exec", Reasons: []string{"memfd"}},
 	}
 	for _, typ := range Types {

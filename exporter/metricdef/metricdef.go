@@ -93,7 +93,7 @@ var (
 var All = slices.Concat(
 	[]Def{ScrapeCollectorSuccess, ScrapeCollectorDuration},
 	[]Def{ProcessExecs, LabelOverflows},
-	[]Def{ProcessSuspiciousExecs, ProcessClassExecs, PrivilegeChanges, SensitiveSyscalls, Events, EventsLost},
+	[]Def{ProcessSuspiciousExecs, ProcessClassExecs, PrivilegeChanges, SensitiveSyscalls, CompatSyscalls, Events, EventsLost},
 	[]Def{ContainerInfo},
 	[]Def{ContainerPostureInfo, ContainerCapabilities, ContainerHostNamespace, ContainerSensitiveMounts},
 	[]Def{BPFProgramRuns, BPFProgramRunTime, BPFMapEntries, BPFMapCapacity, BPFMapInsertFailures},

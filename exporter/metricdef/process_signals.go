@@ -14,6 +14,7 @@ var (
 	PrivilegeChangeKinds  = enums.PrivNames
 	SensitiveSyscallNames = enums.ScNames
 	SyscallResults        = enums.ScResultNames
+	CompatSyscallClasses  = enums.CompatNames
 	// EventTypes are indexed by the event type - 1.
 	EventTypes = enums.EventNames
 	// EventLossCauses are the kernel's (event_stats) and the log's own
@@ -49,6 +50,11 @@ var (
 			Label{Name: "syscall", Values: SensitiveSyscallNames},
 			Label{Name: "result", Values: SyscallResults},
 		),
+	}
+	CompatSyscalls = Def{
+		Name: "rtsec_compat_syscalls_total", Type: prometheus.CounterValue, Collector: "process",
+		Help:   "32-bit (ia32) syscalls on x86-64, by container and class: namespace (unshare, setns), privilege (set*id, capset), ptrace, bpf, mount (mount, umount, pivot_root), module (init/finit/delete_module, kexec_load), other. The kernel skips the per-syscall tracepoints for them, so the other process signals miss them (docs/process.md); off with --no-collector.process.compat-syscalls.",
+		Labels: withIdentity(Label{Name: "class", Values: CompatSyscallClasses}),
 	}
 	Events = Def{
 		Name: "rtsec_events_total", Type: prometheus.CounterValue, Collector: "events",

@@ -1,6 +1,6 @@
 // Alerts of the process signals classified in the kernel: suspicious execs
 // and binary classes (rtsec-process-suspicious), privilege changes and
-// escape syscalls (rtsec-privilege-escape).
+// escape syscalls, 32-bit syscalls (rtsec-privilege-escape).
 local a = import '../lib/alert.libsonnet';
 local startup = import '../lib/startup.libsonnet';
 local u = import '../lib/utils.libsonnet';
@@ -145,6 +145,22 @@ local u = import '../lib/utils.libsonnet';
           syscall('RtsecMountInContainer', ['mount', 'umount2', 'pivot_root', 'chroot'], 'A mount-family syscall was made in a container.'),
           syscall('RtsecOpenByHandleAt', ['open_by_handle_at'], 'open_by_handle_at was called in a container (shocker escape).'),
           syscall('RtsecUserfaultfdInContainer', ['userfaultfd'], 'userfaultfd was called in a container.'),
+          // 32-bit syscalls skip the tracepoints of the alerts above (docs/process.md). runc is 64-bit: no
+          // startup guard.
+          event('RtsecCompatSyscallEvasion',
+                r.compatIncrease,
+                'class!="other"',
+                'A 32-bit syscall hidden from the per-syscall signals changed namespaces, privileges, mounts or the kernel.',
+                'A 32-bit (ia32) syscall of class {{ $labels.class }}, which the sensitive syscall and privilege signals do not see, was made'),
+          a.new(c,
+                'RtsecCompatSyscallsInContainer',
+                'sum by (%s) (%s{%s})\n' % [
+                  c.containerLabels,
+                  r.compatIncrease,
+                  u.matchers(['container_id!=""', u.notIn('namespace', c.trustedNamespaces + c.compatSyscallNamespaces)]),
+                ],
+                'A container made 32-bit syscalls.',
+                '{{ $value | printf "%%.0f" }} 32-bit (ia32) syscalls in the last %s %s, whose namespace is not in _config.compatSyscallNamespaces: a 32-bit program runs there, and the per-syscall signals do not see its calls.' % [c.eventWindow, where]),
         ],
       },
     ],

@@ -28,7 +28,10 @@ local u = import '../lib/utils.libsonnet';
       ]],
       [8, [
         g.timeseries('Privilege changes by kind', [g.target('sum by (kind) (%s{%s})' % [r.privilegeIncrease, ns], '{{kind}}')], 'short', '', true),
-        g.timeseries('Sensitive syscalls by syscall and result', [g.target('sum by (syscall, result) (%s{%s})' % [r.syscallIncrease, ns], '{{syscall}} {{result}}')], 'short', '', true),
+        g.timeseries('Sensitive syscalls by syscall and result, 32-bit syscalls by class', [
+          g.target('sum by (syscall, result) (%s{%s})' % [r.syscallIncrease, ns], '{{syscall}} {{result}}'),
+          g.target('sum by (class) (%s{%s})' % [r.compatIncrease, ns], '32-bit {{class}}'),
+        ], 'short', '32-bit (ia32) syscalls skip the per-syscall tracepoints, so they are counted apart, by class, at their entry (docs/process.md).', true),
       ]],
       [8, [
         g.timeseries('Suspicious exec rate (exemplars: event log lines)',
@@ -55,6 +58,7 @@ local u = import '../lib/utils.libsonnet';
           g.target('sum by (%s, reason) (%s{%s})' % [c.containerLabels, r.suspiciousIncrease, ns], '', true),
           g.target('sum by (%s, kind) (%s{%s})' % [c.containerLabels, r.privilegeIncrease, ns], '', true),
           g.target('sum by (%s, syscall, result) (%s{%s})' % [c.containerLabels, r.syscallIncrease, ns], '', true),
+          g.target('sum by (%s, class) (%s{%s})' % [c.containerLabels, r.compatIncrease, ns], '', true),
         ]),
         g.timeseries('Critical events per container, top 10',
                      [g.target('topk(10, %s{%s})' % [r.criticalEvents, ns], who)],

@@ -7,6 +7,7 @@
     classIncrease: 'namespace_pod_container_class:rtsec_process_class_execs:increase' + c.eventWindow,
     privilegeIncrease: 'namespace_pod_container_kind:rtsec_privilege_changes:increase' + c.eventWindow,
     syscallIncrease: 'namespace_pod_container_syscall_result:rtsec_sensitive_syscalls:increase' + c.eventWindow,
+    compatIncrease: 'namespace_pod_container_class:rtsec_compat_syscalls:increase' + c.eventWindow,
     // Critical process events per container in highRiskWindow (threat model's HighRiskProcess).
     criticalEvents: 'namespace_pod_container:rtsec_critical_events:increase' + c.highRiskWindow,
     // The same per kind of event: signal (suspicious_exec, privilege_change, sensitive_syscall, process_class) and

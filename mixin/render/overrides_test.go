@@ -96,3 +96,73 @@ func TestReplacedSettingFails(t *testing.T) {
 		t.Fatalf("generation with containerStartupGrace: got error %v, want one naming containerStartupWindow", err)
 	}
 }
+
+// TestCompatSyscallNamespaces runs promtool on the rules generated with a
+// namespace allowed 32-bit programs: its containers' 32-bit calls do not
+// raise RtsecCompatSyscallsInContainer, another namespace's do, and a
+// 32-bit namespace call in the allowed namespace is still an evasion.
+func TestCompatSyscallNamespaces(t *testing.T) {
+	bin := promtool(t)
+	dir := t.TempDir()
+	overrides := filepath.Join(dir, "o.libsonnet")
+	if err := os.WriteFile(overrides, []byte(`{ _config+:: { compatSyscallNamespaces: ['legacy'] } }`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, err := Files(root, overrides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	calls := func(ns, pod, class string) string {
+		return `    - series: rtsec_compat_syscalls_total{job="rtsec", instance="node1:9500", container_id="` + pod + `", namespace="` + ns + `", pod="` + pod + `", container="app", class="` + class + `"}
+      values: _x20 3x10
+`
+	}
+	labels := func(ns, pod string) string {
+		return `          instance: node1:9500
+          container_id: ` + pod + `
+          namespace: ` + ns + `
+          pod: ` + pod + `
+          container: app
+`
+	}
+	test := `rule_files:
+  - alerts/rtsec-rules.yaml
+  - alerts/rtsec-alerts.yaml
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+` + calls("legacy", "l1", "other") + calls("legacy", "l2", "privilege") + calls("shop", "s1", "other") + `
+    alert_rule_test:
+    - eval_time: 22m
+      alertname: RtsecCompatSyscallsInContainer
+      exp_alerts:
+      - exp_labels:
+          severity: warning
+          category: evasion
+          mitre_technique: T1562
+` + labels("shop", "s1") + `        exp_annotations:
+          summary: A container made 32-bit syscalls.
+          description: '3 32-bit (ia32) syscalls in the last 5m in container shop/s1/app (container_id s1) on node1:9500, whose namespace is not in _config.compatSyscallNamespaces: a 32-bit program runs there, and the per-syscall signals do not see its calls.'
+          runbook_url: https://github.com/rtsec/rtsec/blob/main/docs/runbooks.md#rtseccompatsyscallsincontainer
+    - eval_time: 22m
+      alertname: RtsecCompatSyscallEvasion
+      exp_alerts:
+      - exp_labels:
+          severity: critical
+          category: evasion
+          mitre_technique: T1562
+` + labels("legacy", "l2") + `          class: privilege
+        exp_annotations:
+          summary: A 32-bit syscall hidden from the per-syscall signals changed namespaces, privileges, mounts or the kernel.
+          description: A 32-bit (ia32) syscall of class privilege, which the sensitive syscall and privilege signals do not see, was made 3 time(s) in the last 5m in container legacy/l2/app (container_id l2) on node1:9500.
+          runbook_url: https://github.com/rtsec/rtsec/blob/main/docs/runbooks.md#rtseccompatsyscallevasion
+`
+	if err := os.WriteFile(filepath.Join(dir, "compat.yaml"), []byte(test), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runPromtool(t, bin, dir, "test", "rules", "compat.yaml")
+}

@@ -1,5 +1,6 @@
 // Recording rules of the process signals classified in the kernel
-// (suspicious execs, classes, privilege changes, sensitive syscalls): the
+// (suspicious execs, classes, privilege changes, sensitive syscalls, 32-bit
+// syscalls): the
 // events of each container in eventWindow, and the critical events of the
 // threat model's HighRiskProcess.
 local startup = import '../lib/startup.libsonnet';
@@ -30,6 +31,7 @@ local u = import '../lib/utils.libsonnet';
                  increase(['classIncrease', 'rtsec_process_class_execs_total'], 'class'),
                  increase(['privilegeIncrease', 'rtsec_privilege_changes_total'], 'kind'),
                  increase(['syscallIncrease', 'rtsec_sensitive_syscalls_total'], 'syscall, result'),
+                 increase(['compatIncrease', 'rtsec_compat_syscalls_total'], 'class'),
                ] + startup.records(c, 'rtsec_process_suspicious_execs_total', 'reason', r.suspiciousStartup)
                + startup.records(c, 'rtsec_process_class_execs_total', 'class', r.classStartup)
                + startup.records(c, 'rtsec_sensitive_syscalls_total', 'syscall, result', r.syscallStartup) + [

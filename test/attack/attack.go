@@ -20,3 +20,11 @@ func Program(t testing.TB) []byte {
 	_, file, _, _ := runtime.Caller(0)
 	return gobuild.Static(t, filepath.Dir(file), "./cmd/rtsec-attack")
 }
+
+// Program32 returns rtsec-attack32, a 32-bit x86 (GOARCH=386) program that
+// makes ia32 syscalls, which the per-syscall tracepoints do not see.
+func Program32(t testing.TB) []byte {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return gobuild.StaticFor(t, filepath.Dir(file), "./cmd/rtsec-attack32", "386")
+}

@@ -36,10 +36,16 @@ const (
 	userfaultfdAlert   = "RtsecUserfaultfdInContainer"
 	privilegedAlert    = "RtsecPrivilegedContainer"
 	hostNamespaceAlert = "RtsecContainerHostNamespace"
+	compatEvasionAlert = "RtsecCompatSyscallEvasion"
+	compatAlert        = "RtsecCompatSyscallsInContainer"
 )
 
-// attackTool is where withAttackTool puts rtsec-attack in a container.
-const attackTool = "/bin/rtsec-attack"
+// attackTool is where withAttackTool puts rtsec-attack in a container,
+// attackTool32 where withAttackTool32 puts rtsec-attack32.
+const (
+	attackTool   = "/bin/rtsec-attack"
+	attackTool32 = "/bin/rtsec-attack32"
+)
 
 // processScenarios exercise the process signals: attacks each raise their
 // alert; the benign ones use the same hooks and must stay quiet. Commands
@@ -167,6 +173,15 @@ var processScenarios = []Scenario{
 		},
 	},
 	{
+		Name: "compat-syscalls",
+		Description: "A 32-bit (GOARCH=386) program makes ia32 unshare(CLONE_NEWUTS), setresuid32 and capset calls, " +
+			"which the per-syscall tracepoints do not see: only the compat syscall counter's alerts fire.",
+		Setup:  withAttackTool32,
+		Steps:  []Step{Cmd(attackTool32)},
+		Expect: []Match{Named(compatEvasionAlert, "class", "namespace"), Named(compatEvasionAlert, "class", "privilege"), Named(compatAlert)},
+		Forbid: []Match{Named(namespaceAlert), Named(capsetAlert)},
+	},
+	{
 		Name:        "risky-posture",
 		Description: "Containers start privileged, with the host's pid namespace, and with the host's network namespace.",
 		Action: func(e *Env) {
@@ -221,6 +236,17 @@ func withAttackTool(e *Env) {
 	e.T.Helper()
 	path := filepath.Join(e.Main().Rootfs(), attackTool)
 	if err := os.WriteFile(path+".tmp", attack.Program(e.T), 0o755); err != nil {
+		e.T.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		e.T.Fatal(err)
+	}
+}
+
+func withAttackTool32(e *Env) {
+	e.T.Helper()
+	path := filepath.Join(e.Main().Rootfs(), attackTool32)
+	if err := os.WriteFile(path+".tmp", attack.Program32(e.T), 0o755); err != nil {
 		e.T.Fatal(err)
 	}
 	if err := os.Rename(path+".tmp", path); err != nil {

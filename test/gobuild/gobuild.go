@@ -25,13 +25,20 @@ var (
 // and returns the executable's bytes.
 func Static(t testing.TB, dir, pkg string) []byte {
 	t.Helper()
-	key := filepath.Join(dir, pkg)
+	return StaticFor(t, dir, pkg, "")
+}
+
+// StaticFor is Static for the architecture goarch ("386": a 32-bit x86
+// program); "" is the host's.
+func StaticFor(t testing.TB, dir, pkg, goarch string) []byte {
+	t.Helper()
+	key := filepath.Join(dir, pkg) + " " + goarch
 	mu.Lock()
 	defer mu.Unlock()
 	r, ok := built[key]
 	if !ok {
 		r = &result{}
-		r.binary, r.err = build(dir, pkg)
+		r.binary, r.err = build(dir, pkg, goarch)
 		built[key] = r
 	}
 	if r.err != nil {
@@ -40,7 +47,7 @@ func Static(t testing.TB, dir, pkg string) []byte {
 	return r.binary
 }
 
-func build(dir, pkg string) ([]byte, error) {
+func build(dir, pkg, goarch string) ([]byte, error) {
 	tmp, err := os.MkdirTemp("", "rtsec-gobuild-")
 	if err != nil {
 		return nil, err
@@ -50,6 +57,9 @@ func build(dir, pkg string) ([]byte, error) {
 	cmd := exec.Command("go", "build", "-o", out, pkg)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if goarch != "" {
+		cmd.Env = append(cmd.Env, "GOARCH="+goarch)
+	}
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build %s: %w\n%s", pkg, err, msg)
 	}

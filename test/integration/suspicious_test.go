@@ -68,6 +68,7 @@ type eventLine struct {
 	Type        string   `json:"type"`
 	Reasons     []string `json:"reasons"`
 	Kind        string   `json:"kind"`
+	Class       string   `json:"class"`
 	Syscall     string   `json:"syscall"`
 	ContainerID string   `json:"container_id"`
 	Exe         string   `json:"exe"`

@@ -24,6 +24,7 @@ enum event {
 	EVENT_FILE_MODIFICATION,
 	EVENT_FILE_SENSITIVE_READ,
 	EVENT_ENFORCEMENT, /* enforce.h */
+	EVENT_COMPAT_SYSCALL, /* process/compat.h */
 	EVENTS,            /* how many */
 };
 /* Entries of event_counts: more than the types, room for new ones. */

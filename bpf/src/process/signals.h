@@ -1,6 +1,6 @@
 /* Per-container counters of the process signals that have a small fixed
  * label set (suspicious exec reasons, binary classes, privilege change
- * kinds, sensitive syscalls and their results): one hash map keyed by
+ * kinds, sensitive syscalls and their results, 32-bit syscall classes): one hash map keyed by
  * container key, signal and label value, read by the exporter at scrape. */
 #ifndef RTSEC_PROCESS_SIGNALS_H
 #define RTSEC_PROCESS_SIGNALS_H
@@ -13,6 +13,8 @@ enum signal {
 	SIGNAL_EXEC_CLASS,
 	SIGNAL_PRIVILEGE_CHANGE,
 	SIGNAL_SENSITIVE_SYSCALL,
+	/* past enum enforce_signal's (enforce.h): no policy acts on it */
+	SIGNAL_COMPAT_SYSCALL = 6,
 };
 
 /* signal_stats indexes */

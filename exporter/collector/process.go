@@ -38,7 +38,7 @@ var (
 		"File of binary classes for rtsec_process_class_execs_total: lines \"class: name name…\", # comments; a bad line is fatal and named. Default: the built-in list (exporter/classes). An exec whose arguments name a mining pool (stratum+tcp://…) counts as miner too.").
 		Default("").String()
 	compatSyscalls = kingpin.Flag("collector.process.compat-syscalls",
-		"Count 32-bit (ia32) syscalls per container and class (rtsec_compat_syscalls_total): the kernel skips the per-syscall tracepoints the other process signals use for them. Its program runs on every syscall of the node and returns at once for a 64-bit one. x86-64 only.").
+		"Count 32-bit (ia32) syscalls per container and class (rtsec_compat_syscalls_total): the kernel skips the per-syscall tracepoints the other process signals use for them. Its program runs on every syscall of the node and returns at once for a 64-bit one. x86-64 only; not loaded where the kernel cannot run 32-bit syscalls (booted with ia32_emulation=0, or without CONFIG_IA32_EMULATION).").
 		Default("true").Bool()
 )
 
@@ -128,6 +128,9 @@ func newProcessCollector(env Env) (Collector, error) {
 	// Only x86-64's TS_COMPAT tells a 32-bit syscall from a native one.
 	if !*compatSyscalls || runtime.GOARCH != "amd64" {
 		delete(spec.Programs, compatProgram)
+	} else if ok, why := ia32Syscalls(kernelCmdline()); !ok {
+		delete(spec.Programs, compatProgram)
+		env.Logger.Info("32-bit syscalls are not counted: this kernel cannot run them", "reason", why)
 	}
 	missing, err := bpfprog.DropMissingTracepoints(spec)
 	if err != nil {

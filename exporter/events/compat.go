@@ -16,6 +16,7 @@ var ia32Names = map[uint32]string{
 	203: "setreuid32", 204: "setregid32", 208: "setresuid32", 210: "setresgid32",
 	213: "setuid32", 214: "setgid32", 215: "setfsuid32", 216: "setfsgid32", 217: "pivot_root",
 	283: "kexec_load", 310: "unshare", 346: "setns", 350: "finit_module", 357: "bpf",
+	428: "open_tree", 429: "move_mount", 430: "fsopen", 431: "fsconfig", 432: "fsmount", 433: "fspick",
 }
 
 // describeCompat decodes a compat_syscall event's code: the class in the

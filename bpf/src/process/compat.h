@@ -62,6 +62,12 @@ static __always_inline __u16 compat_class(long nr)
 	case 22:  /* umount */
 	case 52:  /* umount2 */
 	case 217: /* pivot_root */
+	case 428: /* open_tree */
+	case 429: /* move_mount */
+	case 430: /* fsopen */
+	case 431: /* fsconfig */
+	case 432: /* fsmount */
+	case 433: /* fspick */
 		return COMPAT_MOUNT;
 	case 128: /* init_module */
 	case 129: /* delete_module */

@@ -12,19 +12,6 @@ import (
 // port in the listed scope only; another scope and another namespace still
 // alert, and public pools stay critical.
 func TestMiningProxyAllowlist(t *testing.T) {
-	bin := promtool(t)
-	dir := t.TempDir()
-	overrides := filepath.Join(dir, "o.libsonnet")
-	if err := os.WriteFile(overrides, []byte(`{ _config+:: { miningProxyAllowlist: { mining: ['cluster_service'] } } }`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	files, err := Files(root, overrides)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Write(dir, files); err != nil {
-		t.Fatal(err)
-	}
 	conn := func(ns, pod, scope, direction string) string {
 		return `    - series: rtsec_network_connections_total{job="rtsec", instance="node1:9500", container_id="` + pod + `", namespace="` + ns + `", pod="` + pod + `", container="app", direction="` + direction + `", protocol="tcp", scope="` + scope + `", port_class="mining", result="ok"}
       values: _x20 1x10
@@ -77,10 +64,7 @@ tests:
           description: 'Connections to a mining-pool port were made 1 time(s) in the last 5m in container mining/m3/app (container_id m3) on node1:9500.'
           runbook_url: https://github.com/rtsec/rtsec/blob/main/docs/runbooks.md#rtsecminingpoolconnection
 `
-	if err := os.WriteFile(filepath.Join(dir, "mining.yaml"), []byte(test), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	runPromtool(t, bin, dir, "test", "rules", "mining.yaml")
+	testRulesWith(t, `{ _config+:: { miningProxyAllowlist: { mining: ['cluster_service'] } } }`, "mining.yaml", test)
 }
 
 // TestReplacedSettingFails checks that an override of containerStartupGrace,
@@ -102,19 +86,6 @@ func TestReplacedSettingFails(t *testing.T) {
 // raise RtsecCompatSyscallsInContainer, another namespace's do, and a
 // 32-bit namespace call in the allowed namespace is still an evasion.
 func TestCompatSyscallNamespaces(t *testing.T) {
-	bin := promtool(t)
-	dir := t.TempDir()
-	overrides := filepath.Join(dir, "o.libsonnet")
-	if err := os.WriteFile(overrides, []byte(`{ _config+:: { compatSyscallNamespaces: ['legacy'] } }`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	files, err := Files(root, overrides)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Write(dir, files); err != nil {
-		t.Fatal(err)
-	}
 	calls := func(ns, pod, class string) string {
 		return `    - series: rtsec_compat_syscalls_total{job="rtsec", instance="node1:9500", container_id="` + pod + `", namespace="` + ns + `", pod="` + pod + `", container="app", class="` + class + `"}
       values: _x20 3x10
@@ -161,8 +132,28 @@ tests:
           description: A 32-bit (ia32) syscall of class privilege, which the sensitive syscall and privilege signals do not see, was made 3 time(s) in the last 5m in container legacy/l2/app (container_id l2) on node1:9500.
           runbook_url: https://github.com/rtsec/rtsec/blob/main/docs/runbooks.md#rtseccompatsyscallevasion
 `
-	if err := os.WriteFile(filepath.Join(dir, "compat.yaml"), []byte(test), 0o644); err != nil {
+	testRulesWith(t, `{ _config+:: { compatSyscallNamespaces: ['legacy'] } }`, "compat.yaml", test)
+}
+
+// testRulesWith generates the rules with the _config overrides and runs
+// promtool's rule test, the YAML text test written as name, on them.
+func testRulesWith(t *testing.T, overrides, name, test string) {
+	t.Helper()
+	bin := promtool(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "o.libsonnet")
+	if err := os.WriteFile(path, []byte(overrides), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	runPromtool(t, bin, dir, "test", "rules", "compat.yaml")
+	files, err := Files(root, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(test), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runPromtool(t, bin, dir, "test", "rules", name)
 }

@@ -24,12 +24,9 @@ type Dir struct {
 // the entries (nil: one is made). An entry of unknown type is looked up
 // with lstat. Errors are *fs.PathError.
 func Subdirs(path string, buf []byte) ([]Dir, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	for err == unix.EINTR {
-		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	}
+	fd, err := open(path, unix.O_DIRECTORY)
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, err
 	}
 	defer unix.Close(fd)
 	if len(buf) < 4096 {

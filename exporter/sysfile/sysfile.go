@@ -34,7 +34,7 @@ type File struct {
 
 // Open opens the file at path for ReadAll. Errors are *fs.PathError.
 func Open(path string) (*File, error) {
-	fd, err := open(path)
+	fd, err := open(path, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (f *File) Close() { unix.Close(f.fd) }
 // ReadHead reads at most len(buf) bytes from the start of the file at path,
 // in one read: a generated file gives whole lines.
 func ReadHead(path string, buf []byte) ([]byte, error) {
-	fd, err := open(path)
+	fd, err := open(path, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -93,9 +93,11 @@ func ReadHead(path string, buf []byte) ([]byte, error) {
 	}
 }
 
-func open(path string) (int, error) {
+// open opens path read-only with flags added (O_DIRECTORY), retrying on
+// EINTR. Errors are *fs.PathError.
+func open(path string, flags int) (int, error) {
 	for {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|flags, 0)
 		if err == unix.EINTR {
 			continue
 		}

@@ -101,12 +101,7 @@ k8s-tools:
 # FUZZTIME=10m). Their seed corpora run in every go test as well.
 FUZZTIME ?= 3s
 fuzz:
-	@set -e; for f in $$(git grep -l '^func Fuzz' -- '*_test.go'); do \
-		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
-			echo "fuzz $$t ./$$(dirname $$f)"; \
-			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
-		done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 # The exporter under container churn, exec/file/network load and scrapes
 # for DURATION; fails on monotonic growth of RSS, goroutines, fds, series or

@@ -160,18 +160,21 @@ func (e *Env) startupPod(pods [3]string, replica int, container, script string) 
 	e.T.Helper()
 	// Late actions run one after another, so a queue of them can bring a
 	// second replica right behind its first: it waits until the first one's
-	// startup is two windows old, and so the workload's profile.
+	// startup is two windows old, and so the workload's profile. The first
+	// one's start is when its pod runs: the sandbox can take seconds before.
 	key := pods[0] + "/" + pods[1]
 	firstStarts.Lock()
-	if replica == 1 {
-		firstStarts.at[key] = time.Now()
-	}
 	first, ok := firstStarts.at[key]
 	firstStarts.Unlock()
 	if replica > 1 && ok {
 		time.Sleep(time.Until(first.Add(2 * duration(StartupGrace))))
 	}
 	e.RunPod(containerd.PodOptions{Mounts: e.imageTools()}, pods[0], pods[replica], container, "/bin/sh", "-c", script)
+	if replica == 1 {
+		firstStarts.Lock()
+		firstStarts.at[key] = time.Now()
+		firstStarts.Unlock()
+	}
 	time.Sleep(startupSettle)
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
@@ -18,6 +19,9 @@ const countBatchBytes = 256 << 10
 // value size between counts. Not safe for concurrent use.
 type Counter struct {
 	buffers map[[2]uint32]countBuffers
+	// used is, by map, the sequence number of the last whole Read Count
+	// took the entries of.
+	used map[Map]uint64
 }
 
 // countBuffers are the key and value buffers of one batch, slices of byte
@@ -26,8 +30,18 @@ type countBuffers struct {
 	keys, values any
 }
 
-// Count returns how many entries the hash map m holds.
+// Count returns how many entries the hash map m holds. When a Batch read m
+// whole since Count last looked at it, that read's number is the answer:
+// a scrape that dumps a map then reads it once, and the count is the
+// scrape's own or the previous one's.
 func (c *Counter) Count(m Map) (int, error) {
+	if n, seq, ok := lastRead(m); ok && seq > c.used[m] {
+		if c.used == nil {
+			c.used = map[Map]uint64{}
+		}
+		c.used[m] = seq
+		return n, nil
+	}
 	if m.Type() == ebpf.PerCPUHash || m.Type() == ebpf.LRUCPUHash {
 		return countKeys(m) // values of every CPU: not worth a buffer
 	}
@@ -48,6 +62,39 @@ func (c *Counter) Count(m Map) (int, error) {
 			return 0, fmt.Errorf("count map %s: %w", m, err)
 		}
 	}
+}
+
+// reads holds, by map (every Map is a pointer), the entries of the last
+// whole Read of a Batch and its sequence number.
+var reads struct {
+	sync.Mutex
+	seq  uint64
+	last map[Map]read
+}
+
+type read struct {
+	entries int
+	seq     uint64
+}
+
+// noteRead records that a Batch read the n entries of m.
+func noteRead(m Map, n int) {
+	reads.Lock()
+	defer reads.Unlock()
+	if reads.last == nil {
+		reads.last = map[Map]read{}
+	}
+	reads.seq++
+	reads.last[m] = read{entries: n, seq: reads.seq}
+}
+
+// lastRead returns the entries and sequence number of the last whole Read
+// of m, if there was one.
+func lastRead(m Map) (entries int, seq uint64, ok bool) {
+	reads.Lock()
+	defer reads.Unlock()
+	r, ok := reads.last[m]
+	return r.entries, r.seq, ok
 }
 
 func (c *Counter) buffersFor(m Map) countBuffers {

@@ -37,6 +37,7 @@ func (b *Batch[K, V]) Read(m Map) (keys []K, values []V, err error) {
 		keys, values = keys[:at+n], values[:at+n]
 		switch {
 		case errors.Is(err, ebpf.ErrKeyNotExist):
+			noteRead(m, len(keys))
 			return keys, values, nil
 		case errors.Is(err, ebpf.ErrNotSupported):
 			return b.iterate(m, keys[:0], values[:0])
@@ -65,6 +66,7 @@ func (b *Batch[K, V]) iterate(m Map, keys []K, values []V) ([]K, []V, error) {
 	for {
 		err := m.NextKey(cur, &key)
 		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			noteRead(m, len(keys))
 			return keys, values, nil
 		}
 		if err != nil {
@@ -153,12 +155,15 @@ func DeleteWhere[K comparable, V any](m Map, drop func(K, V) bool) error {
 	if err != nil {
 		return err
 	}
+	left := len(keys)
 	for i, k := range keys {
 		if drop(k, values[i]) {
 			if err := m.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 				return fmt.Errorf("delete from map %s: %w", m, err)
 			}
+			left--
 		}
 	}
+	noteRead(m, left)
 	return nil
 }

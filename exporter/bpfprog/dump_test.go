@@ -91,6 +91,49 @@ func TestCounterCountsExactly(t *testing.T) {
 	}
 }
 
+// Counter takes a map's entries from a whole Batch read since it last
+// looked at the map, once, and counts the map itself otherwise.
+func TestCounterUsesLastRead(t *testing.T) {
+	m := newMap(t, ebpf.Hash, 8, 8, 64)
+	put := func(from, to int) {
+		for i := from; i < to; i++ {
+			if err := m.Put(uint64(i), uint64(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	count := func(c *Counter, want int, why string) {
+		t.Helper()
+		got, err := c.Count(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: Count = %d, want %d", why, got, want)
+		}
+	}
+	put(0, 10)
+	var b Batch[uint64, uint64]
+	if _, _, err := b.Read(m); err != nil {
+		t.Fatal(err)
+	}
+	put(10, 15)
+	var c, other Counter
+	count(&c, 10, "after a read of 10 entries")
+	count(&c, 15, "no read since")
+	count(&other, 10, "another counter, after the same read")
+	if _, _, err := b.Read(m); err != nil {
+		t.Fatal(err)
+	}
+	put(15, 20)
+	count(&c, 15, "after a read of 15 entries")
+	count(&c, 20, "no read since")
+	if err := DeleteWhere(m, func(k, _ uint64) bool { return k < 5 }); err != nil {
+		t.Fatal(err)
+	}
+	count(&c, 15, "after a read that deleted 5 of 20 entries")
+}
+
 // SumsPerCPU adds up every CPU's value of every index of a per-CPU array
 // in one read.
 func TestSumsPerCPU(t *testing.T) {

@@ -16,7 +16,7 @@ var (
 	}
 	BPFMapEntries = Def{
 		Name: "rtsec_bpf_map_entries", Type: prometheus.GaugeValue, Collector: "bpf",
-		Help:   "Entries in each rtsec BPF hash map.",
+		Help:   "Entries in each rtsec BPF hash map, as counted by this scrape's or the previous scrape's read of it.",
 		Labels: []Label{{Name: "map", Example: "exec_counts", Bound: "rtsec's maps"}},
 	}
 	BPFMapCapacity = Def{

@@ -12,3 +12,4 @@ package bpf
 //go:generate go tool bpf2go -cc clang-14 -cflags "-O2 -g -Wall -Werror -mcpu=v3" -target bpfel Network src/network.bpf.c -- -I./src/headers
 //go:generate go tool bpf2go -cc clang-14 -cflags "-O2 -g -Wall -Werror -mcpu=v3" -target amd64,arm64 Files src/files.bpf.c -- -I./src/headers
 //go:generate go tool bpf2go -cc clang-14 -cflags "-O2 -g -Wall -Werror -mcpu=v3" -target bpfel Resources src/resources.bpf.c -- -I./src/headers
+//go:generate go tool bpf2go -cc clang-14 -cflags "-O2 -g -Wall -Werror -mcpu=v3" -target bpfel -type task_posture Tasks src/tasks.bpf.c -- -I./src/headers

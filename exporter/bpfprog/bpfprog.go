@@ -26,12 +26,15 @@ type Set struct {
 	mu       sync.Mutex
 	programs map[string]*ebpf.Program
 	maps     map[string]*ebpf.Map
-	closers  []io.Closer
+	// iters are the links of the iterator programs, by program name: a
+	// read of one runs its program.
+	iters   map[string]*link.Iter
+	closers []io.Closer
 }
 
 // NewSet returns an empty set.
 func NewSet() *Set {
-	return &Set{programs: map[string]*ebpf.Program{}, maps: map[string]*ebpf.Map{}}
+	return &Set{programs: map[string]*ebpf.Program{}, maps: map[string]*ebpf.Map{}, iters: map[string]*link.Iter{}}
 }
 
 // Load loads spec into the kernel, assigns its programs and maps to objs (a
@@ -67,6 +70,7 @@ func (s *Set) LoadWithMaps(spec *ebpf.CollectionSpec, objs io.Closer, replacemen
 	}
 
 	var links []io.Closer
+	iters := map[string]*link.Iter{}
 	for name, prog := range programs {
 		l, err := Attach(spec.Programs[name].SectionName, prog)
 		if err != nil {
@@ -76,12 +80,16 @@ func (s *Set) LoadWithMaps(spec *ebpf.CollectionSpec, objs io.Closer, replacemen
 			return fmt.Errorf("attach BPF program %s (%s): %w", name, spec.Programs[name].SectionName, err)
 		}
 		links = append(links, l)
+		if it, ok := l.(*link.Iter); ok {
+			iters[name] = it
+		}
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	maps.Copy(s.programs, programs)
 	maps.Copy(s.maps, objMaps)
+	maps.Copy(s.iters, iters)
 	// Close detaches links before closing the objects they attach. coll
 	// holds what objs did not take.
 	s.closers = append(s.closers, objs, collection{coll})
@@ -114,12 +122,22 @@ func (s *Set) Close() error {
 	s.closers = nil
 	clear(s.programs)
 	clear(s.maps)
+	clear(s.iters)
 	return errors.Join(errs...)
 }
 
+// Iter returns the link of the loaded iterator program name, if any.
+func (s *Set) Iter(name string) (*link.Iter, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	it, ok := s.iters[name]
+	return it, ok
+}
+
 // Attach attaches prog to the hook named by its ELF section: tp_btf/NAME,
-// raw_tp/NAME or raw_tracepoint/NAME, tracepoint/GROUP/NAME or tp/GROUP/NAME.
-// These are the hooks that work under kernel lockdown; anything else is a
+// raw_tp/NAME or raw_tracepoint/NAME, tracepoint/GROUP/NAME or tp/GROUP/NAME,
+// or iter/NAME (an iterator, which runs when its link is read). These are
+// the hooks that work under kernel lockdown; anything else is a
 // programming error.
 func Attach(section string, prog *ebpf.Program) (link.Link, error) {
 	kind, hook, _ := strings.Cut(section, "/")
@@ -134,6 +152,8 @@ func Attach(section string, prog *ebpf.Program) (link.Link, error) {
 			return nil, fmt.Errorf("section %q names no tracepoint group/name", section)
 		}
 		return link.Tracepoint(group, name, prog, nil)
+	case "iter":
+		return link.AttachIter(link.IterOptions{Program: prog})
 	}
 	return nil, fmt.Errorf("unsupported section %q: rtsec attaches only to tracepoints", section)
 }

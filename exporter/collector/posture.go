@@ -5,11 +5,13 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rtsec/rtsec/exporter/container"
 	"github.com/rtsec/rtsec/exporter/metricdef"
 	"github.com/rtsec/rtsec/exporter/posture"
+	"github.com/rtsec/rtsec/exporter/taskiter"
 )
 
 func init() {
@@ -27,13 +29,26 @@ func newPostureCollector(env Env) (Collector, error) {
 		host = os.Getpid()
 		env.Logger.Warn("cannot read pid 1's namespaces: posture compares containers with the exporter's own namespaces instead", "err", err)
 	}
-	return newPosture(env.Resolver, posture.Reader{Proc: "/proc", HostPid: host}), nil
+	var tasks posture.Tasks
+	if *taskIterator {
+		r, err := taskiter.Load(env.BPF)
+		if err != nil {
+			env.Logger.Info("no BPF task iterator: posture reads each container's status and namespace links from /proc at every scrape", "err", err)
+		} else {
+			tasks = r
+		}
+	}
+	return newPosture(env.Resolver, posture.Reader{Proc: "/proc", HostPid: host}, tasks), nil
 }
 
+var taskIterator = kingpin.Flag("collector.posture.task-iterator",
+	"Read the status fields and namespaces of the containers' first processes with one pass of a BPF task iterator at each scrape, instead of a status file and five namespace links per container from /proc. Where the kernel refuses iterators, /proc is read.").
+	Default("true").Bool()
+
 // newPosture returns the collector of the containers resolver lists,
-// measured by reader.
-func newPosture(resolver *container.Resolver, reader posture.Reader) *postureCollector {
-	c := &postureCollector{resolver: resolver, cache: posture.NewCache(reader), descs: map[string]*seriesDesc{}}
+// measured by reader, and by tasks when it is not nil.
+func newPosture(resolver *container.Resolver, reader posture.Reader, tasks posture.Tasks) *postureCollector {
+	c := &postureCollector{resolver: resolver, cache: posture.NewCache(reader, tasks), descs: map[string]*seriesDesc{}}
 	for _, d := range []metricdef.Def{metricdef.ContainerPostureInfo, metricdef.ContainerCapabilities, metricdef.ContainerHostNamespace,
 		metricdef.ContainerSensitiveMounts} {
 		c.descs[d.Name] = newSeriesDesc(d)

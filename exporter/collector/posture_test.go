@@ -86,7 +86,7 @@ func TestPostureGolden(t *testing.T) {
 	p.process(t, 102, status(65534, "0000000000000000", 1, 2), "1 0 0:51 / / ro - overlay overlay rw\n",
 		map[string]int{"pid": 11, "net": 12, "ipc": 13, "uts": 14, "cgroup": 15, "mnt": 16})
 	p.process(t, 105, status(0, "000001ffffffffff", 0, 0), postureHostMountinfo, nil)
-	assertGolden(t, &scrape{c: newPosture(n.resolver, posture.Reader{Proc: string(p), HostPid: 1})}, "posture")
+	assertGolden(t, &scrape{c: newPosture(n.resolver, posture.Reader{Proc: string(p), HostPid: 1}, nil)}, "posture")
 }
 
 // A status the kernel would never write fails the scrape, naming the
@@ -96,7 +96,7 @@ func TestPostureUnreadableStatus(t *testing.T) {
 	n, p := postureNode(t, map[string]int{cgWeb: 101, broken: 104}, broken)
 	p.privileged(t, 101)
 	p.process(t, 104, "Name:\tsh\nUid:\t0\t0\t0\t0\nCapEff:\tnot-hex\nNoNewPrivs:\t0\nSeccomp:\t0\n", "1 0 0:52 / / rw - overlay overlay rw\n", nil)
-	s := &scrape{c: newPosture(n.resolver, posture.Reader{Proc: string(p), HostPid: 1})}
+	s := &scrape{c: newPosture(n.resolver, posture.Reader{Proc: string(p), HostPid: 1}, nil)}
 	out := string(exposition(t, s))
 	if s.err == nil || !strings.Contains(s.err.Error(), "pid 104") || !strings.Contains(s.err.Error(), "CapEff") {
 		t.Errorf("scrape error %v, want one naming pid 104's CapEff", s.err)
@@ -117,7 +117,7 @@ func TestPostureUnreadableStatus(t *testing.T) {
 func TestPostureCache(t *testing.T) {
 	n, p := postureNode(t, map[string]int{cgWeb: 101})
 	p.privileged(t, 101)
-	s := &scrape{c: newPosture(n.resolver, posture.Reader{Proc: string(p), HostPid: 1})}
+	s := &scrape{c: newPosture(n.resolver, posture.Reader{Proc: string(p), HostPid: 1}, nil)}
 	series := func(step, name, label string, want bool) {
 		t.Helper()
 		out := string(exposition(t, s, name))

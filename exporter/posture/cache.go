@@ -54,6 +54,11 @@ type Cache struct {
 	max   int
 	buf   []byte
 	polls []unix.PollFd
+	// tasks, when set, reads the status fields and namespaces of the
+	// pinned processes in one pass at Begin, into scraped: none of their
+	// status files or links is read then.
+	tasks   Tasks
+	scraped map[int]Task
 	// reads counts what was read again, for tests.
 	reads reads
 }
@@ -61,8 +66,9 @@ type Cache struct {
 // reads counts the reads the cache could not skip.
 type reads struct {
 	// firstPids counts reads of a container's first pid, links the
-	// namespace links read, statuses the status files.
-	firstPids, links, statuses int
+	// namespace links read, statuses the status files, tasks the
+	// processes measured by the task iterator.
+	firstPids, links, statuses, tasks int
 }
 
 // entry is what a container's posture kept from earlier scrapes.
@@ -77,10 +83,13 @@ type entry struct {
 	exited bool
 	seen   uint64
 	// links are the namespace links the entry was read with (Namespaces'
-	// order).
+	// order), inodes those but pid's as numbers (0: not one).
 	links  []string
-	hostNS map[string]bool
-	status *sysfile.File
+	inodes [5]uint32
+	// watched is whether the cache's Tasks watches pid.
+	watched bool
+	hostNS  map[string]bool
+	status  *sysfile.File
 	// status0 is what the last read gave (of status, or credentials),
 	// posture the posture made of it.
 	status0 *statusFields
@@ -93,9 +102,14 @@ type entry struct {
 	sensitive     map[string]bool
 }
 
-// NewCache returns an empty cache reading from reader.
-func NewCache(reader Reader) *Cache {
-	return &Cache{reader: reader, pidfds: ownProc(reader.Proc), entries: map[string]*entry{}, max: maxEntries()}
+// NewCache returns an empty cache reading from reader, and measuring the
+// pinned processes with tasks when it is not nil.
+func NewCache(reader Reader, tasks Tasks) *Cache {
+	c := &Cache{reader: reader, pidfds: ownProc(reader.Proc), entries: map[string]*entry{}, max: maxEntries()}
+	if tasks != nil && c.pidfds {
+		c.tasks, c.scraped = tasks, map[int]Task{}
+	}
+	return c
 }
 
 // ownProc reports whether proc is a proc file system of the exporter's
@@ -143,6 +157,11 @@ func (c *Cache) Begin() error {
 	}
 	if err := c.poll(); err != nil {
 		return fmt.Errorf("posture: %w", err)
+	}
+	if c.tasks != nil && c.tasks.Read(c.scraped) != nil {
+		// Each process is read from /proc instead: the same posture, at
+		// the cost of the reads the iterator saves.
+		clear(c.scraped)
 	}
 	b, changed, err := c.hostMnt.readChanged(&c.buf)
 	if err != nil {
@@ -260,6 +279,7 @@ func (c *Cache) read(id string, firstPid func() (int, bool)) (Posture, error) {
 			fresh = true
 			if len(c.entries) < c.max {
 				c.entries[id] = e
+				c.watch(e)
 			} else {
 				defer e.close() // measured without keeping its files
 			}
@@ -316,6 +336,12 @@ func (c *Cache) read(id string, firstPid func() (int, bool)) (Posture, error) {
 // read from status, or, for a pinned process confined for life, its
 // credentials alone.
 func (c *Cache) readStatus(e *entry, fresh bool) (statusFields, error) {
+	if !fresh {
+		if t, ok := c.task(e); ok {
+			c.reads.tasks++
+			return t.fields(), nil
+		}
+	}
 	if !fresh && e.pidfd >= 0 && !e.noCredentials && e.status0 != nil && e.status0.confined() {
 		f, err := credentials(e, *e.status0)
 		if err == nil || errors.Is(err, unix.ESRCH) {
@@ -380,6 +406,9 @@ func (c *Cache) open(pid int, firstPid func() (int, bool)) (*entry, error) {
 // the others in Namespaces' order) and opens its mountinfo again.
 func (c *Cache) reopenNamespaces(e *entry, dir, pidNS string, links []string) error {
 	e.links = append([]string{pidNS}, links...)
+	for i, link := range links {
+		e.inodes[i], _ = linkInode(link)
+	}
 	e.hostNS = make(map[string]bool, len(Namespaces))
 	for i, ns := range Namespaces {
 		e.hostNS[ns.Label] = e.links[i] == c.host.namespaces[i]
@@ -395,6 +424,9 @@ func (c *Cache) reopenNamespaces(e *entry, dir, pidNS string, links []string) er
 // linksMoved reports whether a namespace link of e's process but pid's
 // differs from the one e was read with, without allocating.
 func (c *Cache) linksMoved(e *entry) (bool, error) {
+	if t, ok := c.task(e); ok {
+		return t.Namespaces != e.inodes, nil
+	}
 	var b [64]byte
 	for i, ns := range Namespaces[1:] {
 		c.reads.links++
@@ -419,9 +451,32 @@ func (c *Cache) readLinks(dir string, namespaces []struct{ Label, Link string })
 // forget closes and deletes the entry of id, if any.
 func (c *Cache) forget(id string) {
 	if e := c.entries[id]; e != nil {
+		if e.watched {
+			c.tasks.Unwatch(e.pid)
+		}
 		e.close()
 		delete(c.entries, id)
 	}
+}
+
+// watch has Tasks watch the pinned process of e, a kept entry. Without it
+// (a full map) e is read from /proc.
+func (c *Cache) watch(e *entry) {
+	if c.tasks != nil && e.pidfd >= 0 {
+		e.watched = c.tasks.Watch(e.pid) == nil
+	}
+}
+
+// task returns what Begin's pass of the task iterator read of e's pinned
+// process: nothing when it did not run, or the process was gone by then.
+// A pid is reused only after its process is reaped, which Begin's poll of
+// the pidfd, just before, would have seen.
+func (c *Cache) task(e *entry) (Task, bool) {
+	if !e.watched || e.exited {
+		return Task{}, false
+	}
+	t, ok := c.scraped[e.pid]
+	return t, ok
 }
 
 // drop forgets every entry.

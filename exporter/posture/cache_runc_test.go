@@ -41,7 +41,7 @@ func TestCacheRunc(t *testing.T) {
 		pid, err := strconv.Atoi(string(line))
 		return pid, err == nil
 	}
-	cache := NewCache(Reader{Proc: "/proc", HostPid: self})
+	cache := NewCache(Reader{Proc: "/proc", HostPid: self}, nil)
 	t.Cleanup(cache.Close)
 	if !cache.pidfds {
 		t.Fatal("the real /proc is not taken for the exporter's own: no pidfds")
@@ -121,7 +121,7 @@ func TestCacheConfined(t *testing.T) {
 		"etc/passwd": []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n"),
 	}, Args: []string{"sh", "-c", "while [ ! -e /go ]; do sleep 0.05; done; exec su -s /bin/sh nobody -c 'exec sleep 1000000'"}})
 	pid := c.Pid()
-	cache := NewCache(Reader{Proc: "/proc", HostPid: os.Getpid()})
+	cache := NewCache(Reader{Proc: "/proc", HostPid: os.Getpid()}, nil)
 	t.Cleanup(cache.Close)
 	read := func(step string) Posture {
 		t.Helper()

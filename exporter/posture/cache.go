@@ -35,8 +35,12 @@ import (
 // capabilities within the permitted set, and an exec of a setuid binary
 // changes the uid, with no other sign. Of a pinned process confined for
 // life (seccomp and no_new_privs on: neither is ever turned off) only the
-// capabilities and uid are read, by capget(2) and PIDFD_GET_INFO. A Cache
-// is safe for concurrent use.
+// capabilities and uid are read, by capget(2) and PIDFD_GET_INFO.
+//
+// With Tasks (a BPF task iterator, package taskiter), the status fields and
+// namespaces of every pinned process come from one pass over the node's
+// tasks at Begin, and no status or link is read but when a process is
+// pinned, or when a namespace changed. A Cache is safe for concurrent use.
 type Cache struct {
 	reader Reader
 	// pidfds is whether reader's proc is the exporter's own, whose pids

@@ -9,7 +9,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"unsafe"
 
 	"github.com/cilium/ebpf"
@@ -33,6 +35,16 @@ var _ posture.Tasks = (*Reader)(nil)
 // Load loads the iterator into set. It fails with bpfprog.ErrUnsupported
 // where the kernel has no task iterators (before 5.8) or refuses them.
 func Load(set *bpfprog.Set) (*Reader, error) {
+	// The iterator knows a process by its pid in the initial pid namespace,
+	// the cache by its pid in the exporter's: the same numbers only there.
+	// Elsewhere a pid of the one could name another process in the other.
+	link, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		return nil, fmt.Errorf("task iterator: %w", err)
+	}
+	if !initialPidNS(link) {
+		return nil, fmt.Errorf("task iterator: the exporter is not in the host's pid namespace (%s), whose pids the iterator gives", link)
+	}
 	spec, err := bpf.LoadTasks()
 	if err != nil {
 		return nil, err
@@ -46,6 +58,16 @@ func Load(set *bpfprog.Set) (*Reader, error) {
 		return nil, errors.New("task iterator: loaded without its link")
 	}
 	return &Reader{pids: objs.TaskPids, iter: it}, nil
+}
+
+// initPidNSInode is the inode of the initial pid namespace, which the
+// kernel fixes (PROC_PID_INIT_INO).
+const initPidNSInode = 0xEFFFFFFC
+
+// initialPidNS reports whether link, a pid namespace link, is the initial
+// pid namespace's.
+func initialPidNS(link string) bool {
+	return link == "pid:["+strconv.Itoa(initPidNSInode)+"]"
 }
 
 // Watch adds pid to the processes Read reports.

@@ -64,6 +64,15 @@ func fromProc(t *testing.T, pid int) posture.Task {
 	return task
 }
 
+// Only the initial pid namespace's pids are the iterator's.
+func TestInitialPidNS(t *testing.T) {
+	for link, want := range map[string]bool{"pid:[4026531836]": true, "pid:[4026532201]": false, "": false, "pid:[4026531836": false} {
+		if got := initialPidNS(link); got != want {
+			t.Errorf("initialPidNS(%q) = %v, want %v", link, got, want)
+		}
+	}
+}
+
 // The decoder's offsets are those of the record bpf2go wrote.
 func TestRecordLayout(t *testing.T) {
 	var r bpf.TasksTaskPosture

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,7 +33,54 @@ func NewGatherer(c prometheus.Collector, others prometheus.Gatherer) prometheus.
 type gatherer struct {
 	c      prometheus.Collector
 	others prometheus.Gatherer
+
+	// free holds the buffers of gathers whose pages are written, for the
+	// next gathers: a scrape of thousands of containers fills megabytes
+	// of them.
+	mu   sync.Mutex
+	free []*buffers
 }
+
+// buffers are a gather's slices, which its families point into until done.
+type buffers struct {
+	bulk     map[*seriesDesc][]sortKey
+	gathered []*sample
+	// metrics are the families' metric lists, by family.
+	metrics map[*seriesDesc][]*dto.Metric
+}
+
+func (g *gatherer) buffers() *buffers {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n := len(g.free); n > 0 {
+		b := g.free[n-1]
+		g.free = g.free[:n-1]
+		return b
+	}
+	return &buffers{bulk: map[*seriesDesc][]sortKey{}, metrics: map[*seriesDesc][]*dto.Metric{}}
+}
+
+// release empties b (what it points to may go) and keeps it.
+func (g *gatherer) release(b *buffers) {
+	for s, list := range b.bulk {
+		clear(list)
+		b.bulk[s] = list[:0]
+	}
+	for s, list := range b.metrics {
+		clear(list)
+		b.metrics[s] = list[:0]
+	}
+	clear(b.gathered)
+	b.gathered = b.gathered[:0]
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.free) < maxFreeBuffers {
+		g.free = append(g.free, b)
+	}
+}
+
+// maxFreeBuffers bounds the buffers kept: scrapes seldom overlap.
+const maxFreeBuffers = 2
 
 // replay is a collector of metrics already collected.
 type replay []prometheus.Metric
@@ -46,7 +94,8 @@ func (r replay) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
-	bulk := map[*seriesDesc][]sortKey{}
+	buf := g.buffers()
+	bulk := buf.bulk
 	var rest replay
 	var panicked error
 	ch := make(chan prometheus.Metric, 1024)
@@ -69,11 +118,15 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 		}
 		rest = append(rest, m)
 	}
-	gathered := make([]*sample, 0, n)
+	gathered := slices.Grow(buf.gathered, n)
 	// Those left out are given back with the gathered ones: the trimming of
 	// the free samples counts them all.
 	var dropped []*sample
-	done := func() { releaseSamples(append(gathered, dropped...)) }
+	done := func() {
+		releaseSamples(append(gathered, dropped...))
+		buf.gathered = gathered
+		g.release(buf)
+	}
 	errs := []error{panicked}
 
 	reg := prometheus.NewRegistry()
@@ -89,6 +142,9 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 		byName[mf.GetName()] = mf
 	}
 	for s, list := range bulk {
+		if len(list) == 0 {
+			continue // a family of an earlier gather's buffers
+		}
 		mf := byName[s.name]
 		if mf == nil {
 			mf = &dto.MetricFamily{Name: &s.name, Help: &s.help, Type: &s.kind}
@@ -102,7 +158,7 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 			continue
 		}
 		sortSamples(list)
-		metrics := make([]*dto.Metric, 0, len(list)+len(mf.Metric))
+		metrics := slices.Grow(buf.metrics[s], len(list)+len(mf.Metric))
 		var prev *sample // the last one kept
 		for _, k := range list {
 			m := k.m
@@ -142,6 +198,7 @@ func (g *gatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 			})
 		}
 		mf.Metric = metrics
+		buf.metrics[s] = metrics
 		if len(metrics) == 0 {
 			mfs = slices.DeleteFunc(mfs, func(f *dto.MetricFamily) bool { return f == mf })
 		}

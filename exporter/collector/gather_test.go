@@ -289,3 +289,32 @@ func TestGathererReusesSamples(t *testing.T) {
 		t.Errorf("%d free samples after a gather of 4, want at most 8", free)
 	}
 }
+
+// Gathers of one gatherer that overlap do not share buffers: a page being
+// written keeps its content while later gathers run, finish and reuse what
+// earlier ones gave back.
+func TestGathererOverlapping(t *testing.T) {
+	node := &fakeNode{containers: []string{"a1", "a2", "a3"}, value: 1}
+	g := NewGatherer(node, nil)
+	first, done1, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := text(t, first)
+	for i, containers := range [][]string{{"b1"}, {"c1", "c2", "c3", "c4"}, {}} {
+		node.containers, node.value = containers, float64(10+i)
+		families, done, err := g.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := text(t, families)
+		done()
+		if reg, _ := registryText(t, node); got != reg {
+			t.Errorf("gather %d of %v:\n%s\nwant the registry's:\n%s", i, containers, got, reg)
+		}
+	}
+	if got := text(t, first); got != want {
+		t.Errorf("the first page changed before its done:\n%s\nwas:\n%s", got, want)
+	}
+	done1()
+}

@@ -49,16 +49,26 @@ local u = import 'utils.libsonnet';
         ||| % { by: by, m: m, ids: $.idLabels(c), young: $.young(c) },
       },
       {
+        // While the container is young, all of its count is during: that is computed here, not read from the
+        // during record, which another query made a moment earlier. A scrape that lands between the two
+        // queries of one evaluation brings a young container's new key into this one only, and the record
+        // would not have it yet: the key's whole count would be after startup.
         record: names.after,
         expr: |||
           sum by (%(by)s) (%(m)s)
           -
           (
+            (
+              sum by (%(by)s) (%(m)s)
+              and on (%(ids)s)
+              %(young)s
+            )
+            or
             last_over_time(%(during)s[%(range)s])
             or
             sum by (%(by)s) (%(m)s) * 0
           )
-        ||| % { by: by, m: m, during: names.during, range: afterRange(c) },
+        ||| % { by: by, m: m, ids: $.idLabels(c), young: u.block($.young(c), 4), during: names.during, range: afterRange(c) },
       },
       {
         // The offset keeps the young container itself (and every container as young as it) out of its

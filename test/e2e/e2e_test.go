@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -64,8 +65,27 @@ func TestE2E(t *testing.T) {
 	if err != nil {
 		t.Errorf("scrape health: %v", err)
 	}
+	if report.Rules, err = stack.RuleHealth(); err != nil {
+		t.Errorf("rule health: %v", err)
+	}
 	if s := report.Scrapes; s.OK < s.Total*9/10 {
 		t.Logf("only %d of %d scrapes of the exporter succeeded (longest %.2fs): the machine is too loaded for 1s scrapes, detections miss samples", s.OK, s.Total, s.MaxDuration)
+	}
+
+	for _, r := range results {
+		for _, f := range r.Forbidden {
+			from := r.Action
+			if from.IsZero() {
+				from = started
+			}
+			sel := EvidenceSelector(f.Labels)
+			series, err := stack.Series(sel, from.Add(-30*time.Second), f.Received.Add(5*time.Second))
+			if err != nil {
+				t.Errorf("evidence of %s: %v", r.Name, err)
+				continue
+			}
+			report.Evidence = append(report.Evidence, Evidence{Scenario: r.Name, Variant: r.Variant, Alert: f.Labels, Selector: sel, Series: series})
+		}
 	}
 
 	dir, err := os.MkdirTemp("", "rtsec-e2e-report-")
@@ -278,5 +298,39 @@ func TestRulesRender(t *testing.T) {
 		if out, err := exec.Command(promtool, append([]string{"check", "rules"}, files...)...).CombinedOutput(); err != nil {
 			t.Errorf("promtool check rules (fast=%v): %v\n%s", fast, err, out)
 		}
+	}
+}
+
+// TestEvidenceSelector checks that a forbidden alert's evidence selects its
+// pod's namespace or its container, and is PromQL (promtool) even when a
+// label value is hostile.
+func TestEvidenceSelector(t *testing.T) {
+	cases := []struct {
+		labels map[string]string
+		want   string
+	}{
+		{map[string]string{"namespace": "db", "pod": "pg-1", "container_id": "0706"}, `namespace="db"}`},
+		{map[string]string{"namespace": "", "container_id": "rtsec-test-1"}, `container_id="rtsec-test-1"}`},
+		{map[string]string{"namespace": "a\"b\\c\nd"}, `namespace="a\"b\\c\nd"}`},
+	}
+	rules := "groups:\n- name: evidence\n  rules:\n"
+	for i, c := range cases {
+		sel := EvidenceSelector(c.labels)
+		if !strings.HasSuffix(sel, c.want) || !strings.Contains(sel, "rtsec_container_info|") {
+			t.Errorf("EvidenceSelector(%v) = %s, want it to end in %s", c.labels, sel, c.want)
+		}
+		quoted, err := json.Marshal(sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules += fmt.Sprintf("  - record: evidence_%d\n    expr: %s\n", i, quoted)
+	}
+	file := filepath.Join(t.TempDir(), "evidence.yaml")
+	if err := os.WriteFile(file, []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	promtool := testenv.RequireCommand(t, "promtool")
+	if out, err := exec.Command(promtool, "check", "rules", file).CombinedOutput(); err != nil {
+		t.Errorf("promtool check rules: %v\n%s", err, out)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,6 +20,35 @@ type Report struct {
 	Totals    Totals   `json:"totals"`
 	// Scrapes is how the exporter's scrapes went during the run.
 	Scrapes Scrapes `json:"scrapes"`
+	// Rules is how Prometheus's rule groups kept up.
+	Rules RuleHealth `json:"rules"`
+	// Evidence holds, for each forbidden alert, the series its rule read.
+	Evidence []Evidence `json:"evidence,omitempty"`
+}
+
+// Evidence is what Prometheus held around a forbidden alert: its
+// container's (or, for a pod, its namespace's) counters, container info and
+// startup profile records, from before the action to the notification. A
+// false positive seen once in CI is explained from these, not rerun.
+type Evidence struct {
+	Scenario string            `json:"scenario"`
+	Variant  Variant           `json:"variant"`
+	Alert    map[string]string `json:"alert"`
+	Selector string            `json:"selector"`
+	// Series is the data of Prometheus's range answer, as it sent it.
+	Series json.RawMessage `json:"series"`
+}
+
+// EvidenceSelector selects what the rule of forbidden alert labels read:
+// the counters, rtsec_container_info and startup profile records of its
+// namespace (whose workloads' earlier containers are its profile) or, out
+// of Kubernetes, of its container.
+func EvidenceSelector(labels map[string]string) string {
+	names := `__name__=~"rtsec_container_info|rtsec_.+_total|.+:(during_startup|after_startup|startup_unprofiled)"`
+	if ns := labels["namespace"]; ns != "" {
+		return fmt.Sprintf("{%s, namespace=%s}", names, strconv.Quote(ns))
+	}
+	return fmt.Sprintf("{%s, container_id=%s}", names, strconv.Quote(labels["container_id"]))
 }
 
 // Totals sum up a run. Time-to-alert is measured per expected alert: from
@@ -212,11 +242,18 @@ func (r Report) Markdown() string {
 		fmt.Fprintf(b, "\nScrapes of the exporter: %d/%d succeeded, the longest took %.2fs (timeout 1s).\n",
 			r.Scrapes.OK, r.Scrapes.Total, r.Scrapes.MaxDuration)
 	}
+	if r.Rules.Iterations > 0 {
+		fmt.Fprintf(b, "\nRule group evaluations: %d of %d iterations missed (a group slower than the 1s interval skips them; its alerts come that much later).\n",
+			r.Rules.Missed, r.Rules.Iterations)
+	}
 	fmt.Fprintf(b, "\n**Totals:** detection rate (late) %d/%d scenarios, false positives on the benign set %d "+
 		"(startup suite %d in %d scenarios; alerts the benign scenarios allow %d), forbidden alerts in attack runs %d, "+
 		"late time-to-alert median %.1fs, max %.1fs.\n",
 		t.Detected, t.Scenarios, t.FalsePositives, t.StartupFalsePositives, t.StartupScenarios, t.AllowedAlerts,
 		t.ForbiddenInAttacks, t.MedianSeconds, t.MaxSeconds)
+	if len(r.Evidence) > 0 {
+		fmt.Fprintf(b, "\nThe series behind the %d forbidden alerts are in report.json (evidence).\n", len(r.Evidence))
+	}
 	return b.String()
 }
 

@@ -5,6 +5,7 @@
 package e2e
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -205,6 +206,59 @@ func (s *Stack) ScrapeHealth(start time.Time) (Scrapes, error) {
 	return h, nil
 }
 
+// RuleHealth is how Prometheus's rule groups kept up over a run: a group
+// whose evaluation outlasts the 1s interval skips iterations, and its
+// alerts come that much later.
+type RuleHealth struct {
+	Iterations int `json:"iterations"`
+	Missed     int `json:"missed"`
+}
+
+// RuleHealth sums the iterations of every rule group and those missed, from
+// Prometheus's own metrics.
+func (s *Stack) RuleHealth() (RuleHealth, error) {
+	resp, err := http.Get(s.Prometheus + "/metrics")
+	if err != nil {
+		return RuleHealth{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return RuleHealth{}, fmt.Errorf("GET %s/metrics: %s", s.Prometheus, resp.Status)
+	}
+	var h RuleHealth
+	var groups int
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		name, rest, ok := strings.Cut(sc.Text(), "{")
+		var sum *int
+		switch {
+		case !ok:
+			continue
+		case name == "prometheus_rule_group_iterations_total":
+			sum = &h.Iterations
+			groups++
+		case name == "prometheus_rule_group_iterations_missed_total":
+			sum = &h.Missed
+		default:
+			continue
+		}
+		fields := strings.Fields(rest)
+		v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
+		if err != nil {
+			return h, fmt.Errorf("%s: %w", sc.Text(), err)
+		}
+		*sum += int(v)
+	}
+	if err := sc.Err(); err != nil {
+		return h, err
+	}
+	if groups == 0 {
+		return h, fmt.Errorf("%s/metrics: no prometheus_rule_group_iterations_total", s.Prometheus)
+	}
+	return h, nil
+}
+
 // ExemplarEventIDs returns the event_id of every exemplar Prometheus stored
 // for metric since start.
 func (s *Stack) ExemplarEventIDs(metric string, start time.Time) ([]string, error) {
@@ -226,6 +280,20 @@ func (s *Stack) ExemplarEventIDs(metric string, start time.Time) ([]string, erro
 		}
 	}
 	return ids, nil
+}
+
+// Series returns Prometheus's range answer (its data field, as sent) to
+// selector between start and end at a one-second step: the evidence of a
+// forbidden alert, read before the stack goes.
+func (s *Stack) Series(selector string, start, end time.Time) (json.RawMessage, error) {
+	var answer struct {
+		Data json.RawMessage `json:"data"`
+	}
+	q := url.Values{"query": {selector}, "start": {fmt.Sprint(start.Unix())}, "end": {fmt.Sprint(end.Unix() + 1)}, "step": {"1"}}
+	if err := getJSON(s.Prometheus+"/api/v1/query_range?"+q.Encode(), &answer); err != nil {
+		return nil, err
+	}
+	return answer.Data, nil
 }
 
 // ExporterOutput is what the exporter logged so far.

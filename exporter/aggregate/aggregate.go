@@ -28,6 +28,16 @@ type Series struct {
 	Count    uint64
 }
 
+// Sums is what one Sum returns. Its buffers are the table's: Release gives
+// them back for a next Sum once its series are read.
+type Sums struct {
+	Series []Series
+	ids    []container.Identity
+}
+
+// maxFreeSums bounds the Sums a table keeps for its next Sums.
+const maxFreeSums = 2
+
 // seriesKey is a series across scrapes.
 type seriesKey struct {
 	identity container.Identity
@@ -63,6 +73,9 @@ type Table struct {
 	byIdentity map[container.Identity]int32
 	sums       map[sumKey]uint64
 	admittedOf []map[string]struct{}
+	// free are released Sums: the series and identities of a table of
+	// thousands of containers are a megabyte a scrape.
+	free []*Sums
 }
 
 // NewTable returns a table that gives each identity budget(identity)
@@ -81,16 +94,24 @@ func NewTable(budget func(container.Identity) int) *Table {
 
 // Sum returns the series for the live kernel counts, resolving each key's
 // identity with resolve, and how many events it has moved to the overflow
-// value over the table's life (a monotonic count).
-func (t *Table) Sum(live map[Key]uint64, resolve func(uint64) container.Identity) ([]Series, uint64) {
+// value over the table's life (a monotonic count). The caller releases the
+// Sums once it has read them (Release), or leaves them to the collector.
+func (t *Table) Sum(live map[Key]uint64, resolve func(uint64) container.Identity) (*Sums, uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 
 	clear(t.byCgroup)
 	clear(t.byIdentity)
 	clear(t.sums)
-	// A new slice each Sum: the series returned point into it.
-	ids := make([]container.Identity, 0, len(t.ids))
+	// The series returned point into ids: a Sums' own, not given to another
+	// Sum before it is released.
+	out := &Sums{}
+	if n := len(t.free); n > 0 {
+		out = t.free[n-1]
+		t.free[n-1] = nil
+		t.free = t.free[:n-1]
+	}
+	ids := slices.Grow(out.ids[:0], len(t.ids))
 	admittedOf := t.admittedOf[:0]
 	// Values new to their identity are admitted in key order, so which of
 	// them get a series when a budget runs out does not depend on map order.
@@ -144,15 +165,26 @@ func (t *Table) Sum(live map[Key]uint64, resolve func(uint64) container.Identity
 		}
 	}
 
-	series := make([]Series, 0, len(t.sums))
+	series := slices.Grow(out.Series[:0], len(t.sums))
 	for sk, count := range t.sums {
 		series = append(series, Series{Identity: &ids[sk.identity], Value: sk.value, Count: count})
 	}
+	out.ids, out.Series = ids, series
 	total := t.foldedGone
 	for _, count := range t.folded {
 		total += count
 	}
-	return series, total
+	return out, total
+}
+
+// Release gives back the buffers of s, a Sums of t's that nothing reads
+// any more, for the next Sum.
+func (t *Table) Release(s *Sums) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.free) < maxFreeSums {
+		t.free = append(t.free, s)
+	}
 }
 
 // admit returns value, or the overflow value when the identity's budget is

@@ -24,9 +24,9 @@ func budgetOf(n int) func(container.Identity) int {
 	return func(container.Identity) int { return n }
 }
 
-func byIdentityValue(series []Series) map[string]uint64 {
+func byIdentityValue(sums *Sums) map[string]uint64 {
 	m := map[string]uint64{}
-	for _, s := range series {
+	for _, s := range sums.Series {
 		m[s.Identity.ID+"/"+s.Value] += s.Count
 	}
 	return m
@@ -42,8 +42,8 @@ func TestSumMergesKeysOfOneIdentity(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Sum = %v, want %v", got, want)
 	}
-	if len(series) != len(want) {
-		t.Errorf("Sum returned %d series, want %d (one per identity and value)", len(series), len(want))
+	if len(series.Series) != len(want) {
+		t.Errorf("Sum returned %d series, want %d (one per identity and value)", len(series.Series), len(want))
 	}
 	if folded != 0 {
 		t.Errorf("folded = %d, want 0", folded)
@@ -138,14 +138,37 @@ func TestSeriesIdentitiesOutliveNextSum(t *testing.T) {
 	first, _ := tbl.Sum(live, resolveTable)
 	named := container.Identity{ID: "web", Runtime: "runc", Pod: "web-0"}
 	second, _ := tbl.Sum(live, func(uint64) container.Identity { return named })
-	for _, s := range first {
+	for _, s := range first.Series {
 		if *s.Identity != web {
 			t.Errorf("first Sum's series %s has identity %+v after the second Sum, want %+v", s.Value, *s.Identity, web)
 		}
 	}
-	for _, s := range second {
+	for _, s := range second.Series {
 		if *s.Identity != named {
 			t.Errorf("second Sum's series %s has identity %+v, want %+v", s.Value, *s.Identity, named)
 		}
+	}
+}
+
+// A released Sums is the next Sum's, with that Sum's series and identities;
+// one not released is never reused (TestSeriesIdentitiesOutliveNextSum).
+func TestReleasedSumsReused(t *testing.T) {
+	tbl := NewTable(budgetOf(64))
+	live := map[Key]uint64{{10, "sh"}: 1, {11, "ls"}: 2, {1, "cron"}: 3}
+	first, _ := tbl.Sum(live, resolveTable)
+	array := &first.Series[0]
+	tbl.Release(first)
+	live[Key{10, "sh"}] = 5
+	second, _ := tbl.Sum(live, resolveTable)
+	if &second.Series[0] != array {
+		t.Errorf("the Sum after a Release made new series, want the released ones")
+	}
+	want := map[string]uint64{"web/sh": 5, "web/ls": 2, "/cron": 3}
+	if got := byIdentityValue(second); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Sum on released buffers = %v, want %v", got, want)
+	}
+	third, _ := tbl.Sum(live, resolveTable)
+	if &third.Series[0] == &second.Series[0] {
+		t.Errorf("a Sum reused the series of one not released")
 	}
 }

@@ -31,6 +31,8 @@ type Collector interface {
 // must drop it once a container is gone.
 type Forgetter interface {
 	// CgroupIDs lists the container keys the collector holds state for.
+	// The list may be a buffer of the collector's, valid until its next
+	// call (Registry.ResolveKeys serialises them).
 	CgroupIDs() ([]uint64, error)
 	// Forget drops all state of the gone container keys.
 	Forget(gone map[uint64]bool) error
@@ -136,6 +138,9 @@ type Registry struct {
 	logger     *slog.Logger
 	resolver   *container.Resolver
 	collectors map[string]Collector
+	// resolveMu serialises ResolveKeys (a scrape's, the reaper's): the
+	// Forgetters' CgroupIDs lists are kept buffers, valid until the next.
+	resolveMu sync.Mutex
 }
 
 // New builds the named collectors. Their BPF objects live in env.BPF, which
@@ -252,6 +257,8 @@ func (r *Registry) update(name string, c Collector, ch chan<- prometheus.Metric)
 // ResolveKeys resolves every container key the collectors hold state for,
 // which makes the resolver track them until they expire.
 func (r *Registry) ResolveKeys() {
+	r.resolveMu.Lock()
+	defer r.resolveMu.Unlock()
 	for _, f := range r.forgetters() {
 		ids, err := f.CgroupIDs()
 		if err != nil {
@@ -280,22 +287,28 @@ func (r *Registry) Forget(ids []uint64) {
 	}
 }
 
-// keyCgroups lists, once each, the container keys (cgroup ids) of the keys
-// of a counts map.
-func keyCgroups[K comparable](m bpfprog.Map, cgroupOf func(K) uint64) ([]uint64, error) {
-	raw, err := bpfprog.Dump[K, uint64](m)
+// cgroupKeys lists, once each and sorted, the container keys (cgroup ids)
+// of the keys of a counts map, into buffers it keeps from one list to the
+// next: keys are listed at every scrape, and a map of thousands of
+// containers' counts would be allocated again each time. A list is valid
+// until the next; not safe for concurrent use.
+type cgroupKeys[K comparable] struct {
+	batch bpfprog.Batch[K, uint64]
+	ids   []uint64
+}
+
+func (c *cgroupKeys[K]) list(m bpfprog.Map, cgroupOf func(K) uint64) ([]uint64, error) {
+	keys, _, err := c.batch.Read(m)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[uint64]bool{}
-	var ids []uint64
-	for k := range raw {
-		if id := cgroupOf(k); !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
+	ids := c.ids[:0]
+	for _, k := range keys {
+		ids = append(ids, cgroupOf(k))
 	}
-	return ids, nil
+	slices.Sort(ids)
+	c.ids = slices.Compact(ids)
+	return c.ids, nil
 }
 
 // statAt returns sums[index], the sum of a stats array's counter as

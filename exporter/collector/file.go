@@ -53,6 +53,10 @@ type fileCollector struct {
 	// readMu guards the batch buffers of readCounts.
 	readMu sync.Mutex
 	batch  bpfprog.Batch[bpf.FilesFileKey, uint64]
+	// live are readCounts' maps.
+	live liveMaps
+	// keys lists the container keys for CgroupIDs.
+	keys cgroupKeys[bpf.FilesFileKey]
 }
 
 func newFileCollector(env Env) (Collector, error) {
@@ -135,7 +139,7 @@ func (c *fileCollector) readCounts() (mods, reads map[aggregate.Key]uint64, err 
 	if err != nil {
 		return nil, nil, err
 	}
-	mods, reads = map[aggregate.Key]uint64{}, map[aggregate.Key]uint64{}
+	mods, reads = c.live.get(), c.live.get()
 	for i, k := range keys {
 		v := values[i]
 		if k.Read == 1 {
@@ -159,22 +163,25 @@ func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
 	}
 	// The metrics copy the label values: one slice serves all.
 	labels := make([]string, 6)
-	series, _ := c.mods.Sum(mods, c.resolver.Resolve)
-	for _, s := range series {
+	defer c.live.put(mods, reads)
+	sums, _ := c.mods.Sum(mods, c.resolver.Resolve)
+	for _, s := range sums.Series {
 		class, op, _ := strings.Cut(s.Value, "/")
 		id := s.Identity
 		labels[0], labels[1], labels[2], labels[3], labels[4], labels[5] = id.ID, id.Namespace, id.Pod, id.Container, class, op
 		m := c.modDesc.metric(float64(s.Count), labels...)
 		ch <- c.exemplars.Attach(m, metricdef.FileModifications.Name, labels)
 	}
-	series, _ = c.reads.Sum(reads, c.resolver.Resolve)
+	c.mods.Release(sums)
+	sums, _ = c.reads.Sum(reads, c.resolver.Resolve)
 	labels = labels[:5]
-	for _, s := range series {
+	for _, s := range sums.Series {
 		id := s.Identity
 		labels[0], labels[1], labels[2], labels[3], labels[4] = id.ID, id.Namespace, id.Pod, id.Container, s.Value
 		m := c.readDesc.metric(float64(s.Count), labels...)
 		ch <- c.exemplars.Attach(m, metricdef.FileSensitiveReads.Name, labels)
 	}
+	c.reads.Release(sums)
 	stats, err := bpfprog.SumsPerCPU(c.stats)
 	if err != nil {
 		return err
@@ -188,7 +195,7 @@ func (c *fileCollector) Update(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *fileCollector) CgroupIDs() ([]uint64, error) {
-	return keyCgroups(c.counts, func(k bpf.FilesFileKey) uint64 { return k.CgroupId })
+	return c.keys.list(c.counts, func(k bpf.FilesFileKey) uint64 { return k.CgroupId })
 }
 
 // Forget implements Forgetter: the counts of the gone keys are retired into
@@ -200,5 +207,6 @@ func (c *fileCollector) Forget(gone map[uint64]bool) error {
 	}
 	c.mods.Retire(mods, gone)
 	c.reads.Retire(reads, gone)
+	c.live.put(mods, reads)
 	return bpfprog.DeleteWhere(c.counts, func(k bpf.FilesFileKey, _ uint64) bool { return gone[k.CgroupId] })
 }

@@ -40,6 +40,10 @@ type networkCollector struct {
 	readMu sync.Mutex
 	batch  bpfprog.Batch[bpf.NetworkNetKey, uint64]
 	values map[[6]byte]string
+	// live are readCounts' maps.
+	live liveMaps
+	// keys lists the container keys for CgroupIDs.
+	keys cgroupKeys[bpf.NetworkNetKey]
 }
 
 // networkMaps are the maps of the network object that the collector reads
@@ -108,7 +112,7 @@ func (c *networkCollector) readCounts() (map[aggregate.Key]uint64, error) {
 	}
 	// The label ids of this scrape's keys, their strings kept from the last.
 	values := make(map[[6]byte]string, len(c.values))
-	live := make(map[aggregate.Key]uint64, len(keys))
+	live := c.live.get()
 	for i, k := range keys {
 		ids := [6]byte{k.Kind, k.L[0], k.L[1], k.L[2], k.L[3], k.L[4]}
 		v, ok := values[ids]
@@ -188,14 +192,16 @@ func (c *networkCollector) Update(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
-	series, _ := c.counts.Sum(live, c.resolver.Resolve)
+	sums, _ := c.counts.Sum(live, c.resolver.Resolve)
+	c.live.put(live)
 	var values []string
-	for _, s := range series {
+	for _, s := range sums.Series {
 		var m prometheus.Metric
 		if m, values = c.counter(s, values); m != nil {
 			ch <- m
 		}
 	}
+	c.counts.Release(sums)
 	var errs []error
 	errs = append(errs, c.updateListening(ch), c.updateNovelty(ch))
 	stats, err := bpfprog.SumsPerCPU(c.maps.stats)

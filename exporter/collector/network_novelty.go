@@ -68,7 +68,7 @@ func (c *networkCollector) updateNovelty(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *networkCollector) CgroupIDs() ([]uint64, error) {
-	return keyCgroups(c.maps.counts, func(k bpf.NetworkNetKey) uint64 { return k.CgroupId })
+	return c.keys.list(c.maps.counts, func(k bpf.NetworkNetKey) uint64 { return k.CgroupId })
 }
 
 // Forget implements Forgetter: the counts of the gone keys are retired into
@@ -79,6 +79,7 @@ func (c *networkCollector) Forget(gone map[uint64]bool) error {
 		return err
 	}
 	c.counts.Retire(live, gone)
+	c.live.put(live)
 	return errors.Join(
 		bpfprog.DeleteWhere(c.maps.counts, func(k bpf.NetworkNetKey, _ uint64) bool { return gone[k.CgroupId] }),
 		bpfprog.DeleteWhere(c.maps.novelty, func(k bpf.NetworkNoveltyKey, _ uint64) bool { return gone[k.CgroupId] }),

@@ -74,6 +74,12 @@ type processCollector struct {
 	counts  bpfprog.Batch[bpf.ProcessExecKey, uint64]
 	budgets bpfprog.Batch[uint64, bpf.ProcessExecBudget]
 	names   map[[32]int8]string
+	// live are readCounts' maps.
+	live liveMaps
+
+	// keyBudgets and keys are CgroupIDs' buffers.
+	keyBudgets bpfprog.Batch[uint64, bpf.ProcessExecBudget]
+	keys       []uint64
 }
 
 // processMaps are the maps of the process object that the collector reads
@@ -219,7 +225,7 @@ func (c *processCollector) readCounts() (map[aggregate.Key]uint64, error) {
 	// Binary names keep their label value from one scrape to the next:
 	// the names of this scrape's keys, made once each.
 	names := make(map[[32]int8]string, len(c.names))
-	live := make(map[aggregate.Key]uint64, len(keys))
+	live := c.live.get()
 	for i, k := range keys {
 		name, ok := names[k.Binary]
 		if !ok {
@@ -263,13 +269,15 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
-	series, folded := c.table.Sum(live, c.resolver.Resolve)
+	sums, folded := c.table.Sum(live, c.resolver.Resolve)
+	c.live.put(live)
 	labels := make([]string, 5) // copied by each metric: one slice serves all
-	for _, s := range series {
+	for _, s := range sums.Series {
 		id := s.Identity
 		labels[0], labels[1], labels[2], labels[3], labels[4] = id.ID, id.Namespace, id.Pod, id.Container, s.Value
 		ch <- c.execs.metric(float64(s.Count), labels...)
 	}
+	c.table.Release(sums)
 
 	stats, err := bpfprog.SumsPerCPU(c.maps.execStats)
 	if err != nil {
@@ -294,17 +302,15 @@ func (c *processCollector) Update(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *processCollector) CgroupIDs() ([]uint64, error) {
-	budgets, err := bpfprog.Dump[uint64, bpf.ProcessExecBudget](c.maps.execBudgets)
+	budgets, _, err := c.keyBudgets.Read(c.maps.execBudgets)
 	if err != nil {
 		return nil, err
 	}
-	ids, err := c.signals.cgroupIDs()
+	signalled, err := c.signals.cgroupIDs()
 	if err != nil {
 		return nil, err
 	}
-	for id := range budgets {
-		ids = append(ids, id)
-	}
+	ids := append(append(c.keys[:0], signalled...), budgets...)
 	if c.enforcer != nil {
 		enforced, err := c.enforcer.CgroupIDs()
 		if err != nil {
@@ -312,6 +318,7 @@ func (c *processCollector) CgroupIDs() ([]uint64, error) {
 		}
 		ids = append(ids, enforced...)
 	}
+	c.keys = ids
 	return ids, nil
 }
 
@@ -323,6 +330,7 @@ func (c *processCollector) Forget(gone map[uint64]bool) error {
 		return err
 	}
 	c.table.Retire(live, gone)
+	c.live.put(live)
 	// Delete by the raw kernel keys: label values were cleaned up.
 	if err := bpfprog.DeleteWhere(c.maps.execCounts, func(k bpf.ProcessExecKey, _ uint64) bool { return gone[k.CgroupId] }); err != nil {
 		return err

@@ -44,6 +44,8 @@ type resourcesCollector struct {
 	// containers at each scrape.
 	mu   sync.Mutex
 	dirs map[string]cgroupstat.Dirs
+	// keys lists the container keys for CgroupIDs.
+	keys cgroupKeys[bpf.ResourcesResourceKey]
 
 	fields         map[cgroupstat.Field]*prometheus.Desc
 	cpu            *seriesDesc
@@ -275,8 +277,8 @@ func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
 	}
 	var labels []string // copied by each metric: one slice serves all
 	for signal, table := range c.tables {
-		series, _ := table.Sum(live[signal], c.resolver.Resolve)
-		for _, s := range series {
+		sums, _ := table.Sum(live[signal], c.resolver.Resolve)
+		for _, s := range sums.Series {
 			id := s.Identity
 			labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container)
 			if s.Value != "" { // OOM kills and refused forks have no value label
@@ -284,6 +286,7 @@ func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
 			}
 			ch <- c.descs[signal].metric(float64(s.Count), labels...)
 		}
+		table.Release(sums)
 	}
 	n, err := bpfprog.SumPerCPU(c.stats, enums.StatResourceCountsFull)
 	if err != nil {
@@ -295,7 +298,7 @@ func (c *resourcesCollector) updateKernel(ch chan<- prometheus.Metric) error {
 
 // CgroupIDs implements Forgetter.
 func (c *resourcesCollector) CgroupIDs() ([]uint64, error) {
-	return keyCgroups(c.counts, func(k bpf.ResourcesResourceKey) uint64 { return k.CgroupId })
+	return c.keys.list(c.counts, func(k bpf.ResourcesResourceKey) uint64 { return k.CgroupId })
 }
 
 // Forget implements Forgetter: the counts of gone keys are retired into

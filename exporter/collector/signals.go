@@ -34,6 +34,8 @@ type signals struct {
 	mu     sync.Mutex
 	batch  bpfprog.Batch[bpf.ProcessSignalKey, uint64]
 	values map[[2]uint16]signalValue
+	// keys lists the container keys for cgroupIDs.
+	keys cgroupKeys[bpf.ProcessSignalKey]
 }
 
 // signalValue is what a kernel (signal, value) is exported as: the label
@@ -149,8 +151,8 @@ func (s *signals) update(ch chan<- prometheus.Metric, exemplars *events.Exemplar
 	}
 	var labels []string // copied by each metric: one slice serves all
 	for signal, table := range s.tables {
-		series, _ := table.Sum(live[signal], s.resolver.Resolve)
-		for _, sr := range series {
+		sums, _ := table.Sum(live[signal], s.resolver.Resolve)
+		for _, sr := range sums.Series {
 			id := sr.Identity
 			labels = append(labels[:0], id.ID, id.Namespace, id.Pod, id.Container)
 			for v := range strings.SplitSeq(sr.Value, "/") {
@@ -159,13 +161,14 @@ func (s *signals) update(ch chan<- prometheus.Metric, exemplars *events.Exemplar
 			m := s.descs[signal].metric(float64(sr.Count), labels...)
 			ch <- exemplars.Attach(m, s.names[signal], labels)
 		}
+		table.Release(sums)
 	}
 	return nil
 }
 
 // cgroupIDs lists the container keys with counts.
 func (s *signals) cgroupIDs() ([]uint64, error) {
-	return keyCgroups(s.counts, func(k bpf.ProcessSignalKey) uint64 { return k.CgroupId })
+	return s.keys.list(s.counts, func(k bpf.ProcessSignalKey) uint64 { return k.CgroupId })
 }
 
 // forget retires the counts of gone keys into their identities' sums and

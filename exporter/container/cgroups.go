@@ -1,10 +1,5 @@
 package container
 
-import (
-	"maps"
-	"slices"
-)
-
 // Cgroup is one live container and its cgroup2 directory.
 type Cgroup struct {
 	Identity Identity
@@ -20,21 +15,13 @@ func (r *Resolver) Root() string { return r.root }
 // container with several directories (none on the layouts rtsec knows) is
 // listed with the first one found.
 func (r *Resolver) LiveCgroups() ([]Cgroup, error) {
-	dirs, err := r.containerDirs()
+	groups, err := r.containerGroups()
 	if err != nil {
 		return nil, err
 	}
-	found := map[string]Cgroup{}
-	for _, d := range dirs {
-		if _, seen := found[d.ident.ID]; !seen {
-			found[d.ident.ID] = Cgroup{Identity: d.ident, Path: d.path}
-		}
-	}
-	out := make([]Cgroup, 0, len(found))
-	for _, id := range slices.Sorted(maps.Keys(found)) {
-		c := found[id]
-		c.Identity = r.withMetadata(c.Identity)
-		out = append(out, c)
+	out := make([]Cgroup, len(groups))
+	for i, g := range groups {
+		out[i] = Cgroup{Identity: r.withMetadata(g.ident), Path: g.path}
 	}
 	return out, nil
 }

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
-	"maps"
 	"path/filepath"
-	"slices"
 	"strconv"
 
 	"github.com/rtsec/rtsec/exporter/sysfile"
@@ -18,32 +16,21 @@ import (
 // reads the cgroup again only once it exited.
 type Cgroups struct {
 	Identity Identity
-	// dirs are the container's cgroup directories, in the order of the
-	// walk (one, but for a container listed under several paths).
-	dirs []string
+	// root is the cgroup2 mount; g the container's directories below it.
+	root string
+	g    *group
 }
 
 // LiveContainers is Live without the gone containers the cache still holds,
 // with each container's cgroup directories.
 func (r *Resolver) LiveContainers() ([]Cgroups, error) {
-	dirs, err := r.containerDirs()
+	groups, err := r.containerGroups()
 	if err != nil {
 		return nil, err
 	}
-	found := map[string]*Cgroups{}
-	for _, d := range dirs {
-		c := found[d.ident.ID]
-		if c == nil {
-			c = &Cgroups{Identity: d.ident}
-			found[d.ident.ID] = c
-		}
-		c.dirs = append(c.dirs, filepath.Join(r.root, d.path))
-	}
-	out := make([]Cgroups, 0, len(found))
-	for _, id := range slices.Sorted(maps.Keys(found)) {
-		c := found[id]
-		c.Identity = r.withMetadata(c.Identity)
-		out = append(out, *c)
+	out := make([]Cgroups, len(groups))
+	for i, g := range groups {
+		out[i] = Cgroups{Identity: r.withMetadata(g.ident), root: r.root, g: &groups[i]}
 	}
 	return out, nil
 }
@@ -51,8 +38,11 @@ func (r *Resolver) LiveContainers() ([]Cgroups, error) {
 // FirstPid returns the first process listed in the container's cgroup, or
 // in a cgroup below it; false for a container with no process (exiting).
 func (c Cgroups) FirstPid() (int, bool) {
-	for _, dir := range c.dirs {
-		if pid, ok := firstPid(dir); ok {
+	if c.g == nil {
+		return 0, false
+	}
+	for _, dir := range append([]string{c.g.path}, c.g.more...) {
+		if pid, ok := firstPid(filepath.Join(c.root, dir)); ok {
 			return pid, true
 		}
 	}

@@ -1,9 +1,9 @@
 package container
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
-	"maps"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -291,27 +291,28 @@ func (r *Resolver) PodLabels(ident Identity) map[string]string {
 // whose cgroup is gone but not yet expired (its series are still
 // exported), with metadata merged.
 func (r *Resolver) Live() ([]Identity, error) {
-	dirs, err := r.containerDirs()
+	groups, err := r.containerGroups()
 	if err != nil {
 		return nil, err
 	}
-	found := map[string]Identity{}
-	for _, d := range dirs {
-		found[d.ident.ID] = d.ident
+	out := make([]Identity, len(groups), len(groups)+8)
+	for i, g := range groups {
+		out[i] = g.ident
 	}
 	r.mu.Lock()
 	for _, e := range r.cache {
-		if id := e.ident.ID; id != "" && id != UnknownID {
-			if _, ok := found[id]; !ok {
-				found[id] = e.ident
-			}
+		if id := e.ident.ID; id != "" && id != UnknownID && !findGroup(groups, id) {
+			out = append(out, e.ident) // gone, not yet expired
 		}
 	}
 	r.mu.Unlock()
-	ids := slices.Sorted(maps.Keys(found))
-	out := make([]Identity, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, r.withMetadata(found[id]))
+	if len(out) > len(groups) {
+		// Sub-cgroups of one gone container are cached apart: one each.
+		slices.SortStableFunc(out, func(a, b Identity) int { return cmp.Compare(a.ID, b.ID) })
+		out = slices.CompactFunc(out, func(a, b Identity) bool { return a.ID == b.ID })
+	}
+	for i := range out {
+		out[i] = r.withMetadata(out[i])
 	}
 	return out, nil
 }

@@ -285,8 +285,9 @@ func (e *Enforcer) Update(ch chan<- prometheus.Metric) error {
 	if err != nil {
 		return err
 	}
-	series, _ := e.table.Sum(live, e.opts.Resolver.Resolve)
-	for _, s := range series {
+	sums, _ := e.table.Sum(live, e.opts.Resolver.Resolve)
+	defer e.table.Release(sums)
+	for _, s := range sums.Series {
 		var action, sig, reason string
 		if _, err := fmt.Sscan(s.Value, &action, &sig, &reason); err != nil {
 			continue // the overflow value: 1024 combinations cannot be reached

@@ -27,9 +27,16 @@ type handler struct {
 	// kinds): a page's buffer is made that large at once instead of
 	// doubling up to it, which allocated twice the page.
 	sizes map[string]int
+	// free are the bodies of pages no request holds any more, for the
+	// next pages (at most maxFree): a page of thousands of containers is
+	// megabytes.
+	free [][]byte
 }
 
-const maxSizes = 16
+const (
+	maxSizes = 16
+	maxFree  = 2
+)
 
 // page is one response of next, being written until done is closed.
 type page struct {
@@ -42,6 +49,11 @@ type page struct {
 	// first byte is written.
 	enc     compressor
 	started bool
+	// refs counts the requests given the page and not done writing it;
+	// retired is set once h.pages no longer holds it. Both under h.mu: the
+	// last of them recycles the body.
+	refs    int
+	retired bool
 }
 
 // Handler serves next (the metrics handler) single-flight and gzips its
@@ -74,11 +86,36 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p := h.page(r)
+	defer h.release(p)
 	for k, v := range p.header {
 		w.Header()[k] = v
 	}
 	w.WriteHeader(p.status)
 	w.Write(p.body.Bytes())
+}
+
+// release is called by each request given p once it has written it.
+func (h *handler) release(p *page) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p.refs--
+	h.recycle(p)
+}
+
+// retire marks p as no longer in h.pages; under h.mu.
+func (h *handler) retire(p *page) {
+	p.retired = true
+	h.recycle(p)
+}
+
+// recycle keeps the body of p, once retired and released by every request,
+// for a next page; under h.mu.
+func (h *handler) recycle(p *page) {
+	if p.refs > 0 || !p.retired || len(h.free) >= maxFree {
+		return
+	}
+	h.free = append(h.free, p.body.Bytes()[:0])
+	p.body = bytes.Buffer{}
 }
 
 // page returns the finished response for r: a recent one, the one in
@@ -90,20 +127,32 @@ func (h *handler) page(r *http.Request) *page {
 		select {
 		case <-p.done:
 			if time.Since(p.finished) < h.window {
+				p.refs++
 				h.mu.Unlock()
 				return p
 			}
+			h.retire(p)
 		default:
+			p.refs++
 			h.mu.Unlock()
 			<-p.done
 			return p
 		}
 	}
-	p := &page{done: make(chan struct{}), header: http.Header{}, status: http.StatusOK, enc: compressor{want: acceptsGzip(r)}}
+	p := &page{done: make(chan struct{}), header: http.Header{}, status: http.StatusOK, enc: compressor{want: acceptsGzip(r)}, refs: 1}
 	h.pages[key] = p
-	size := h.sizes[key]
+	size := h.sizes[key] + h.sizes[key]/8
+	if n := len(h.free); n > 0 {
+		// One too small for this page is dropped: Grow makes one of the
+		// right size at once.
+		if buf := h.free[n-1]; cap(buf) >= size {
+			p.body = *bytes.NewBuffer(buf)
+		}
+		h.free[n-1] = nil
+		h.free = h.free[:n-1]
+	}
 	h.mu.Unlock()
-	p.body.Grow(size + size/8)
+	p.body.Grow(size)
 
 	// Whatever next does, even panic, the requests waiting for this page
 	// must be released and the page forgotten unless it is to be shared.
@@ -121,6 +170,7 @@ func (h *handler) page(r *http.Request) *page {
 		}
 		if h.window == 0 && h.pages[key] == p {
 			delete(h.pages, key)
+			h.retire(p)
 		}
 		h.mu.Unlock()
 	}()

@@ -1,6 +1,7 @@
 package scrape
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -158,9 +159,11 @@ func (d *discard) Header() http.Header         { return d.header }
 func (d *discard) WriteHeader(int)             {}
 func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
 
-// A page's buffer is made the size of the last page of its kind at once:
-// a scrape allocates about one page, not about twice, growing up to it.
-func TestHandlerPresizesPage(t *testing.T) {
+// A page's buffer is made the size of the last page of its kind at once (a
+// scrape allocates about one page, not about twice, growing up to it), or
+// is the body of a page no request holds any more, large enough: then a
+// scrape allocates no page at all.
+func TestHandlerReusesPage(t *testing.T) {
 	chunk := make([]byte, 4096)
 	h := Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		for range 256 { // 1 MiB
@@ -175,8 +178,35 @@ func TestHandlerPresizesPage(t *testing.T) {
 		runtime.ReadMemStats(&after)
 		return after.TotalAlloc - before.TotalAlloc
 	}
-	first, second := alloc(), alloc()
-	if second > first*3/4 {
-		t.Errorf("scrapes of a 1 MiB page allocated %d then %d bytes, want the second at most 3/4 of the first", first, second)
+	first, second, third := alloc(), alloc(), alloc()
+	if first < 1<<20 || second > first*3/4 || third > 64<<10 {
+		t.Errorf("scrapes of a 1 MiB page allocated %d, %d, %d bytes; want the second at most 3/4 of the first, the third none", first, second, third)
 	}
+}
+
+// Requests that overlap, some sharing a page in progress, each get a whole
+// page of their own call or of the call they joined, however the bodies of
+// pages that are done are handed on.
+func TestHandlerRecycledPagesIntact(t *testing.T) {
+	var calls atomic.Int32
+	h := Handler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		c := byte('a' + calls.Add(1)%26)
+		w.WriteHeader(http.StatusOK)
+		for range 64 {
+			w.Write(bytes.Repeat([]byte{c}, 1024))
+		}
+	}), 0, 0)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 50 {
+				body := get(t, h, "text/plain").Body.Bytes()
+				if len(body) != 64<<10 || bytes.Count(body, body[:1]) != len(body) {
+					t.Errorf("a page of %d bytes, not 64 KiB of one byte", len(body))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -88,14 +89,124 @@ func TestEveryAlertHasUnitTests(t *testing.T) {
 	}
 }
 
-// TestPromtoolUnitTests runs promtool test rules on each file of mixin/tests.
+// TestPromtoolUnitTests runs promtool test rules on each file of mixin/tests,
+// against the groups of its rule files that it needs (ruleSubset): promtool
+// evaluates every group loaded at every step, and the files that simulate a
+// week of history spent minutes on groups no case of theirs reads.
 func TestPromtoolUnitTests(t *testing.T) {
 	bin := promtool(t)
 	for _, p := range unitTestFiles(t) {
-		dir, file := filepath.Split(p)
-		t.Run(file, func(t *testing.T) {
+		t.Run(filepath.Base(p), func(t *testing.T) {
 			t.Parallel()
-			runPromtool(t, bin, dir, "test", "rules", file)
+			dir := t.TempDir()
+			writeSubsetTest(t, p, dir)
+			runPromtool(t, bin, dir, "test", "rules", "test.yaml")
 		})
+	}
+}
+
+// ruleName matches a metric or rule name in an expression.
+var ruleName = regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*`)
+
+// writeSubsetTest writes the unit-test file path into dir as test.yaml,
+// its rule files replaced by rules.yaml: the groups of the alerts its cases
+// name, of the recording rules its expressions read, and of every recording
+// rule those read, whole and unchanged.
+func writeSubsetTest(t *testing.T, path, dir string) {
+	t.Helper()
+	var test map[string]any
+	readYAML(t, path, &test)
+	type group = map[string]any
+	var groups []group
+	for _, f := range test["rule_files"].([]any) {
+		var rf struct {
+			Groups []group `yaml:"groups"`
+		}
+		readYAML(t, filepath.Join(filepath.Dir(path), f.(string)), &rf)
+		groups = append(groups, rf.Groups...)
+	}
+	// The group of each alert and record, and the expressions of each group.
+	owner := map[string]int{}
+	exprs := make([][]string, len(groups))
+	for i, g := range groups {
+		for _, r := range g["rules"].([]any) {
+			r := r.(map[string]any)
+			for _, k := range []string{"alert", "record"} {
+				if name, ok := r[k].(string); ok {
+					owner[name] = i
+				}
+			}
+			exprs[i] = append(exprs[i], r["expr"].(string))
+		}
+	}
+	need := map[int]bool{}
+	var add func(name string)
+	add = func(name string) {
+		i, ok := owner[name]
+		if !ok || need[i] {
+			return
+		}
+		need[i] = true
+		for _, e := range exprs[i] {
+			for _, n := range ruleName.FindAllString(e, -1) {
+				add(n)
+			}
+		}
+	}
+	for _, tc := range test["tests"].([]any) {
+		tc := tc.(map[string]any)
+		for _, at := range asList(tc["alert_rule_test"]) {
+			add(at.(map[string]any)["alertname"].(string))
+		}
+		for _, et := range asList(tc["promql_expr_test"]) {
+			for _, n := range ruleName.FindAllString(et.(map[string]any)["expr"].(string), -1) {
+				add(n)
+			}
+		}
+	}
+	if len(need) == 0 {
+		t.Fatalf("%s: its cases name no alert or rule of its rule files", path)
+	}
+	var subset []group
+	for i, g := range groups {
+		if need[i] {
+			subset = append(subset, g)
+		}
+	}
+	writeYAML(t, filepath.Join(dir, "rules.yaml"), map[string]any{"groups": subset})
+	// The test itself is rewritten as a node tree, which keeps each scalar
+	// as written: decoded, values: 0x10 would be the number 16.
+	var doc yaml.Node
+	readYAML(t, path, &doc)
+	files := false
+	if root := doc.Content[0]; root.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == "rule_files" {
+				root.Content[i+1] = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq",
+					Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "rules.yaml"}}}
+				files = true
+			}
+		}
+	}
+	if !files {
+		t.Fatalf("%s: no rule_files", path)
+	}
+	data, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "test.yaml"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readYAML(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }

@@ -35,8 +35,9 @@ var bornOnce = regexp.MustCompile(`^_x([0-9]+) ([0-9.e+]+)x[0-9]+$`)
 // Every firing case must give the same alerts at the same times: a rule
 // that needs two samples of a series (increase() alone, an instant
 // selector of a series that went stale) fails here. The files run one
-// after another: promtool evaluates every rule at every minute of every
-// case, and the machine is shared.
+// after another, each against the groups its cases need (ruleSubset):
+// promtool evaluates every group loaded at every minute of every case, and
+// the machine is shared.
 func TestShortLivedContainers(t *testing.T) {
 	bin := promtool(t)
 	abs, err := filepath.Abs(root)
@@ -53,7 +54,6 @@ func TestShortLivedContainers(t *testing.T) {
 		if err := yaml.Unmarshal(data, &f); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		f["rule_files"] = []string{filepath.Join(abs, "alerts", "rtsec-rules.yaml"), filepath.Join(abs, "alerts", "rtsec-alerts.yaml")}
 		tests, _ := f["tests"].([]any)
 		var out []any
 		rewritten := 0
@@ -73,6 +73,12 @@ func TestShortLivedContainers(t *testing.T) {
 			t.Fatalf("%s: no series to replay as a short-lived container", name)
 		}
 		f["tests"] = out
+		// Only the groups the cases need: promtool evaluates every group
+		// loaded at every step (TestPromtoolUnitTests).
+		rules := "rules-" + name
+		writeYAML(t, filepath.Join(dir, rules), map[string]any{"groups": ruleSubset(t,
+			[]string{filepath.Join(abs, "alerts", "rtsec-rules.yaml"), filepath.Join(abs, "alerts", "rtsec-alerts.yaml")}, f)})
+		f["rule_files"] = []string{rules}
 		gen, err := yaml.Marshal(f)
 		if err != nil {
 			t.Fatal(err)

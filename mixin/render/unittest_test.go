@@ -109,20 +109,57 @@ func TestPromtoolUnitTests(t *testing.T) {
 var ruleName = regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*`)
 
 // writeSubsetTest writes the unit-test file path into dir as test.yaml,
-// its rule files replaced by rules.yaml: the groups of the alerts its cases
-// name, of the recording rules its expressions read, and of every recording
-// rule those read, whole and unchanged.
+// its rule files replaced by rules.yaml: their groups that it needs
+// (ruleSubset).
 func writeSubsetTest(t *testing.T, path, dir string) {
 	t.Helper()
 	var test map[string]any
 	readYAML(t, path, &test)
+	var files []string
+	for _, f := range test["rule_files"].([]any) {
+		files = append(files, filepath.Join(filepath.Dir(path), f.(string)))
+	}
+	subset := ruleSubset(t, files, test)
+	writeYAML(t, filepath.Join(dir, "rules.yaml"), map[string]any{"groups": subset})
+	// The test itself is rewritten as a node tree, which keeps each scalar
+	// as written: decoded, values: 0x10 would be the number 16.
+	var doc yaml.Node
+	readYAML(t, path, &doc)
+	replaced := false
+	if root := doc.Content[0]; root.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if root.Content[i].Value == "rule_files" {
+				root.Content[i+1] = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq",
+					Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "rules.yaml"}}}
+				replaced = true
+			}
+		}
+	}
+	if !replaced {
+		t.Fatalf("%s: no rule_files", path)
+	}
+	data, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "test.yaml"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ruleSubset returns the groups of ruleFiles that the promtool unit test
+// test (decoded) needs: the groups of the alerts its cases name, of the
+// recording rules its expressions read, and of every recording rule those
+// read, whole and unchanged, in their files' order.
+func ruleSubset(t *testing.T, ruleFiles []string, test map[string]any) []map[string]any {
+	t.Helper()
 	type group = map[string]any
 	var groups []group
-	for _, f := range test["rule_files"].([]any) {
+	for _, f := range ruleFiles {
 		var rf struct {
 			Groups []group `yaml:"groups"`
 		}
-		readYAML(t, filepath.Join(filepath.Dir(path), f.(string)), &rf)
+		readYAML(t, f, &rf)
 		groups = append(groups, rf.Groups...)
 	}
 	// The group of each alert and record, and the expressions of each group.
@@ -153,7 +190,7 @@ func writeSubsetTest(t *testing.T, path, dir string) {
 			}
 		}
 	}
-	for _, tc := range test["tests"].([]any) {
+	for _, tc := range asList(test["tests"]) {
 		tc := tc.(map[string]any)
 		for _, at := range asList(tc["alert_rule_test"]) {
 			add(at.(map[string]any)["alertname"].(string))
@@ -165,7 +202,7 @@ func writeSubsetTest(t *testing.T, path, dir string) {
 		}
 	}
 	if len(need) == 0 {
-		t.Fatalf("%s: its cases name no alert or rule of its rule files", path)
+		t.Fatalf("a unit test names no alert or rule of %v", ruleFiles)
 	}
 	var subset []group
 	for i, g := range groups {
@@ -173,31 +210,7 @@ func writeSubsetTest(t *testing.T, path, dir string) {
 			subset = append(subset, g)
 		}
 	}
-	writeYAML(t, filepath.Join(dir, "rules.yaml"), map[string]any{"groups": subset})
-	// The test itself is rewritten as a node tree, which keeps each scalar
-	// as written: decoded, values: 0x10 would be the number 16.
-	var doc yaml.Node
-	readYAML(t, path, &doc)
-	files := false
-	if root := doc.Content[0]; root.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			if root.Content[i].Value == "rule_files" {
-				root.Content[i+1] = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq",
-					Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "rules.yaml"}}}
-				files = true
-			}
-		}
-	}
-	if !files {
-		t.Fatalf("%s: no rule_files", path)
-	}
-	data, err := yaml.Marshal(&doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "test.yaml"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return subset
 }
 
 func readYAML(t *testing.T, path string, v any) {

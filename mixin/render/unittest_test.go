@@ -113,18 +113,20 @@ var ruleName = regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*`)
 // (ruleSubset).
 func writeSubsetTest(t *testing.T, path, dir string) {
 	t.Helper()
+	// The test is rewritten as a node tree, which keeps each scalar as
+	// written: decoded, values: 0x10 would be the number 16.
+	var doc yaml.Node
+	readYAML(t, path, &doc)
 	var test map[string]any
-	readYAML(t, path, &test)
+	if err := doc.Decode(&test); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
 	var files []string
 	for _, f := range test["rule_files"].([]any) {
 		files = append(files, filepath.Join(filepath.Dir(path), f.(string)))
 	}
 	subset := ruleSubset(t, files, test)
 	writeYAML(t, filepath.Join(dir, "rules.yaml"), map[string]any{"groups": subset})
-	// The test itself is rewritten as a node tree, which keeps each scalar
-	// as written: decoded, values: 0x10 would be the number 16.
-	var doc yaml.Node
-	readYAML(t, path, &doc)
 	replaced := false
 	if root := doc.Content[0]; root.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(root.Content); i += 2 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,8 +35,10 @@ type gatherer struct {
 	others prometheus.Gatherer
 
 	// free holds the buffers of gathers whose pages are written, for the
-	// next gathers.
-	free freeList[*buffers]
+	// next gathers: a scrape of thousands of containers fills megabytes
+	// of them.
+	mu   sync.Mutex
+	free []*buffers
 }
 
 // buffers are a gather's slices, which its families point into until done.
@@ -47,7 +50,11 @@ type buffers struct {
 }
 
 func (g *gatherer) buffers() *buffers {
-	if b, ok := g.free.get(); ok {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n := len(g.free); n > 0 {
+		b := g.free[n-1]
+		g.free = g.free[:n-1]
 		return b
 	}
 	return &buffers{bulk: map[*seriesDesc][]sortKey{}, metrics: map[*seriesDesc][]*dto.Metric{}}
@@ -65,8 +72,15 @@ func (g *gatherer) release(b *buffers) {
 	}
 	clear(b.gathered)
 	b.gathered = b.gathered[:0]
-	g.free.put(b)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.free) < maxFreeBuffers {
+		g.free = append(g.free, b)
+	}
 }
+
+// maxFreeBuffers bounds the buffers kept: scrapes seldom overlap.
+const maxFreeBuffers = 2
 
 // replay is a collector of metrics already collected.
 type replay []prometheus.Metric

@@ -92,7 +92,7 @@ func TestCgroupKeys(t *testing.T) {
 }
 
 // TestLiveMaps checks that a map given back is the next one taken, empty,
-// and that at most maxLiveMaps are kept.
+// and that at most maxFree are kept.
 func TestLiveMaps(t *testing.T) {
 	var l liveMaps
 	m := l.get()
@@ -103,7 +103,7 @@ func TestLiveMaps(t *testing.T) {
 		t.Errorf("get after put = %p with %d entries, want the map given back (%p), empty", again, len(again), m)
 	}
 	l.put(again, l.get(), l.get(), nil)
-	if len(l.free) != maxLiveMaps {
-		t.Errorf("%d maps kept, want %d", len(l.free), maxLiveMaps)
+	if len(l.free) != maxFree {
+		t.Errorf("%d maps kept, want %d", len(l.free), maxFree)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,10 +34,8 @@ type gatherer struct {
 	others prometheus.Gatherer
 
 	// free holds the buffers of gathers whose pages are written, for the
-	// next gathers: a scrape of thousands of containers fills megabytes
-	// of them.
-	mu   sync.Mutex
-	free []*buffers
+	// next gathers.
+	free freeList[*buffers]
 }
 
 // buffers are a gather's slices, which its families point into until done.
@@ -50,11 +47,7 @@ type buffers struct {
 }
 
 func (g *gatherer) buffers() *buffers {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if n := len(g.free); n > 0 {
-		b := g.free[n-1]
-		g.free = g.free[:n-1]
+	if b, ok := g.free.get(); ok {
 		return b
 	}
 	return &buffers{bulk: map[*seriesDesc][]sortKey{}, metrics: map[*seriesDesc][]*dto.Metric{}}
@@ -72,15 +65,8 @@ func (g *gatherer) release(b *buffers) {
 	}
 	clear(b.gathered)
 	b.gathered = b.gathered[:0]
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if len(g.free) < maxFreeBuffers {
-		g.free = append(g.free, b)
-	}
+	g.free.put(b)
 }
-
-// maxFreeBuffers bounds the buffers kept: scrapes seldom overlap.
-const maxFreeBuffers = 2
 
 // replay is a collector of metrics already collected.
 type replay []prometheus.Metric

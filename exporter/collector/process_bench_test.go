@@ -31,6 +31,7 @@ const fakeContainerBase = 1 << 40
 // 1 000 containers × 20 binaries in the kernel map.
 func BenchmarkProcessScrape(b *testing.B) {
 	testenv.RequireRoot(b)
+	testenv.RequireTracefs(b)
 	const containers, binaries = 1000, 20
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	resolver, err := container.NewResolver(container.ResolverOptions{

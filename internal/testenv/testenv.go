@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/rtsec/rtsec/exporter/preflight"
 )
 
 // InCI reports whether the tests run under CI, where nothing may be skipped.
@@ -39,4 +41,15 @@ func RequireCommand(t testing.TB, name string) string {
 		Unavailable(t, "needs %s on PATH; make deps installs it", name)
 	}
 	return path
+}
+
+// RequireTracefs stops the test unless tracefs is mounted, mounting it as
+// rtsec_exporter does at start (a new machine often leaves it unmounted):
+// syscall tracepoints are attached by the ids it lists. Tests that attach
+// programs without starting the exporter need it.
+func RequireTracefs(t testing.TB) {
+	t.Helper()
+	if err := preflight.EnsureTracefs(); err != nil {
+		Unavailable(t, "%v", err)
+	}
 }

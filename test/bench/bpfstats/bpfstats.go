@@ -1,7 +1,8 @@
-// Package bpfstats sets up what the overhead benchmarks need to load BPF
-// programs and read their own run time: no memlock limit, and the kernel's
-// run-time statistics, which give the programs' time per run, a figure the
-// noise of the measured loops cannot blur.
+// Package bpfstats sets up what the overhead benchmarks need to load and
+// attach BPF programs and read their own run time: no memlock limit,
+// tracefs mounted (syscall tracepoints are attached by its ids), and the
+// kernel's run-time statistics, which give the programs' time per run, a
+// figure the noise of the measured loops cannot blur.
 package bpfstats
 
 import (
@@ -11,11 +12,16 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
+
+	"github.com/rtsec/rtsec/exporter/preflight"
 )
 
 // Enable turns the statistics on until the returned Closer is closed.
 func Enable() (io.Closer, error) {
 	if err := rlimit.RemoveMemlock(); err != nil {
+		return nil, err
+	}
+	if err := preflight.EnsureTracefs(); err != nil {
 		return nil, err
 	}
 	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))

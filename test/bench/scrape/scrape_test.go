@@ -87,6 +87,7 @@ const acceptPrometheus = "application/openmetrics-text;version=1.0.0,application
 // series, and the exposition's size uncompressed and gzipped.
 func BenchmarkScrape(b *testing.B) {
 	testenv.RequireRoot(b)
+	testenv.RequireTracefs(b)
 	// The integrity baseline in a temporary file; the flag is named
 	// either way, with or without node_exporter's collector. prefix.
 	stateFlag := "collector.integrity.state-file"

@@ -33,6 +33,11 @@ local u = import '../lib/utils.libsonnet';
         else '%s\nor\n%s\n' % [std.rstripChars(guarded(inContainers(u.notIn('path_class', always)), label), '\n'), inContainers('path_class=~"%s"' % u.anyOf(always))];
       if hostAllowed == null then containers
       else std.rstripChars(containers, '\n') + '\nor\n%s{%s}\n' % [record, u.matchers([matchers, 'container_id=""', u.notIn(label, hostAllowed)])],
+    // The events of a process counter in eventWindow, read from the counter in the alert's own query rather than
+    // from its record: the record's group runs on its own schedule, so it can lag the file record a scrape behind,
+    // and an exception read from it would let the alert fire for the one evaluation in between.
+    local fresh(metric, matchers) =
+      u.eventIncrease('%s{%s}' % [metric, u.matchers([c.rtsecSelector, matchers])], c.containerLabels, c.eventWindow),
     // Ops counted in addition to a modification's own op (files.bpf.c): a path with "..", an executable mode, a hidden name.
     local extraOps = ['traversal', 'exec_mode', 'hidden'],
     local mods(classes, ops='') = notAllowed(r.fileModIncrease,
@@ -153,20 +158,19 @@ local u = import '../lib/utils.libsonnet';
                 '{{ $labels.file_class }} of another process read %s %s.' % [times, whereAny]),
           a.new(c,
                 'RtsecShellConfigRead',
-                '%s\nunless on (%s)\n%s{reason="tty_shell"}\n' % [
+                '%s\nunless on (%s)\n%s' % [
                   std.rstripChars(notAllowed(r.fileReadIncrease, 'file_class', 'file_class="shell_config"', null), '\n'),
                   c.containerLabels,
-                  r.suspiciousIncrease,
+                  fresh('rtsec_process_suspicious_execs_total', 'reason="tty_shell"'),
                 ],
                 'A shell configuration file was read by something other than an interactive shell.',
                 'A shell startup file (/etc/profile, ~/.bashrc…) was read %s %s, where no shell with a terminal started: a script or tool inspecting it.' % [times, where]),
           a.new(c,
                 'RtsecSSHClientFileRead',
-                '%s\nunless on (%s)\n%s{binary=~"%s"}\n' % [
+                '%s\nunless on (%s)\n%s' % [
                   std.rstripChars(notAllowed(r.fileReadIncrease, 'file_class', 'file_class="ssh_client_config"', null), '\n'),
                   c.containerLabels,
-                  r.execIncrease,
-                  u.anyOf(c.sshClientBinaries),
+                  fresh('rtsec_process_execs_total', 'binary=~"%s"' % u.anyOf(c.sshClientBinaries)),
                 ],
                 'SSH client files were read by something other than an SSH tool.',
                 'SSH client files (~/.ssh/, /etc/ssh/ssh_config) were read %s %s, where no SSH tool ran: known hosts and keys name the next targets.' % [times, where]),

@@ -32,35 +32,41 @@ local u = import '../lib/utils.libsonnet';
                  increase(['privilegeIncrease', 'rtsec_privilege_changes_total'], 'kind'),
                  increase(['syscallIncrease', 'rtsec_sensitive_syscalls_total'], 'syscall, result'),
                  increase(['compatIncrease', 'rtsec_compat_syscalls_total'], 'class'),
+               ]
+               // Before the startup records: RtsecHighRiskProcess spares a young container's package manager by
+               // the class's during_startup record, and a later rule of a group reads at least what an earlier
+               // one read. Placed after, the critical events could hold a scrape the exception missed until the
+               // next evaluation, and the alert fire in between; now only an alert query landing in the
+               // milliseconds between the two rules can see them apart (TestUnlessExceptionsAreConsistent).
+               + [
+                 {
+                   // Each kind gets its own `signal` label so that `or` keeps them all before the sum.
+                   record: r.criticalEvents,
+                   expr: 'sum by (%s) (\n%s)\n' % [
+                     c.containerLabels,
+                     std.join('  or\n', [
+                       '  label_replace(\n%s,\n    "signal", "%d", "", ""\n  )\n' % [u.indent(u.eventIncrease(critical[i], c.containerLabels, c.highRiskWindow), 4), i]
+                       for i in std.range(0, std.length(critical) - 1)
+                     ]),
+                   ],
+                 },
+                 {
+                   record: r.criticalEventKinds,
+                   expr: 'sum by (%s, signal, event) (\n%s)\n' % [
+                     c.containerLabels,
+                     std.join('  or\n', [
+                       '  label_replace(label_replace(\n%s,\n    "event", "$1", "%s", "(.*)"), "signal", "%s", "", ""\n  )\n' % [
+                         u.indent(u.eventIncrease(critical[i], '%s, %s' % [c.containerLabels, kinds[i][0]], c.highRiskWindow), 4),
+                         kinds[i][0],
+                         kinds[i][1],
+                       ]
+                       for i in std.range(0, std.length(critical) - 1)
+                     ]),
+                   ],
+                 },
                ] + startup.records(c, 'rtsec_process_suspicious_execs_total', 'reason', r.suspiciousStartup)
                + startup.records(c, 'rtsec_process_class_execs_total', 'class', r.classStartup)
-               + startup.records(c, 'rtsec_sensitive_syscalls_total', 'syscall, result', r.syscallStartup) + [
-          {
-            // Each kind gets its own `signal` label so that `or` keeps them all before the sum.
-            record: r.criticalEvents,
-            expr: 'sum by (%s) (\n%s)\n' % [
-              c.containerLabels,
-              std.join('  or\n', [
-                '  label_replace(\n%s,\n    "signal", "%d", "", ""\n  )\n' % [u.indent(u.eventIncrease(critical[i], c.containerLabels, c.highRiskWindow), 4), i]
-                for i in std.range(0, std.length(critical) - 1)
-              ]),
-            ],
-          },
-          {
-            record: r.criticalEventKinds,
-            expr: 'sum by (%s, signal, event) (\n%s)\n' % [
-              c.containerLabels,
-              std.join('  or\n', [
-                '  label_replace(label_replace(\n%s,\n    "event", "$1", "%s", "(.*)"), "signal", "%s", "", ""\n  )\n' % [
-                  u.indent(u.eventIncrease(critical[i], '%s, %s' % [c.containerLabels, kinds[i][0]], c.highRiskWindow), 4),
-                  kinds[i][0],
-                  kinds[i][1],
-                ]
-                for i in std.range(0, std.length(critical) - 1)
-              ]),
-            ],
-          },
-        ],
+               + startup.records(c, 'rtsec_sensitive_syscalls_total', 'syscall, result', r.syscallStartup),
       },
     ],
   },

@@ -50,7 +50,7 @@ func unlessOperands(expr string) [][2]string {
 // exception read from a record of another group, or from a rule of the
 // same group evaluated before the excepted record, can miss the scrape the
 // excepted record saw, and the alert then fires, with for: 0m, for the
-// one evaluation in between (RtsecShellConfigRead fired so for an
+// one evaluation in between (RtsecShellConfigRead could so for an
 // interactive shell whose tty_shell exec was not recorded yet). So a
 // record an exception reads must be one the alert's left side reads too
 // (one query sees both alike), be read at an offset (the past does not

@@ -199,6 +199,9 @@ func TestSoak(t *testing.T) {
 	if warm < 0 {
 		warm = len(samples)
 	}
+	if n := len(samples) - warm; n < 8 {
+		t.Fatalf("%d samples after the warm-up of %v: too few to tell growth from noise (RTSEC_SOAK_DURATION=%v; at least %v)", n, warmUp, duration, 3*warmUp/2)
+	}
 	t.Logf("changes from the first sample after the warm-up (%v) to the last: %s", warmUp, changes(samples, warm))
 	for _, name := range []string{"rss_mib", "goroutines", "fds", "series", "map_entries"} {
 		var vs []float64

@@ -29,7 +29,7 @@ var (
 	integrityWatch = kingpin.Flag("collector.integrity.watch",
 		"Host path whose content, mode, owner and size are checked against a baseline (repeatable; a directory covers its entries). Replaces the built-in list; the exporter's binary and config files are always watched.").
 		Default(defaultWatch...).Strings()
-	integrityStateFile = kingpin.Flag("collector.integrity.state-file", "Where the integrity baseline is kept (JSON with a checksum; a regular file of at most 16 MiB).").
+	integrityStateFile = kingpin.Flag("collector.integrity.state-file", "Where the integrity baseline is kept (JSON with a checksum; a regular file of at most 16 MiB), locked by a .lock file beside it while the exporter runs: one state file per exporter.").
 				Default("/var/lib/rtsec/integrity.json").String()
 	integrityInterval = kingpin.Flag("collector.integrity.interval",
 		"How often every watched path is hashed; a stat poll each second triggers a check at once when one changes.").
@@ -92,7 +92,15 @@ type integrityCollector struct {
 }
 
 func init() {
-	validates("integrity", func() error { _, err := integrityConfig(); return err })
+	validates("integrity", func() error {
+		if _, err := integrityConfig(); err != nil {
+			return err
+		}
+		if *integrityRebaseline {
+			return nil // run beside the exporter, which holds the lock
+		}
+		return checkStateLock()
+	})
 }
 
 // integrityConfig checks the integrity flags and returns the watch list.
@@ -106,6 +114,16 @@ func integrityConfig() ([]string, error) {
 		return nil, fmt.Errorf("--collector.integrity.state-file: %w", err)
 	}
 	return watchList()
+}
+
+// checkStateLock tells, before the BPF programs load, whether another
+// exporter holds the state file; the checker takes the lock for good.
+func checkStateLock() error {
+	lock, err := integrity.LockState(*integrityStateFile)
+	if err != nil {
+		return fmt.Errorf("--collector.integrity.state-file: %w", err)
+	}
+	return lock.Close()
 }
 
 func newIntegrityCollector(env Env) (Collector, error) {
@@ -135,10 +153,10 @@ func newIntegrity(checker *integrity.Checker, stop context.CancelFunc) *integrit
 	}
 }
 
-// Close stops the periodic checks.
+// Close stops the periodic checks and gives the state file's lock back.
 func (c *integrityCollector) Close() error {
 	c.stop()
-	return nil
+	return c.checker.Close()
 }
 
 func (c *integrityCollector) Update(ch chan<- prometheus.Metric) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
@@ -38,6 +39,7 @@ type Checker struct {
 	rebuilds  map[string]uint64
 	prints    map[string]string // stat fingerprints seen by the last poll
 	stateSeen string            // fingerprint of the state file as last read or written
+	lock      io.Closer         // the state file's lock (LockState)
 }
 
 // Status is what the metrics show.
@@ -48,12 +50,18 @@ type Status struct {
 	Rebuilds  map[string]uint64
 }
 
-// New loads the baseline from statePath, rebuilding it (and saying so in
-// the log and the rebuild counts) when it is missing or corrupt, adds
-// watched paths it lacks, and checks every path once: changes made while
-// the exporter was down show at once.
+// New takes the lock of statePath (LockState) until Close, loads the
+// baseline from it, rebuilding it (and saying so in the log and the
+// rebuild counts) when it is missing or corrupt, adds watched paths it
+// lacks, and checks every path once: changes made while the exporter was
+// down show at once.
 func New(paths []string, statePath string, logger *slog.Logger) (*Checker, error) {
+	lock, err := LockState(statePath)
+	if err != nil {
+		return nil, err
+	}
 	c := &Checker{
+		lock:      lock,
 		paths:     slices.Clone(paths),
 		statePath: statePath,
 		logger:    logger,
@@ -63,10 +71,16 @@ func New(paths []string, statePath string, logger *slog.Logger) (*Checker, error
 		prints:    map[string]string{},
 	}
 	if err := c.load(); err != nil {
+		lock.Close()
 		return nil, err
 	}
 	c.Check()
 	return c, nil
+}
+
+// Close gives the state file's lock back.
+func (c *Checker) Close() error {
+	return c.lock.Close()
 }
 
 // load reads the state file into the baseline, rebuilding what it cannot

@@ -2,10 +2,12 @@ package integrity
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,6 +31,16 @@ func setup(t *testing.T) (file, dir, state string) {
 		t.Fatal(err)
 	}
 	return file, dir, state
+}
+
+// ran is an exporter's run that ended: a checker made and closed.
+func ran(t *testing.T, paths []string, state string) {
+	t.Helper()
+	c, err := New(paths, state, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
 }
 
 func changed(t *testing.T, c *Checker) map[string]bool {
@@ -105,9 +117,7 @@ func TestModeAndOwnerChangesDetected(t *testing.T) {
 
 func TestChangeWhileDownCaughtAtStart(t *testing.T) {
 	file, dir, state := setup(t)
-	if _, err := New([]string{file, dir}, state, quiet); err != nil {
-		t.Fatal(err)
-	}
+	ran(t, []string{file, dir}, state)
 	os.WriteFile(file, []byte("tampered\n"), 0o644)
 	c, err := New([]string{file, dir}, state, quiet)
 	if err != nil {
@@ -140,9 +150,7 @@ func TestCorruptStateRebuiltNotTrusted(t *testing.T) {
 	for name, corrupt := range cases {
 		t.Run(name, func(t *testing.T) {
 			file, dir, state := setup(t)
-			if _, err := New([]string{file, dir}, state, quiet); err != nil {
-				t.Fatal(err)
-			}
+			ran(t, []string{file, dir}, state)
 			if err := corrupt(state); err != nil {
 				t.Fatal(err)
 			}
@@ -202,4 +210,29 @@ func TestUnwritableStateIsNotFatal(t *testing.T) {
 	if !c.Status().Changed[file] {
 		t.Errorf("in-memory baseline: change of %s not detected", file)
 	}
+}
+
+// Two checkers of one state file would drop each other's paths from it at
+// every poll: the second is refused until the first is closed. The
+// rebaseline command, which runs beside the exporter, still writes.
+func TestStateFileLocked(t *testing.T) {
+	file, dir, state := setup(t)
+	first, err := New([]string{file}, state, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New([]string{dir}, state, quiet); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), state) {
+		t.Fatalf("second checker of %s: %v, want ErrLocked naming the state file", state, err)
+	}
+	if err := Rebaseline([]string{file}, state, nil); err != nil {
+		t.Errorf("rebaseline beside a running checker: %v", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second, err := New([]string{dir}, state, quiet)
+	if err != nil {
+		t.Fatalf("once the first is closed: %v", err)
+	}
+	second.Close()
 }

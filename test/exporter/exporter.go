@@ -116,6 +116,7 @@ func start(t testing.TB, auth Auth, prefix, args []string) *Exporter {
 		// A test sees no host CRI runtime unless it asks for one.
 		defaults = append(defaults, "--runtime.cri-socket=none")
 	}
+	defaults = append(defaults, StateFile(t, args)...)
 	argv := append(append(slices.Clone(prefix), Build(t)), append(defaults, args...)...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	e := &Exporter{URL: "http://" + addr + "/metrics", auth: auth, cmd: cmd, output: &syncWriter{}, done: make(chan error, 1)}
@@ -312,4 +313,15 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.buf.Write(p)
+}
+
+// StateFile returns the flag that gives an exporter started with args an
+// integrity state file of its own, unless args name one (by either flag
+// name): exporters sharing one are refused (integrity.LockState), and
+// tests run several at once, beside any the host runs.
+func StateFile(t testing.TB, args []string) []string {
+	if slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, "integrity.state-file=") }) {
+		return nil
+	}
+	return []string{"--collector.integrity.state-file=" + filepath.Join(t.TempDir(), "integrity.json")}
 }

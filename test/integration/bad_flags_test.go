@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtsec/rtsec/exporter/integrity"
 	"github.com/rtsec/rtsec/internal/testenv"
 	"github.com/rtsec/rtsec/test/exporter"
 )
@@ -31,6 +32,13 @@ func TestBadFlags(t *testing.T) {
 		return path
 	}
 	comments := file("comments", "# nothing but a comment\n\n")
+	// A state file another exporter holds: the test takes its lock.
+	held := filepath.Join(dir, "held", "integrity.json")
+	lock, err := integrity.LockState(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
 	protect := file("protect.yaml", "rules:\n  - name: protect-passwd\n    action: kill\n    signals:\n      file_modification: [etc_passwd]\n    where:\n      - namespace: prod\n")
 	cases := []struct {
 		arg, flag string
@@ -53,6 +61,7 @@ func TestBadFlags(t *testing.T) {
 		{"--collector.process.classes-file=" + comments, "--collector.process.classes-file", nil},
 		{"--collector.process.binary-budget=0", "--collector.process.binary-budget", nil},
 		{"--collector.integrity.state-file=/dev/zero", "--collector.integrity.state-file", nil},
+		{"--collector.integrity.state-file=" + held, "--collector.integrity.state-file", nil},
 		{"--collector.integrity.interval=0s", "--collector.integrity.interval", nil},
 		{"--collector.network.cluster-cidr=bad", "--collector.network.cluster-cidr", nil},
 		{"--collector.network.novelty-budget=0", "--collector.network.novelty-budget", nil},
@@ -73,7 +82,8 @@ func TestBadFlags(t *testing.T) {
 		t.Run(strings.Join(append([]string{c.arg}, c.with...), " "), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, binary, append([]string{"--web.listen-address=127.0.0.1:0", c.arg}, c.with...)...)
+			args := append([]string{"--web.listen-address=127.0.0.1:0", c.arg}, c.with...)
+			cmd := exec.CommandContext(ctx, binary, append(args, exporter.StateFile(t, args)...)...)
 			var out bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			begin := time.Now()

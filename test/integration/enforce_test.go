@@ -255,8 +255,8 @@ func TestEnforcePolicyErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Refused at start, naming the line.
-	out, err := exec.Command(exporter.Build(t), "--web.listen-address="+exporter.FreeAddress(t), "--runtime.cri-socket=none",
-		"--enforce.policy-file="+broken).CombinedOutput()
+	out, err := exec.Command(exporter.Build(t), append([]string{"--web.listen-address=" + exporter.FreeAddress(t), "--runtime.cri-socket=none",
+		"--enforce.policy-file=" + broken}, exporter.StateFile(t, nil)...)...).CombinedOutput()
 	if err == nil || !bytes.Contains(out, []byte("line 5")) || !bytes.Contains(out, []byte(`"nope"`)) {
 		t.Errorf("exporter with a broken policy: %v, want an error naming line 5 and \"nope\":\n%s", err, out)
 	}

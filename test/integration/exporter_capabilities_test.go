@@ -209,7 +209,7 @@ func TestKubernetesSecurityContext(t *testing.T) {
 // stops it, and returns whether it exited on its own and its output.
 func runBriefly(t *testing.T, prefix []string, args ...string) (bool, string) {
 	t.Helper()
-	argv := append(append(prefix, exporter.Build(t), "--web.listen-address="+exporter.FreeAddress(t)), args...)
+	argv := append(append(append(prefix, exporter.Build(t), "--web.listen-address="+exporter.FreeAddress(t)), args...), exporter.StateFile(t, args)...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	log, err := os.Create(filepath.Join(t.TempDir(), "exporter.log"))
 	if err != nil {

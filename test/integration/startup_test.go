@@ -21,7 +21,7 @@ import (
 func runExporter(t *testing.T, prefix []string, args ...string) (int, string) {
 	t.Helper()
 	bin := exporter.Build(t)
-	args = append([]string{"--web.listen-address=" + exporter.FreeAddress(t)}, args...)
+	args = append(append([]string{"--web.listen-address=" + exporter.FreeAddress(t)}, args...), exporter.StateFile(t, args)...)
 	cmd := exec.Command(prefix[0], append(append(prefix[1:], bin), args...)...)
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
@@ -121,12 +121,12 @@ func TestMountsTracefs(t *testing.T) {
 	// after preflight would be too late, so run it briefly and look.
 	script := `umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null
 test -e /sys/kernel/tracing/events && { echo "tracefs still mounted"; exit 2; }
-"$0" --web.listen-address=127.0.0.1:0 --runtime.cri-socket=none & pid=$!
+"$0" --web.listen-address=127.0.0.1:0 --runtime.cri-socket=none "$1" & pid=$!
 for i in $(seq 50); do test -e /sys/kernel/tracing/events && break; sleep 0.1; done
 kill -TERM $pid; wait $pid; code=$?
 test -e /sys/kernel/tracing/events || { echo "tracefs not mounted by the exporter"; exit 3; }
 exit $code`
-	out, err := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, exporter.Build(t)).CombinedOutput()
+	out, err := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script, exporter.Build(t), exporter.StateFile(t, nil)[0]).CombinedOutput()
 	if err != nil {
 		t.Errorf("%v\n%s", err, out)
 	}

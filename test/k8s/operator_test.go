@@ -468,7 +468,7 @@ func startExporter(t *testing.T, ns *netNS, criSocket string) *process {
 	t.Helper()
 	bin := exporter.Build(t)
 	p := ns.start(t, t.TempDir(), "rtsec_exporter", nil, bin,
-		fmt.Sprintf("--web.listen-address=:%d", exporterPort), "--runtime.cri-socket="+criSocket)
+		fmt.Sprintf("--web.listen-address=:%d", exporterPort), "--runtime.cri-socket="+criSocket, exporter.StateFile(t, nil)[0])
 	waitFor(t, "the exporter to serve /metrics", time.Minute, func() error {
 		_, err := getIn(ns, fmt.Sprintf("http://127.0.0.1:%d/metrics", exporterPort))
 		return err

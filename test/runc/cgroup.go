@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,7 +91,16 @@ func HostCgroup(t testing.TB, name string) string {
 		parent = filepath.Dir(parent)
 	}
 	dir := filepath.Join(parent, name)
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	err = os.Mkdir(dir, 0o755)
+	if errors.Is(err, fs.ErrExist) {
+		// Left by a run that was killed before its cleanup: an empty
+		// cgroup goes, one with processes or children stays and is named.
+		if rmErr := os.Remove(dir); rmErr != nil {
+			t.Fatalf("create host cgroup: %s is left from an earlier run and cannot be removed (%v): stop its processes and rmdir it", dir, rmErr)
+		}
+		err = os.Mkdir(dir, 0o755)
+	}
+	if err != nil {
 		t.Fatalf("create host cgroup: %v", err)
 	}
 	t.Cleanup(func() {

@@ -195,3 +195,19 @@ func inode(t *testing.T, fi os.FileInfo) uint64 {
 	}
 	return st.Ino
 }
+
+// A host cgroup left by a killed run (no cleanup ran) does not stop the
+// next run: an empty one is taken over.
+func TestHostCgroupLeftover(t *testing.T) {
+	testenv.RequireRoot(t)
+	name := "rtsec-test-leftover-" + strconv.Itoa(os.Getpid())
+	var dir string
+	t.Run("where", func(t *testing.T) { dir = HostCgroup(t, name) })
+	// What a killed run leaves.
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if again := HostCgroup(t, name); again != dir {
+		t.Errorf("HostCgroup after a leftover = %s, want %s", again, dir)
+	}
+}

@@ -7,18 +7,22 @@ import (
 	"testing"
 )
 
-// metricName matches the names a PromQL expression reads (and its
-// functions and keywords, which are no records).
-var metricName = regexp.MustCompile(`[a-zA-Z_:][a-zA-Z0-9_:]*`)
+// The words unlessOperands looks for: an unless, the on (…) or
+// ignoring (…) after it, and a set operator outside any parenthesis.
+var (
+	unlessWord   = regexp.MustCompile(`\bunless\b`)
+	matchingLead = regexp.MustCompile(`^\s*(on|ignoring)\s*\([^)]*\)`)
+	setOperator  = regexp.MustCompile(`^\s(or|and|unless)\b`)
+)
 
 // unlessOperands returns, for each `unless` of expr, the text before it and
 // its right operand: from after its on (…) or ignoring (…) to the end of
 // the parenthesis it is in, or to the next or, and or unless outside any.
 func unlessOperands(expr string) [][2]string {
 	var out [][2]string
-	for _, at := range regexp.MustCompile(`\bunless\b`).FindAllStringIndex(expr, -1) {
+	for _, at := range unlessWord.FindAllStringIndex(expr, -1) {
 		rest := expr[at[1]:]
-		if m := regexp.MustCompile(`^\s*(on|ignoring)\s*\([^)]*\)`).FindStringIndex(rest); m != nil {
+		if m := matchingLead.FindStringIndex(rest); m != nil {
 			rest = rest[m[1]:]
 		}
 		end, depth := len(rest), 0
@@ -33,7 +37,7 @@ func unlessOperands(expr string) [][2]string {
 					break scan
 				}
 			default:
-				if depth == 0 && regexp.MustCompile(`^\s(or|and|unless)\b`).MatchString(rest[i:]) {
+				if depth == 0 && setOperator.MatchString(rest[i:]) {
 					end = i
 					break scan
 				}
@@ -72,7 +76,7 @@ func TestUnlessExceptionsAreConsistent(t *testing.T) {
 	}
 	records := func(text string) []string {
 		var out []string
-		for _, n := range metricName.FindAllString(text, -1) {
+		for _, n := range ruleName.FindAllString(text, -1) {
 			if _, ok := recorded[n]; ok && !slices.Contains(out, n) {
 				out = append(out, n)
 			}
